@@ -1,0 +1,24 @@
+// The commander program: global options and the list of commands. Each
+// command lives in its own file and only parses flags and calls the modules.
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { DEFAULT_CONFIG_DIR, DEFAULT_DIR, SYSTEM_CONFIG_DIR } from './options.js';
+import { EXIT_FAILURE } from '../errors.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+export const program = new Command('sprocket')
+  .description('Run App Container (appc) pods as systemd units')
+  .version(version)
+  .option('--dir <dir>', 'state directory (images, pods)', DEFAULT_DIR)
+  .option('--local-config <dir>', 'local configuration directory (trusted keys)', DEFAULT_CONFIG_DIR)
+  .option('--system-config <dir>', 'vendor configuration directory', SYSTEM_CONFIG_DIR)
+  .option('--debug', 'print stack traces of errors')
+  .hook('preAction', (cmd) => {
+    if (cmd.opts().debug) process.env.SPROCKET_DEBUG = '1';
+  })
+  .exitOverride()
+  .showHelpAfterError()
+  .addHelpText('after', `\nExit status: ${EXIT_FAILURE} for any failure of sprocket itself, 64 for a bad command line;\n'run' exits with the pod's own status. See docs/exit-codes.md.`);
+
+// Commands register themselves here, one import per command file.
