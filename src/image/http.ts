@@ -1,0 +1,87 @@
+// HTTP(S) transport for fetching images: redirects, timeouts, TLS options and
+// clear errors. The on-disk cache (ETag, max-age, resume) is in http-cache.ts.
+import http from 'node:http';
+import https from 'node:https';
+import { SprocketError } from '../errors.js';
+
+/** Which transport checks the operator switched off (--insecure-options). */
+export interface Transport {
+  /** Plain http:// is allowed (--insecure-options=http). */
+  allowHttp: boolean;
+  /** Any certificate is accepted (--insecure-options=tls). */
+  skipTlsVerify: boolean;
+}
+
+const MAX_REDIRECTS = 10;
+/** A connection that stays silent this long is given up (ms). */
+const IDLE_TIMEOUT_MS = Number(process.env.SPROCKET_HTTP_TIMEOUT_MS) || 30_000;
+
+export const ioError = (message: string, url: string, hint?: string, cause?: unknown) =>
+  new SprocketError('io', message, { file: url, hint }, { cause });
+
+/** Refuses a URL whose scheme the transport does not allow. */
+export function checkScheme(url: URL, transport: Transport): void {
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:') {
+    if (transport.allowHttp) return;
+    throw new SprocketError('untrusted', 'plain http is not allowed', {
+      file: url.href,
+      hint: 'use https, or pass --insecure-options=http to accept unencrypted transfers',
+    });
+  }
+  throw new SprocketError('invalid', `unsupported URL scheme ${url.protocol}`, { file: url.href });
+}
+
+/**
+ * GET a URL and resolve with the final response (after redirects), its body
+ * not yet read. Any status other than 2xx/304 is an error naming URL and status.
+ */
+export function get(href: string, transport: Transport, headers: Record<string, string> = {}): Promise<{ url: string; res: http.IncomingMessage }> {
+  return follow(new URL(href), transport, headers, 0);
+}
+
+async function follow(url: URL, transport: Transport, headers: Record<string, string>, hops: number): Promise<{ url: string; res: http.IncomingMessage }> {
+  checkScheme(url, transport);
+  const res = await request(url, transport, headers);
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400 && status !== 304) {
+    res.resume();
+    const location = res.headers.location;
+    if (!location) throw ioError(`HTTP ${status} without a Location header`, url.href);
+    if (hops >= MAX_REDIRECTS) throw ioError(`more than ${MAX_REDIRECTS} redirects`, url.href);
+    return follow(new URL(location, url), transport, headers, hops + 1);
+  }
+  if (status >= 200 && status < 300) return { url: url.href, res };
+  if (status === 304) return { url: url.href, res };
+  res.resume();
+  throw new SprocketError(status === 404 ? 'not-found' : 'io', `HTTP ${status} ${res.statusMessage ?? ''}`.trim(), { file: url.href });
+}
+
+function request(url: URL, transport: Transport, headers: Record<string, string>): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const mod = url.protocol === 'https:' ? https : http;
+    const req = mod.get(url, { headers: { 'user-agent': 'sprocket', ...headers }, rejectUnauthorized: !transport.skipTlsVerify }, resolve);
+    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(ioError(`no answer within ${IDLE_TIMEOUT_MS / 1000} s`, url.href)));
+    req.on('error', (e) => reject(e instanceof SprocketError ? e : ioError(`request failed: ${e.message}`, url.href, undefined, e)));
+  });
+}
+
+/** The whole body of a small document (a discovery page, a key), at most `limit` bytes. */
+export async function getSmall(href: string, transport: Transport, limit = 1 << 20): Promise<{ url: string; body: Buffer }> {
+  const { url, res } = await get(href, transport);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        res.destroy();
+        throw ioError(`document larger than ${limit} bytes`, url);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (e) {
+    throw e instanceof SprocketError ? e : ioError(`transfer failed: ${(e as Error).message}`, url, undefined, e);
+  }
+  return { url, body: Buffer.concat(chunks) };
+}
