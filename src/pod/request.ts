@@ -1,0 +1,51 @@
+// What the operator asked for on the command line of `run` / `prepare`,
+// before images are resolved. reify.ts turns it into a pod manifest.
+import { z } from 'zod';
+
+const NameValue = z.object({ name: z.string(), value: z.string() });
+
+/** One app group of the command line: IMAGE [app flags] [-- ARGS]. */
+export const AppRequest = z.object({
+  /** Image ID, name, .aci path or URL, as typed. */
+  image: z.string(),
+  name: z.string().optional(),
+  /** Replaces the image's whole exec (rkt's --exec). */
+  exec: z.string().optional(),
+  /** Appended to the exec (the words after `--`). */
+  args: z.array(z.string()),
+  user: z.string().optional(),
+  group: z.string().optional(),
+  workingDir: z.string().optional(),
+  environment: z.array(NameValue),
+  mounts: z.array(z.object({ volume: z.string(), target: z.string() })),
+  readOnlyRootFS: z.boolean().optional(),
+});
+export type AppRequest = z.infer<typeof AppRequest>;
+
+/** A pod volume as given with --volume (appc Volume fields). */
+export const VolumeRequest = z.object({
+  name: z.string(),
+  kind: z.enum(['host', 'empty']),
+  source: z.string().optional(),
+  readOnly: z.boolean().optional(),
+  recursive: z.boolean().optional(),
+  mode: z.string().optional(),
+  uid: z.number().int().optional(),
+  gid: z.number().int().optional(),
+});
+export type VolumeRequest = z.infer<typeof VolumeRequest>;
+
+export const PodRequest = z.object({
+  /** A pod manifest file used instead of images and app flags. */
+  podManifest: z.string().optional(),
+  volumes: z.array(VolumeRequest),
+  /** Pod name, unique among live pods. */
+  name: z.string().optional(),
+  uuidFileSave: z.string().optional(),
+  /** Environment given to every app (after the image's own). */
+  setEnv: z.array(NameValue),
+  interactive: z.boolean(),
+  detach: z.boolean(),
+  apps: z.array(AppRequest),
+});
+export type PodRequest = z.infer<typeof PodRequest>;

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isHelp, parseRunArgs } from '../../../src/cli/run-args.js';
+import { SprocketError } from '../../../src/errors.js';
+
+test('pod flags, two app groups separated by ---, app arguments after --', () => {
+  const r = parseRunArgs([
+    '--volume', 'data,kind=empty,mode=0700,uid=5', '--name=web1', '-d', '--set-env', 'A=b=c',
+    'example.com/web', '--name', 'front', '--exec=/bin/sh', '--environment', 'X=1', '--mount', 'volume=data,target=/d',
+    '--', '-c', '--name not-a-flag', '---',
+    'sha512-abc', '--user=nobody', '--readonly-rootfs',
+  ]);
+  assert.equal(r.name, 'web1');
+  assert.equal(r.detach, true);
+  assert.deepEqual(r.volumes, [{ name: 'data', kind: 'empty', mode: '0700', uid: 5 }]);
+  assert.deepEqual(r.setEnv, [{ name: 'A', value: 'b=c' }]);
+  assert.equal(r.apps.length, 2);
+  assert.deepEqual(r.apps[0], {
+    image: 'example.com/web', name: 'front', exec: '/bin/sh', args: ['-c', '--name not-a-flag'],
+    environment: [{ name: 'X', value: '1' }], mounts: [{ volume: 'data', target: '/d' }],
+  });
+  assert.deepEqual(r.apps[1], { image: 'sha512-abc', user: 'nobody', readOnlyRootFS: true, args: [], environment: [], mounts: [] });
+});
+
+test('a bare word after an app starts the next app, as in rkt', () => {
+  const r = parseRunArgs(['a.aci', 'b.aci', '--name', 'b2']);
+  assert.deepEqual(r.apps.map((a) => [a.image, a.name]), [['a.aci', undefined], ['b.aci', 'b2']]);
+});
+
+test('volume kinds and booleans', () => {
+  const r = parseRunArgs(['--volume', 'h,kind=host,source=/srv,readOnly=true,recursive=false', 'img']);
+  assert.deepEqual(r.volumes, [{ name: 'h', kind: 'host', source: '/srv', readOnly: true, recursive: false }]);
+});
+
+const fails = (argv: string[], re: RegExp) =>
+  assert.throws(() => parseRunArgs(argv), (e: unknown) => e instanceof SprocketError && e.kind === 'usage' && re.test(e.describe()));
+
+test('bad command lines are usage errors naming the flag', () => {
+  fails([], /no image given/);
+  fails(['--exec', '/x', 'img'], /--exec: unknown pod flag/);
+  fails(['img', '--volume', 'x,kind=empty'], /--volume: unknown app flag/);
+  fails(['--volume', 'kind=host', 'img'], /--volume: a volume starts with its name/);
+  fails(['--volume', 'v,kind=tmp', 'img'], /kind must be host or empty/);
+  fails(['--volume', 'v,kind=empty,uid=x', 'img'], /uid must be a number/);
+  fails(['img', '--mount', 'volume=v'], /--mount: expected volume=NAME,target=PATH/);
+  fails(['img', '--environment', 'novalue'], /--environment: expected NAME=VALUE/);
+  fails(['--pod-manifest', 'p.json', 'img'], /--pod-manifest replaces images/);
+  fails(['--interactive', 'a', 'b'], /--interactive needs exactly one app/);
+  fails(['img', '---'], /must be followed by an image/);
+  fails(['--', 'x'], /before any image/);
+  fails(['img', '--name'], /--name needs a value/);
+  fails(['-d=false', 'img'], /unknown pod flag/);
+});
+
+test('--help among the pod flags asks for help; after an image it does not', () => {
+  assert.equal(isHelp(['-d', '--help']), true);
+  assert.equal(isHelp(['img', '--help']), false);
+  assert.equal(isHelp(['img', '--', '--help']), false);
+});
