@@ -22,3 +22,5 @@ export const program = new Command('sprocket')
   .addHelpText('after', `\nExit status: ${EXIT_FAILURE} for any failure of sprocket itself, 64 for a bad command line;\n'run' exits with the pod's own status. See docs/exit-codes.md.`);
 
 // Commands register themselves here, one import per command file.
+import { register as registerTrust } from './trust.js';
+registerTrust(program);

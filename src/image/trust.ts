@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as openpgp from 'openpgp';
 import { SprocketError, invalid } from '../errors.js';
 import { AcIdentifier } from './discovery.js';
+import { getSmall, type Transport } from './http.js';
 
 export interface ConfigDirs {
   /** --local-config: where `sprocket trust` writes. */
@@ -106,3 +107,11 @@ async function loadKey(file: string, prefix: string | undefined): Promise<Truste
 
 /** 40 hex digits in groups of four, as gpg shows them. */
 export const formatFingerprint = (fp: string) => fp.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
+
+/** Reads an armored key from a local file or an http(s) URL. */
+export async function loadKeyText(source: string, transport: Transport): Promise<string> {
+  if (/^https?:\/\//.test(source)) return (await getSmall(source, transport)).body.toString('utf8');
+  return fs.readFile(source, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot read the key: ${e.message}`, { file: source });
+  });
+}
