@@ -1,0 +1,180 @@
+// The pod plan: everything stage1 needs to run one pod, fully resolved
+// (numeric ids, absolute paths, final environment). src/pod builds it from
+// the reified pod manifest and the image store and persists it as
+// pods/<uuid>/plan.json; the stage1 root writer, the unit generator and the
+// nspawn argv builder read nothing else. Values end up in unit files and
+// mount options, so the schema refuses what those formats cannot carry.
+import { z } from 'zod';
+import { invalid } from '../src/errors.js';
+
+/** PATH of an app whose image and flags do not set one (appc execution environment). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+// Control characters (NUL, newline ...) cannot be carried by unit files,
+// nspawn's --bind= or overlay options.
+const noControl = (s: string) => !/[\x00-\x1f\x7f]/.test(s);
+
+/** An absolute, normalised path without control characters. */
+export const AbsolutePath = z
+  .string()
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .refine(noControl, 'must not contain control characters')
+  .refine((p) => !p.split('/').some((c) => c === '.' || c === '..'), 'must not contain . or .. components');
+
+/** appc AC Name as used for app and volume names: they become unit and directory names. */
+export const PlanName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be an AC Name (lowercase letters, digits, single dashes)');
+
+const Id = z.number().int().min(0).max(0xfffffffe);
+
+/** A command line: argv[0] is an absolute path inside the app's root. */
+export const ExecArgv = z.array(z.string().refine((a) => !a.includes('\0'), 'must not contain NUL')).min(1).refine((a) => a[0]!.startsWith('/'), 'argv[0] must be an absolute path');
+
+/** One environment variable; names are what systemd accepts in Environment=. */
+export const EnvironmentVariable = z.object({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'),
+  value: z.string().refine((v) => !v.includes('\0'), 'must not contain NUL'),
+});
+export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
+
+/** appc isolator, kept as given; issue 4 maps them to unit properties. */
+export const PlanIsolator = z.looseObject({ name: z.string(), value: z.unknown() });
+
+export const PlanMount = z.object({
+  /** Name of a volume of the plan. */
+  volume: PlanName,
+  /** Mount point inside the app's root. */
+  target: AbsolutePath,
+  /** Already combined: the volume's readOnly or the mount's. */
+  readOnly: z.boolean(),
+});
+export type PlanMount = z.infer<typeof PlanMount>;
+
+export const PlanApp = z.object({
+  name: PlanName,
+  imageId: z.string(),
+  /** Rendered, read-only image tree (store.treePath): the overlay's lower dir. */
+  tree: AbsolutePath,
+  exec: ExecArgv,
+  uid: Id,
+  gid: Id,
+  supplementaryGids: z.array(Id).default([]),
+  workingDirectory: AbsolutePath.default('/'),
+  /** Final environment in order, names unique (see appEnvironment). */
+  environment: z.array(EnvironmentVariable).refine((e) => new Set(e.map((v) => v.name)).size === e.length, 'names must be unique'),
+  readOnlyRootFS: z.boolean().default(false),
+  mounts: z.array(PlanMount).default([]),
+  /** appc event handlers, run in the app's root with its user and environment. */
+  preStart: ExecArgv.optional(),
+  postStop: ExecArgv.optional(),
+  isolators: z.array(PlanIsolator).default([]),
+});
+export type PlanApp = z.infer<typeof PlanApp>;
+
+/** Octal permission bits, like appc's "0755". */
+const Mode = z.number().int().min(0).max(0o7777);
+
+export const PlanVolume = z.discriminatedUnion('kind', [
+  z.object({
+    name: PlanName,
+    kind: z.literal('host'),
+    /** Directory or file on the host, bound into the pod. */
+    source: AbsolutePath,
+    readOnly: z.boolean().default(false),
+    /** Also bind the mounts below source (rbind); false binds source alone. */
+    recursive: z.boolean().default(true),
+  }),
+  z.object({
+    name: PlanName,
+    kind: z.literal('empty'),
+    readOnly: z.boolean().default(false),
+    /** Created as pods/<uuid>/volumes/<name> with these. */
+    mode: Mode.default(0o755),
+    uid: Id.default(0),
+    gid: Id.default(0),
+  }),
+]);
+export type PlanVolume = z.infer<typeof PlanVolume>;
+
+const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+
+export const PodPlan = z
+  .object({
+    uuid: Uuid,
+    /** systemd-machined name: sprocket-<uuid>. */
+    machine: z.string(),
+    /** Host unit: sprocket-<uuid>.service. */
+    unit: z.string(),
+    /** pods/<uuid> */
+    podDir: AbsolutePath,
+    /** pods/<uuid>/stage1 */
+    stage1Root: AbsolutePath,
+    /** host: the pod shares the host's network; none: a private network with loopback only. */
+    network: z.enum(['host', 'none']).default('host'),
+    apps: z.array(PlanApp).min(1),
+    volumes: z.array(PlanVolume).default([]),
+    /** Pod-level isolators, kept as given. */
+    isolators: z.array(PlanIsolator).default([]),
+  })
+  .superRefine((plan, ctx) => {
+    const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (plan.machine !== podMachine(plan.uuid)) fail(['machine'], `must be ${podMachine(plan.uuid)}`);
+    if (plan.unit !== podUnit(plan.uuid)) fail(['unit'], `must be ${podUnit(plan.uuid)}`);
+    const apps = new Set<string>();
+    plan.apps.forEach((a, i) => {
+      if (apps.has(a.name)) fail(['apps', i, 'name'], `app name ${a.name} is used twice`);
+      apps.add(a.name);
+    });
+    const volumes = new Set<string>();
+    plan.volumes.forEach((v, i) => {
+      if (volumes.has(v.name)) fail(['volumes', i, 'name'], `volume name ${v.name} is used twice`);
+      volumes.add(v.name);
+    });
+    plan.apps.forEach((a, i) =>
+      a.mounts.forEach((m, j) => {
+        if (!volumes.has(m.volume)) fail(['apps', i, 'mounts', j, 'volume'], `no volume named ${m.volume}`);
+      }),
+    );
+  });
+export type PodPlan = z.infer<typeof PodPlan>;
+
+export const podMachine = (uuid: string) => `sprocket-${uuid}`;
+export const podUnit = (uuid: string) => `sprocket-${uuid}.service`;
+
+/** Validates a plan (from plan.json or built in memory); errors name the field. */
+export function parsePodPlan(input: unknown, file = 'plan.json'): PodPlan {
+  const r = PodPlan.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw invalid(issue.message, { file, field: issue.path.join('.') });
+  }
+  return r.data;
+}
+
+export interface AppEnvironmentInput {
+  app: string;
+  /** The image manifest's app.environment. */
+  image?: EnvironmentVariable[];
+  /** --set-env and per-app --environment, in command-line order; they win over the image. */
+  flags?: EnvironmentVariable[];
+  /** AC_METADATA_URL once the metadata service exists. */
+  metadataUrl?: string;
+}
+
+/**
+ * The environment of an app's processes (appc "Execution Environment"):
+ * PATH (default unless the image or flags set one), AC_APP_NAME,
+ * AC_METADATA_URL when known, container=sprocket, then the image's and the
+ * flags' variables. A later value replaces an earlier one in place; the
+ * variables the executor defines (AC_APP_NAME, AC_METADATA_URL, container)
+ * cannot be replaced.
+ */
+export function appEnvironment(input: AppEnvironmentInput): EnvironmentVariable[] {
+  const fixed = new Map<string, string>([['AC_APP_NAME', input.app]]);
+  if (input.metadataUrl !== undefined) fixed.set('AC_METADATA_URL', input.metadataUrl);
+  fixed.set('container', 'sprocket');
+  const env = new Map<string, string>([['PATH', DEFAULT_PATH], ...fixed]);
+  for (const { name, value } of [...(input.image ?? []), ...(input.flags ?? [])]) {
+    if (!fixed.has(name)) env.set(name, value);
+  }
+  return [...env].map(([name, value]) => ({ name, value }));
+}
