@@ -38,7 +38,8 @@ export async function verifyImageSignature(aciPath: string, armoredSignature: st
   try {
     const result = await openpgp.verify({ message, signature, verificationKeys: trusted.key, format: 'binary' });
     // The signature is checked once the message has been read through.
-    for await (const _ of result.data as ReadableStream<Uint8Array>) void _;
+    const reader = (result.data as ReadableStream<Uint8Array>).getReader();
+    while (!(await reader.read()).done);
     await result.signatures[0]!.verified;
   } catch (e) {
     throw untrusted(`the signature by ${formatFingerprint(trusted.fingerprint)} does not match the image: ${(e as Error).message}`, origin.aci);

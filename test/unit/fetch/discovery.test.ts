@@ -1,0 +1,83 @@
+// appc meta discovery against real servers on 127.0.0.1:443 and :80 (image
+// names are host names, so discovery uses the default ports).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { discoverImage, discoverPubkeys, hostLabels, parseImageRef, parseMetaTags } from '../../../src/image/discovery.js';
+import { SprocketError } from '../../../src/errors.js';
+import { discoveryPage, makeCa, startServer, type TestServer } from '../../support/web.js';
+
+const secure = { allowHttp: false, skipTlsVerify: false };
+let tmp: string;
+let web: TestServer;
+let plain: TestServer;
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sprocket-discovery-'));
+  const ca = makeCa(tmp);
+  // This process trusts the test CA the way the CLI does through NODE_EXTRA_CA_CERTS.
+  https.globalAgent.options.ca = fs.readFileSync(ca.caFile);
+  web = await startServer(443, ca);
+  plain = await startServer(80);
+});
+after(async () => {
+  await web.close();
+  await plain.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('image references: name, version and labels', () => {
+  assert.deepEqual(parseImageRef('example.com/app:1.2.0,os=linux,channel=beta'), {
+    name: 'example.com/app',
+    labels: { version: '1.2.0', os: 'linux', channel: 'beta' },
+  });
+  assert.deepEqual(parseImageRef('example.com/app'), { name: 'example.com/app', labels: {} });
+  assert.throws(() => parseImageRef('Example.com/App'), (e: SprocketError) => e.field === 'name');
+  assert.throws(() => parseImageRef('example.com/app,os'), (e: SprocketError) => /name=value/.test(e.message));
+});
+
+test('meta tags: only ac-discovery tags with a prefix and a URL', () => {
+  const tags = parseMetaTags(`<meta name="ac-discovery" content="a.com https://a.com/{name}.{ext}">
+    <META content='a.com https://a.com/keys.gpg' name='ac-discovery-pubkeys'><meta name="description" content="x y">
+    <meta name="ac-discovery" content="only-one-word">`);
+  assert.deepEqual(tags, [
+    { kind: 'ac-discovery', prefix: 'a.com', url: 'https://a.com/{name}.{ext}' },
+    { kind: 'ac-discovery-pubkeys', prefix: 'a.com', url: 'https://a.com/keys.gpg' },
+  ]);
+});
+
+test('discovery walks up the name and takes the longest prefix and the best template', async () => {
+  web.routes.set('/org/app', discoveryPage([{ name: 'ac-discovery', content: '127.0.0.1/other https://127.0.0.1/wrong/{name}.{ext}' }]));
+  web.routes.set('/org', discoveryPage([
+    { name: 'ac-discovery', content: '127.0.0.1/org https://127.0.0.1/short/{name}-{version}.{ext}' },
+    { name: 'ac-discovery', content: '127.0.0.1/org/app https://127.0.0.1/latest/{os}/{arch}/{name}.{ext}' },
+    { name: 'ac-discovery', content: '127.0.0.1/org/app https://127.0.0.1/dl/{os}/{arch}/{name}-{version}.{ext}' },
+    { name: 'ac-discovery', content: '127.0.0.1/org/app https://127.0.0.1/chan/{name}-{channel}.{ext}' },
+    { name: 'ac-discovery-pubkeys', content: '127.0.0.1/org https://127.0.0.1/keys.gpg' },
+  ]));
+  const { os: hostOs, arch } = hostLabels();
+  const found = await discoverImage(parseImageRef('127.0.0.1/org/app/sub:1.0.0'), secure);
+  assert.deepEqual(found, {
+    aci: `https://127.0.0.1/dl/${hostOs}/${arch}/127.0.0.1/org/app/sub-1.0.0.aci`,
+    signature: `https://127.0.0.1/dl/${hostOs}/${arch}/127.0.0.1/org/app/sub-1.0.0.aci.asc`,
+    keys: ['https://127.0.0.1/keys.gpg'],
+  });
+  assert.equal(web.hits.get('/org/app/sub'), 1);
+  assert.equal(web.hits.get('/org/app'), 1);
+  // without a version, "latest" fills {version}
+  assert.match((await discoverImage(parseImageRef('127.0.0.1/org/app'), secure)).aci, /app-latest\.aci$/);
+  assert.deepEqual(await discoverPubkeys('127.0.0.1/org/app', secure), ['https://127.0.0.1/keys.gpg']);
+});
+
+test('discovery uses https only unless plain http is allowed', async () => {
+  plain.routes.set('/plainonly', discoveryPage([{ name: 'ac-discovery', content: '127.0.0.1/plainonly http://127.0.0.1/{name}.{ext}' }]));
+  await assert.rejects(discoverImage(parseImageRef('127.0.0.1/plainonly'), secure), (e: SprocketError) =>
+    e.kind === 'not-found' && /--insecure-options=http/.test(e.hint ?? ''),
+  );
+  assert.equal(plain.hits.get('/plainonly'), undefined);
+  const found = await discoverImage(parseImageRef('127.0.0.1/plainonly'), { allowHttp: true, skipTlsVerify: false });
+  assert.equal(found.aci, 'http://127.0.0.1/127.0.0.1/plainonly.aci');
+});
