@@ -1,0 +1,148 @@
+// Reads an ACI in one pass: detects the compression, hashes the uncompressed
+// tar (that hash is the image ID), enforces the limits and the entry rules,
+// and hands every rootfs entry to a sink (which may extract it or not).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { invalid, SprocketError } from '../errors.js';
+import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
+import { Compression, decompressor, detectCompression, MAGIC_BYTES } from './decompress.js';
+import { EntryKind, entryPlace, LayerIndex } from './aci-entry.js';
+import { ImageLimits, imageLimits } from './limits.js';
+
+export interface AciEntry {
+  /** Path inside rootfs, '' for rootfs itself. */
+  rel: string;
+  kind: EntryKind;
+  /** For hard links: the target's path inside rootfs. */
+  linkTarget?: string;
+  header: tar.Header;
+}
+
+/** The data of one entry (a streamx stream of tar-stream). */
+export type EntryBody = AsyncIterable<Buffer>;
+
+/** Receives each rootfs entry; must consume `body`. */
+export type EntrySink = (entry: AciEntry, body: EntryBody) => Promise<void>;
+
+export interface AciContents {
+  id: ImageId;
+  manifest: ImageManifest;
+  manifestBytes: Buffer;
+  compression: Compression;
+  /** Size of the uncompressed tar. */
+  size: number;
+}
+
+export async function drain(body: EntryBody): Promise<void> {
+  for await (const _ of body);
+}
+
+export const drainSink: EntrySink = (_entry, body) => drain(body);
+
+export async function readAciHead(file: string): Promise<Buffer> {
+  const fh = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot open: ${e.message}`, { file });
+  });
+  try {
+    const buf = Buffer.alloc(MAGIC_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, MAGIC_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads the ACI at `file`. `copyTo`, when given, receives the original bytes
+ * as they are read (the store keeps them for export), so the file is read once.
+ */
+export async function readAci(
+  file: string,
+  sink: EntrySink = drainSink,
+  opts: { limits?: ImageLimits; copyTo?: fs.FileHandle } = {},
+): Promise<AciContents> {
+  const limits = opts.limits ?? imageLimits();
+  const compression = detectCompression(await readAciHead(file));
+  if (!compression) throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
+
+  const hash = createHash('sha512');
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > limits.maxImageSize) {
+        cb(invalid(`uncompressed image is larger than the limit of ${limits.maxImageSize} bytes`, { file, hint: 'raise it with --max-image-size or SPROCKET_MAX_IMAGE_SIZE if the image is trusted' }));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const copy = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (!opts.copyTo) return cb(null, chunk);
+      opts.copyTo.write(chunk).then(() => cb(null, chunk), cb);
+    },
+  });
+
+  const index = new LayerIndex(file);
+  let manifestBytes: Buffer | undefined;
+  let entries = 0;
+  let sawRootfs = false;
+  let lastDataEnd = 0;
+  const extract = tar.extract();
+  extract.on('entry', (header, body, next) => {
+    handle(header, body as unknown as EntryBody).then(() => next(), next);
+  });
+  async function handle(header: tar.Header, body: EntryBody): Promise<void> {
+    if (++entries > limits.maxEntries) throw invalid(`more than ${limits.maxEntries} entries`, { file });
+    const dataStart = (header as { byteOffset?: number }).byteOffset ?? 0;
+    lastDataEnd = dataStart + Math.ceil((header.size ?? 0) / 512) * 512;
+    const place = entryPlace(header.name, file);
+    const kind = LayerIndex.kind(header.type, file, `entry ${JSON.stringify(header.name)}`);
+    if (place.place === 'manifest') {
+      if (manifestBytes) throw invalid('duplicate entry', { file, field: 'manifest' });
+      if (kind !== 'file') throw invalid('manifest is not a regular file', { file, field: 'manifest' });
+      if ((header.size ?? 0) > limits.maxManifestSize) throw invalid(`manifest is larger than ${limits.maxManifestSize} bytes`, { file, field: 'manifest' });
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c);
+      manifestBytes = Buffer.concat(chunks);
+      return;
+    }
+    if (place.rel === '.') return drain(body);
+    sawRootfs = true;
+    if (place.rel === '') {
+      if (kind !== 'directory') throw invalid('rootfs is not a directory', { file, field: 'rootfs' });
+      if (index.has('')) throw invalid('duplicate entry', { file, field: 'rootfs' });
+      index.add('', kind);
+      return sink({ rel: '', kind, header }, body);
+    }
+    let linkTarget: string | undefined;
+    if (kind === 'link') {
+      const target = entryPlace(header.linkname ?? '', file);
+      if (target.place !== 'rootfs' || target.rel === '' || target.rel === '.') throw invalid('hard link to a target outside rootfs/', { file, field: `rootfs/${place.rel}` });
+      linkTarget = target.rel;
+    }
+    index.add(place.rel, kind, linkTarget);
+    await sink({ rel: place.rel, kind, linkTarget, header }, body);
+  }
+
+  const { stream: decompress, done } = decompressor(compression, file);
+  try {
+    await pipeline(createReadStream(file), copy, decompress, measure, extract as unknown as Writable);
+    await done;
+  } catch (e) {
+    if (e instanceof SprocketError) throw e;
+    throw invalid(`corrupt or truncated archive: ${(e as Error).message}`, { file });
+  }
+  // A complete tar ends with two zero blocks; without them it was cut short.
+  if (size - lastDataEnd < 1024) throw invalid('truncated archive: no end-of-archive marker', { file });
+  if (!manifestBytes) throw invalid('no manifest in the archive', { file, field: 'manifest' });
+  if (!sawRootfs) throw invalid('no rootfs/ directory in the archive', { file, field: 'rootfs' });
+  const manifest = parseImageManifest(manifestBytes, `${file}: manifest`);
+  return { id: ImageId.parse(`sha512-${hash.digest('hex')}`), manifest, manifestBytes, compression, size };
+}

@@ -1,0 +1,346 @@
+// The content-addressed image store under DIR/images (layout and locking:
+// docs/on-disk-format.md). Every change is built in a private temporary
+// directory inside the store and published with one rename under the lock,
+// so concurrent sprocket processes never see or make a half-built image.
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+import { invalid, notFound, SprocketError } from '../errors.js';
+import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
+import { AciContents, readAci } from './aci-reader.js';
+import { describeRef, labelsMatch, parseImageRef } from './image-ref.js';
+import { ImageLimits, imageLimits } from './limits.js';
+import { withLock } from './store-lock.js';
+import { TreeWriter } from './tree-writer.js';
+
+const run = promisify(execFile);
+
+/** DIR/images/<id>/info.json */
+export const ImageInfo = z.object({
+  importedAt: z.string(),
+  lastUsedAt: z.string(),
+  /** Size of the uncompressed tar. */
+  size: z.number(),
+  compression: z.string(),
+});
+export type ImageInfo = z.infer<typeof ImageInfo>;
+
+export interface StoredImage {
+  id: ImageId;
+  manifest: ImageManifest;
+  info: ImageInfo;
+}
+
+export interface ImportExpectation {
+  name: string;
+  labels?: Record<string, string>;
+}
+
+type Dependency = { imageName: string; imageID?: string; labels?: { name: string; value: string }[] };
+
+const isImageId = (name: string) => ImageId.safeParse(name).success;
+
+/** True while process `pid` exists: it may still be using its temporary directory. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ImageStore {
+  readonly images: string;
+
+  private constructor(readonly dir: string, readonly limits: ImageLimits) {
+    this.images = path.join(dir, 'images');
+  }
+
+  static async open(dir: string, opts: { limits?: Partial<ImageLimits> } = {}): Promise<ImageStore> {
+    const store = new ImageStore(dir, imageLimits(opts.limits));
+    try {
+      await fs.mkdir(path.join(store.images, 'blobs'), { recursive: true, mode: 0o755 });
+      await fs.mkdir(path.join(store.images, 'tmp'), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new SprocketError('io', `cannot create the image store: ${(e as Error).message}`, { file: store.images });
+    }
+    return store;
+  }
+
+  private imageDir(id: ImageId): string {
+    return path.join(this.images, id);
+  }
+
+  blobPath(id: ImageId): string {
+    return path.join(this.images, 'blobs', id);
+  }
+
+  /** The rendered, dependency-applied tree that pods mount read-only. */
+  treePath(id: ImageId): string {
+    return path.join(this.imageDir(id), 'rootfs');
+  }
+
+  /** Directory of references held by pods: one file per pod UUID; rm and gc leave such images alone. */
+  refsPath(id: ImageId): string {
+    return path.join(this.imageDir(id), 'refs');
+  }
+
+  /** Runs `fn` holding the store's lock (pods take it to add a reference). */
+  locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withLock(path.join(this.images, 'lock'), fn);
+  }
+
+  async has(id: ImageId): Promise<boolean> {
+    return fs.stat(path.join(this.imageDir(id), 'manifest')).then(() => true, () => false);
+  }
+
+  async manifest(id: ImageId): Promise<ImageManifest> {
+    const file = path.join(this.imageDir(id), 'manifest');
+    const bytes = await fs.readFile(file).catch(() => {
+      throw notFound(`no image ${id} in the store`, { file: this.images });
+    });
+    return parseImageManifest(bytes, file);
+  }
+
+  async info(id: ImageId): Promise<ImageInfo> {
+    const file = path.join(this.imageDir(id), 'info.json');
+    return ImageInfo.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+  }
+
+  async list(): Promise<StoredImage[]> {
+    const names = (await fs.readdir(this.images)).filter(isImageId).sort();
+    const found = await Promise.all(
+      names.map(async (id) => {
+        try {
+          return { id, manifest: await this.manifest(id), info: await this.info(id) };
+        } catch {
+          return undefined; // removed while we looked
+        }
+      }),
+    );
+    return found.filter((i): i is StoredImage => i !== undefined);
+  }
+
+  /** A full ID, a unique ID prefix, or name[:version][,label=value...]. */
+  async resolve(ref: string): Promise<ImageId> {
+    const parsed = parseImageRef(ref);
+    let matches: ImageId[];
+    if (parsed.by === 'id') {
+      matches = (await fs.readdir(this.images)).filter((n) => isImageId(n) && n.startsWith(parsed.prefix));
+    } else {
+      matches = (await this.list()).filter((i) => i.manifest.name === parsed.name && labelsMatch(i.manifest.labels, parsed.labels)).map((i) => i.id);
+    }
+    if (matches.length === 0) throw notFound(`no image ${ref} in the store`, { file: this.images, hint: 'see `sprocket image list`' });
+    if (matches.length > 1) {
+      throw new SprocketError('conflict', `${ref} is ambiguous: it matches ${matches.length} images`, {
+        file: this.images,
+        hint: `use a longer ID: ${matches.map((m) => m.slice(0, 19)).join(', ')}`,
+      });
+    }
+    return matches[0]!;
+  }
+
+  /**
+   * Imports the ACI at `acipath` (idempotent). The file is read once: its
+   * bytes go to the blob, its tar entries into the tree, its uncompressed
+   * bytes through the hash. Nothing is left behind when it fails.
+   */
+  async import(acipath: string, opts: { expect?: ImportExpectation } = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
+    const tmp = await fs.mkdtemp(path.join(this.images, 'tmp', `${process.pid}-`));
+    try {
+      const blob = path.join(tmp, 'blob');
+      const tree = new TreeWriter(path.join(tmp, 'rootfs'));
+      await fs.mkdir(tree.root, 0o755);
+      const fh = await fs.open(blob, 'wx', 0o644);
+      let contents: AciContents;
+      try {
+        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh });
+      } finally {
+        await fh.close();
+      }
+      const { id, manifest } = contents;
+      checkExpectation(manifest, opts.expect, acipath);
+      if (await this.has(id)) return { id, manifest };
+
+      const layers = await this.dependencyLayers(manifest, acipath);
+      let final = tree;
+      if (layers.length) {
+        // The image's own files go over its dependencies: render all layers afresh, the image's last.
+        await fs.rm(tree.root, { recursive: true, force: true });
+        final = await this.renderLayers([...layers.map((l) => this.blobPath(l)), blob], path.join(tmp, 'rootfs'));
+      }
+      await final.applyWhitelist(manifest.pathWhitelist);
+      await final.finish();
+      await fs.writeFile(path.join(tmp, 'manifest'), contents.manifestBytes, { mode: 0o644 });
+      const now = new Date().toISOString();
+      const info: ImageInfo = { importedAt: now, lastUsedAt: now, size: contents.size, compression: contents.compression };
+      await fs.writeFile(path.join(tmp, 'info.json'), `${JSON.stringify(info)}\n`);
+      await fs.mkdir(path.join(tmp, 'refs'));
+      await fs.chmod(tmp, 0o755);
+
+      await this.locked(async () => {
+        if (await this.has(id)) return; // another process imported it meanwhile
+        await fs.rename(blob, this.blobPath(id));
+        await fs.rename(tmp, this.imageDir(id));
+      });
+      return { id, manifest };
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** IDs of the dependencies' layers, depth first in list order, each once. */
+  private async dependencyLayers(manifest: ImageManifest, file: string, seen = new Set<ImageId>()): Promise<ImageId[]> {
+    const deps = (manifest.dependencies ?? []) as Dependency[];
+    const layers: ImageId[] = [];
+    for (const [i, dep] of deps.entries()) {
+      const id = await this.findDependency(dep, file, `dependencies[${i}]`);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      layers.push(...(await this.dependencyLayers(await this.manifest(id), file, seen)), id);
+    }
+    return layers;
+  }
+
+  private async findDependency(dep: Dependency, file: string, field: string): Promise<ImageId> {
+    const labels = Object.fromEntries((dep.labels ?? []).map((l) => [l.name, l.value]));
+    const what = dep.imageID ?? describeRef(dep.imageName, labels);
+    const missing = () => notFound(`dependency ${what} is not in the store`, { file, field, hint: 'import the dependencies first' });
+    if (dep.imageID) {
+      if (!(await this.has(dep.imageID))) throw missing();
+      return dep.imageID;
+    }
+    const candidates = (await this.list()).filter((i) => i.manifest.name === dep.imageName && labelsMatch(i.manifest.labels, labels));
+    if (!candidates.length) throw missing();
+    // Several versions match: the most recently imported wins.
+    return candidates.sort((a, b) => b.info.importedAt.localeCompare(a.info.importedAt))[0]!.id;
+  }
+
+  private async renderLayers(blobs: string[], root: string): Promise<TreeWriter> {
+    await fs.mkdir(root, 0o755);
+    const tree = new TreeWriter(root);
+    for (const blob of blobs) await readAci(blob, (e, body) => tree.write(e, body), { limits: this.limits });
+    return tree;
+  }
+
+  /** Removes an image unless a pod holds a reference to it. */
+  async remove(ref: string): Promise<ImageId> {
+    const id = await this.resolve(ref);
+    await this.removeIf(id, () => Promise.resolve(true), true);
+    return id;
+  }
+
+  /** Under the lock: moves the image out of sight, then deletes it. */
+  private async removeIf(id: ImageId, stillWanted: () => Promise<boolean>, refuseIfUsed: boolean): Promise<boolean> {
+    const trash = path.join(this.images, 'tmp', `${process.pid}-rm-${id.slice(7, 23)}`);
+    const removed = await this.locked(async () => {
+      if (!(await this.has(id)) || !(await stillWanted())) return false;
+      const refs = await fs.readdir(this.refsPath(id)).catch(() => []);
+      if (refs.length) {
+        if (!refuseIfUsed) return false;
+        throw new SprocketError('conflict', `image ${id} is used by pod(s) ${refs.join(', ')}`, { file: this.refsPath(id) });
+      }
+      await fs.rename(this.imageDir(id), trash);
+      await fs.rm(this.blobPath(id), { force: true });
+      return true;
+    });
+    await fs.rm(trash, { recursive: true, force: true });
+    return removed;
+  }
+
+  /** Writes the original ACI bytes: the exported file has the same image ID. */
+  async exportTo(id: ImageId, out: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+    if (!(await this.has(id))) throw notFound(`no image ${id} in the store`, { file: this.images });
+    if (!opts.overwrite && (await fs.lstat(out).then(() => true, () => false))) {
+      throw new SprocketError('conflict', 'file exists', { file: out, hint: 'use --overwrite' });
+    }
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      await fs.copyFile(this.blobPath(id), tmp, constants.COPYFILE_FICLONE);
+      await fs.rename(tmp, out);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw new SprocketError('io', `cannot export: ${(e as Error).message}`, { file: out });
+    }
+  }
+
+  /** The image as its ACI holds it (manifest and rootfs/), or only its rootfs, without dependencies. */
+  async extract(id: ImageId, dir: string, opts: { rootfsOnly?: boolean } = {}): Promise<void> {
+    await this.intoNewDirectory(id, dir, async () => {
+      const root = opts.rootfsOnly ? dir : path.join(dir, 'rootfs');
+      if (!opts.rootfsOnly) await fs.mkdir(root, 0o755);
+      const tree = new TreeWriter(root);
+      const { manifestBytes } = await readAci(this.blobPath(id), (e, body) => tree.write(e, body), { limits: this.limits });
+      await tree.finish();
+      if (!opts.rootfsOnly) await fs.writeFile(path.join(dir, 'manifest'), manifestBytes, { mode: 0o644 });
+    });
+  }
+
+  /** A copy of the rendered tree (dependencies applied, pathWhitelist honoured). */
+  async renderTo(id: ImageId, dir: string): Promise<void> {
+    await this.intoNewDirectory(id, dir, async () => {
+      // cp -a keeps owners, modes, times, xattrs, hard links and device nodes and never follows links.
+      await run('cp', ['-a', '--', `${this.treePath(id)}/.`, dir]);
+    });
+  }
+
+  private async intoNewDirectory(id: ImageId, dir: string, fill: () => Promise<void>): Promise<void> {
+    if (!(await this.has(id))) throw notFound(`no image ${id} in the store`, { file: this.images });
+    try {
+      await fs.mkdir(dir, 0o755);
+    } catch (e) {
+      throw new SprocketError((e as NodeJS.ErrnoException).code === 'EEXIST' ? 'conflict' : 'io', `cannot create directory: ${(e as Error).message}`, { file: dir, hint: 'name a directory that does not exist yet' });
+    }
+    try {
+      await fill();
+    } catch (e) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Records that a pod is using the image now (gc's grace period counts from here). */
+  async markUsed(id: ImageId): Promise<void> {
+    const file = path.join(this.imageDir(id), 'info.json');
+    const info = { ...(await this.info(id)), lastUsedAt: new Date().toISOString() };
+    await fs.writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(info)}\n`);
+    await fs.rename(`${file}.${process.pid}.tmp`, file);
+  }
+
+  /**
+   * Removes images unused for longer than the grace period and without pod
+   * references, blobs without an image, and temporary directories of
+   * processes that no longer exist.
+   */
+  async gc(gracePeriodMs: number): Promise<{ removed: ImageId[] }> {
+    const tmpDir = path.join(this.images, 'tmp');
+    for (const name of await fs.readdir(tmpDir)) {
+      const pid = Number.parseInt(name, 10);
+      if (!alive(pid)) await fs.rm(path.join(tmpDir, name), { recursive: true, force: true });
+    }
+    const cutoff = Date.now() - gracePeriodMs;
+    const removed: ImageId[] = [];
+    for (const image of await this.list()) {
+      const stale = async () => Date.parse((await this.info(image.id)).lastUsedAt) < cutoff;
+      if (await this.removeIf(image.id, stale, false)) removed.push(image.id);
+    }
+    await this.locked(async () => {
+      for (const blob of await fs.readdir(path.join(this.images, 'blobs'))) {
+        if (!(await this.has(blob))) await fs.rm(path.join(this.images, 'blobs', blob), { force: true });
+      }
+    });
+    return { removed };
+  }
+}
+
+function checkExpectation(manifest: ImageManifest, expect: ImportExpectation | undefined, file: string): void {
+  if (!expect) return;
+  if (manifest.name !== expect.name) throw invalid(`image is named ${manifest.name}, expected ${expect.name}`, { file, field: 'manifest.name' });
+  for (const [k, v] of Object.entries(expect.labels ?? {})) {
+    if (!labelsMatch(manifest.labels, { [k]: v })) throw invalid(`label ${k} is not ${JSON.stringify(v)}`, { file, field: 'manifest.labels' });
+  }
+}

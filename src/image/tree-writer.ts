@@ -1,0 +1,160 @@
+// Writes ACI entries into a directory tree that this process created and
+// nobody else writes to. It remembers what each path is, so it never has to
+// ask the disk and never follows a link: a later layer replaces whatever an
+// earlier layer put at a path (a symlink to a directory included) instead of
+// writing through it.
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SprocketError } from '../errors.js';
+import { AciEntry, drain, EntryBody } from './aci-reader.js';
+import { EntryKind } from './aci-entry.js';
+
+const run = promisify(execFile);
+const XATTR_PREFIX = 'SCHILY.xattr.';
+
+interface Metadata {
+  uid: number;
+  gid: number;
+  mode: number;
+  mtime: Date;
+  xattrs: [string, string][];
+}
+
+function metadataOf(entry: AciEntry): Metadata {
+  const h = entry.header;
+  const xattrs = Object.entries((h.pax ?? {}) as Record<string, string>).filter(([k]) => k.startsWith(XATTR_PREFIX)).map(([k, v]) => [k.slice(XATTR_PREFIX.length), v] as [string, string]);
+  return { uid: h.uid ?? 0, gid: h.gid ?? 0, mode: (h.mode ?? 0o644) & 0o7777, mtime: h.mtime ?? new Date(0), xattrs };
+}
+
+export class TreeWriter {
+  /** What is on disk below root, by relative path. */
+  private readonly kinds = new Map<string, EntryKind>([['', 'directory']]);
+  /** Directory metadata is applied last: writing entries changes a directory's mtime. */
+  private readonly dirs = new Map<string, Metadata>();
+
+  constructor(readonly root: string) {}
+
+  private abs(rel: string): string {
+    return rel === '' ? this.root : path.join(this.root, rel);
+  }
+
+  async write(entry: AciEntry, body: EntryBody): Promise<void> {
+    const { rel, kind } = entry;
+    await this.makeParents(rel);
+    const prior = this.kinds.get(rel);
+    if (prior === 'directory' && kind === 'directory') {
+      this.dirs.set(rel, metadataOf(entry));
+      return drain(body);
+    }
+    if (prior !== undefined) await this.remove(rel);
+    const abs = this.abs(rel);
+    const meta = metadataOf(entry);
+    switch (kind) {
+      case 'directory':
+        await fs.mkdir(abs, 0o700);
+        this.dirs.set(rel, meta);
+        break;
+      case 'file':
+        await this.writeFile(abs, body, meta);
+        break;
+      case 'symlink':
+        await fs.symlink(entry.header.linkname ?? '', abs);
+        await fs.lchown(abs, meta.uid, meta.gid);
+        await setXattrs(abs, meta.xattrs);
+        await fs.lutimes(abs, meta.mtime, meta.mtime);
+        break;
+      case 'link':
+        // link(2) does not follow a symlink target; the target was checked to lie in this tree.
+        await fs.link(this.abs(entry.linkTarget!), abs);
+        break;
+      default: {
+        // Node has no mknod(2); the mknod binary (coreutils) does it.
+        const h = entry.header;
+        const args = kind === 'fifo' ? [abs, 'p'] : [abs, kind === 'block-device' ? 'b' : 'c', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+        await run('mknod', args).catch((e: Error) => {
+          throw new SprocketError('io', `cannot create ${kind}: ${e.message}`, { field: `rootfs/${rel}` });
+        });
+        await fs.lchown(abs, meta.uid, meta.gid);
+        await setXattrs(abs, meta.xattrs);
+        await fs.chmod(abs, meta.mode);
+        await fs.utimes(abs, meta.mtime, meta.mtime);
+      }
+    }
+    this.kinds.set(rel, kind);
+    await drain(body); // entries other than files carry no data
+  }
+
+  private async writeFile(abs: string, body: EntryBody, meta: Metadata): Promise<void> {
+    const fh = await fs.open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      for await (const chunk of body) await fh.write(chunk);
+      // chown clears setuid bits and file capabilities: owner first, then xattrs, then mode.
+      await fh.chown(meta.uid, meta.gid);
+      await setXattrs(abs, meta.xattrs);
+      await fh.chmod(meta.mode);
+      await fh.utimes(meta.mtime, meta.mtime);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Missing parents become plain directories; a non-directory parent left by an earlier layer is replaced. */
+  private async makeParents(rel: string): Promise<void> {
+    if (rel === '') return;
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const kind = this.kinds.get(dir);
+      if (kind === 'directory') continue;
+      if (kind !== undefined) await this.remove(dir);
+      await fs.mkdir(this.abs(dir), 0o755);
+      this.kinds.set(dir, 'directory');
+    }
+  }
+
+  private async remove(rel: string): Promise<void> {
+    await fs.rm(this.abs(rel), { recursive: true, force: true });
+    const prefix = `${rel}/`;
+    for (const k of this.kinds.keys()) if (k === rel || k.startsWith(prefix)) this.kinds.delete(k);
+    for (const k of this.dirs.keys()) if (k === rel || k.startsWith(prefix)) this.dirs.delete(k);
+  }
+
+  /**
+   * Removes every path that the image's pathWhitelist does not name (the
+   * directories leading to a named path stay). Absent or empty keeps all.
+   */
+  async applyWhitelist(whitelist: string[] | undefined): Promise<void> {
+    if (!whitelist?.length) return;
+    const keep = new Set<string>(['']);
+    for (const p of whitelist) {
+      const parts = p.split('/').filter(Boolean);
+      for (let i = 1; i <= parts.length; i++) keep.add(parts.slice(0, i).join('/'));
+    }
+    const paths = [...this.kinds.keys()].sort();
+    for (const rel of paths) if (this.kinds.has(rel) && !keep.has(rel)) await this.remove(rel);
+  }
+
+  /** Applies directory owners, modes and times, deepest first. */
+  async finish(): Promise<void> {
+    const dirs = [...this.dirs.entries()].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
+    for (const [rel, meta] of dirs) {
+      const abs = this.abs(rel);
+      await fs.chown(abs, meta.uid, meta.gid);
+      await setXattrs(abs, meta.xattrs);
+      await fs.chmod(abs, meta.mode);
+      await fs.utimes(abs, meta.mtime, meta.mtime);
+    }
+  }
+}
+
+/** setfattr (Debian package attr): Node cannot set extended attributes. -h: never follow a symlink. */
+async function setXattrs(abs: string, xattrs: [string, string][]): Promise<void> {
+  for (const [name, value] of xattrs) {
+    await run('setfattr', ['-h', '-n', name, '-v', `0x${Buffer.from(value, 'utf8').toString('hex')}`, '--', abs]).catch((e: Error) => {
+      throw new SprocketError('io', `cannot set extended attribute ${name}: ${e.message.split('\n')[0]}`, { file: abs, hint: 'the store needs a file system with extended attributes (and the attr package)' });
+    });
+  }
+}
