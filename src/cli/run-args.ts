@@ -13,6 +13,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--name': 'value',
   '--uuid-file-save': 'value',
   '--set-env': 'value',
+  '--insecure-options': 'value',
   '--interactive': 'bool',
   '--detach': 'bool',
 };
@@ -89,6 +90,7 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--name': pod.name = s; break;
     case '--uuid-file-save': pod.uuidFileSave = s; break;
     case '--set-env': pod.setEnv.push(parseNameValue(s, flag)); break;
+    case '--insecure-options': pod.insecureOptions = s; break;
     case '--interactive': pod.interactive = value as boolean; break;
     case '--detach': pod.detach = value as boolean; break;
   }

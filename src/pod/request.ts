@@ -44,6 +44,8 @@ export const PodRequest = z.object({
   uuidFileSave: z.string().optional(),
   /** Environment given to every app (after the image's own). */
   setEnv: z.array(NameValue),
+  /** --insecure-options for images fetched by `run` (as `sprocket fetch`). */
+  insecureOptions: z.string().optional(),
   interactive: z.boolean(),
   detach: z.boolean(),
   apps: z.array(AppRequest),

@@ -1,0 +1,135 @@
+// The pod plan (stage1-nspawn/plan.ts): the reified pod manifest resolved
+// against the image store into what stage1 needs: numeric ids from each
+// app's own /etc/passwd and /etc/group, absolute paths, the final
+// environment, every mount with its volume. Everything that could stop a pod
+// from starting and can be known here is an error here, before any start.
+import fs from 'node:fs/promises';
+import { invalid } from '../errors.js';
+import type { ImageManifest, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
+import { appEnvironment, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
+import { podPaths } from './dir.js';
+import { readDatabase, resolveInTree } from './image-tree.js';
+
+/** What the plan needs of the image store. */
+export interface PlanImages {
+  manifest(id: string): Promise<ImageManifest>;
+  treePath(id: string): string;
+}
+
+export interface PlanInput {
+  uuid: string;
+  /** Final pod directory (pods/<uuid>), even while the pod is made elsewhere. */
+  podDir: string;
+  manifest: PodManifest;
+  /** Names the manifest in error messages. */
+  source: string;
+  network?: 'host' | 'none';
+}
+
+export async function buildPlan(input: PlanInput, images: PlanImages): Promise<PodPlan> {
+  const { manifest, source } = input;
+  const volumes = await Promise.all((manifest.volumes ?? []).map((v, i) => planVolume(v, source, `volumes[${i}]`)));
+  const apps: PlanApp[] = [];
+  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i));
+  return parsePodPlan({
+    uuid: input.uuid,
+    machine: podMachine(input.uuid),
+    unit: podUnit(input.uuid),
+    podDir: input.podDir,
+    stage1Root: podPaths(input.podDir).stage1,
+    network: input.network ?? 'host',
+    apps,
+    volumes,
+    isolators: manifest.isolators ?? [],
+  }, source);
+}
+
+async function planVolume(v: Volume, source: string, field: string): Promise<PlanVolume> {
+  if (v.kind === 'host') {
+    const exists = await fs.stat(v.source).then(() => true, () => false);
+    if (!exists) throw invalid(`host path ${v.source} of volume ${v.name} does not exist`, { file: source, field: `${field}.source` });
+    return { name: v.name, kind: 'host', source: v.source, readOnly: v.readOnly ?? false, recursive: v.recursive ?? true };
+  }
+  return { name: v.name, kind: 'empty', readOnly: v.readOnly ?? false, mode: parseInt(v.mode, 8), uid: v.uid, gid: v.gid };
+}
+
+async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number): Promise<PlanApp> {
+  const id = ra.image.id!;
+  const tree = images.treePath(id);
+  const image = await images.manifest(id);
+  const app = ra.app ?? image.app;
+  const at = (field: string) => ({ file: source, field: `apps[${i}].${field}` });
+  const fail = (message: string, field: string, hint?: string) => invalid(`app ${ra.name}: ${message}`, { ...at(field), hint });
+  if (!app?.exec?.length) throw fail('no exec', 'app.exec');
+  if (!app.exec[0]!.startsWith('/')) throw fail(`exec ${app.exec[0]} is not an absolute path`, 'app.exec[0]');
+
+  const uid = await resolveId(tree, app.user, 'etc/passwd').then((n) => n ?? Promise.reject(fail(`user ${app.user} is not in the image's /etc/passwd`, 'app.user')));
+  const gid = await resolveId(tree, app.group, 'etc/group').then((n) => n ?? Promise.reject(fail(`group ${app.group} is not in the image's /etc/group`, 'app.group')));
+
+  const workingDirectory = app.workingDirectory ?? '/';
+  const wd = await resolveInTree(tree, workingDirectory);
+  const isDir = wd ? (await fs.stat(wd).catch(() => undefined))?.isDirectory() : false;
+  if (!isDir) throw fail(`working directory ${workingDirectory} does not exist in image ${image.name}`, 'app.workingDirectory');
+
+  const handler = (name: 'pre-start' | 'post-stop') => app.eventHandlers?.find((h) => h.name === name)?.exec;
+  const preStart = handler('pre-start');
+  const postStop = handler('post-stop');
+  return {
+    name: ra.name,
+    imageId: id,
+    tree,
+    exec: app.exec,
+    uid,
+    gid,
+    supplementaryGids: app.supplementaryGIDs ?? [],
+    workingDirectory,
+    environment: appEnvironment({ app: ra.name, image: app.environment }),
+    readOnlyRootFS: ra.readOnlyRootFS ?? false,
+    mounts: planMounts(ra, app.mountPoints ?? [], pod, fail),
+    ...(preStart ? { preStart } : {}),
+    ...(postStop ? { postStop } : {}),
+    isolators: app.isolators ?? [],
+  };
+}
+
+/** The app's mounts, then a mount for each of the image's mount points not mounted yet (by a volume of its name). */
+function planMounts(ra: RuntimeApp, mountPoints: MountPoint[], pod: PodManifest, fail: (m: string, f: string, h?: string) => Error): PlanMount[] {
+  const volume = (name: string) => pod.volumes?.find((v) => v.name === name);
+  const mounts: PlanMount[] = [];
+  for (const [j, m] of (ra.mounts ?? []).entries()) {
+    if (m.appVolume) throw fail('appVolume is not supported; declare the volume in the pod', `mounts[${j}].appVolume`);
+    const v = volume(m.volume);
+    if (!v) throw fail(`no volume named ${m.volume}`, `mounts[${j}].volume`);
+    const point = mountPoints.find((p) => p.name === m.path);
+    const target = point?.path ?? m.path;
+    if (!target.startsWith('/')) throw fail(`mount path ${m.path} is neither absolute nor a mount point of the image`, `mounts[${j}].path`);
+    mounts.push({ volume: v.name, target, readOnly: Boolean(v.readOnly || point?.readOnly) });
+  }
+  for (const [j, p] of mountPoints.entries()) {
+    if (mounts.some((m) => m.target === p.path) || ra.mounts?.some((m) => m.path === p.name)) continue;
+    const v = volume(p.name);
+    if (!v) {
+      throw fail(`mount point ${p.name} (${p.path}) has no volume`, `app.mountPoints[${j}]`,
+        `add a volume named ${p.name}: --volume ${p.name},kind=empty or kind=host,source=PATH`);
+    }
+    mounts.push({ volume: v.name, target: p.path, readOnly: Boolean(v.readOnly || p.readOnly) });
+  }
+  return mounts;
+}
+
+/**
+ * A user or group as a number: digits as is, an absolute path by its owner
+ * in the tree, a name from the tree's etc/passwd or etc/group (third field).
+ */
+async function resolveId(tree: string, who: string, database: 'etc/passwd' | 'etc/group'): Promise<number | undefined> {
+  if (/^\d+$/.test(who)) return Number(who);
+  if (who.startsWith('/')) {
+    const host = await resolveInTree(tree, who);
+    const st = host ? await fs.stat(host).catch(() => undefined) : undefined;
+    if (!st) return undefined;
+    return database === 'etc/passwd' ? st.uid : st.gid;
+  }
+  const entry = (await readDatabase(tree, database)).find((f) => f[0] === who);
+  const id = entry?.[2];
+  return id !== undefined && /^\d+$/.test(id) ? Number(id) : undefined;
+}

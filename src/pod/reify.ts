@@ -1,0 +1,98 @@
+// Reification: what the operator asked for (flags or --pod-manifest) becomes
+// one complete pod manifest: every image named by its ID, every app's name
+// set and its app object written out with the overrides applied, as rkt did.
+// That manifest is stored with the pod and is all the later steps read.
+import fs from 'node:fs/promises';
+import { invalid, SprocketError } from '../errors.js';
+import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type RuntimeApp } from '../spec/index.js';
+import type { AppRequest, PodRequest } from './request.js';
+
+/** What reification needs of the images: fetch or find them, read their manifests. */
+export interface ImageSource {
+  /** Image ID of an ID, name, .aci path or URL, fetched into the store if needed. */
+  resolve(image: string): Promise<string>;
+  manifest(id: string): Promise<ImageManifest>;
+}
+
+export const COMMAND_LINE = 'command line';
+
+export async function reifyPod(request: PodRequest, images: ImageSource): Promise<PodManifest> {
+  return request.podManifest ? reifyManifestFile(request.podManifest, images) : reifyFlags(request, images);
+}
+
+async function reifyFlags(request: PodRequest, images: ImageSource): Promise<PodManifest> {
+  const apps: RuntimeApp[] = [];
+  for (const [i, req] of request.apps.entries()) {
+    const id = await images.resolve(req.image);
+    const manifest = await images.manifest(id);
+    apps.push({
+      name: req.name ?? defaultAppName(manifest.name, i),
+      image: { id, name: manifest.name, ...(manifest.labels ? { labels: manifest.labels } : {}) },
+      app: overrideApp(manifest, req, request.setEnv, i),
+      ...(req.readOnlyRootFS !== undefined ? { readOnlyRootFS: req.readOnlyRootFS } : {}),
+      ...(req.mounts.length ? { mounts: req.mounts.map((m) => ({ volume: m.volume, path: m.target })) } : {}),
+    });
+  }
+  return parseValue(PodManifest, {
+    acKind: 'PodManifest',
+    acVersion: '0.8.11',
+    apps,
+    ...(request.volumes.length ? { volumes: request.volumes } : {}),
+  }, COMMAND_LINE);
+}
+
+/** The last element of the image name, as rkt: example.com/web -> web. */
+function defaultAppName(imageName: string, i: number): string {
+  const name = imageName.slice(imageName.lastIndexOf('/') + 1);
+  if (!AcName.safeParse(name).success) {
+    throw invalid(`"${name}" (from image ${imageName}) is not a valid app name`, { file: COMMAND_LINE, field: `apps[${i}].name`, hint: 'give one with --name' });
+  }
+  return name;
+}
+
+/** The image's app with the flags applied; environment: image, then --set-env, then --environment. */
+function overrideApp(manifest: ImageManifest, req: AppRequest, setEnv: PodRequest['setEnv'], i: number): App {
+  const base = manifest.app;
+  const exec = req.exec !== undefined ? [req.exec] : (base?.exec ?? []);
+  if (!exec.length) {
+    throw invalid(`image ${manifest.name} has no exec`, { file: COMMAND_LINE, field: `apps[${i}].app.exec`, hint: 'give the command with --exec' });
+  }
+  const env = new Map<string, string>();
+  for (const v of [...(base?.environment ?? []), ...setEnv, ...req.environment]) env.set(v.name, v.value);
+  const app: App = {
+    ...base,
+    exec: [...exec, ...req.args],
+    user: req.user ?? base?.user ?? '0',
+    group: req.group ?? base?.group ?? '0',
+    ...(env.size ? { environment: [...env].map(([name, value]) => ({ name, value })) } : {}),
+  };
+  if (req.workingDir !== undefined) app.workingDirectory = req.workingDir;
+  return app;
+}
+
+/** A pod manifest given with --pod-manifest: images named without ID are looked up; apps without app get the image's. */
+async function reifyManifestFile(file: string, images: ImageSource): Promise<PodManifest> {
+  const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot read the pod manifest: ${e.message}`, { file });
+  });
+  const pod = parsePodManifest(bytes, file);
+  if (!pod.apps.length) throw invalid('a pod needs at least one app', { file, field: 'apps' });
+  const apps: RuntimeApp[] = [];
+  for (const [i, app] of pod.apps.entries()) {
+    const ref = app.image.id ?? imageRef(app, file, i);
+    const id = await images.resolve(ref).catch((e: unknown) => {
+      if (e instanceof SprocketError) throw new SprocketError(e.kind, e.message, { file, field: `apps[${i}].image`, hint: e.hint });
+      throw e;
+    });
+    const manifest = await images.manifest(id);
+    const resolved = app.app ?? manifest.app;
+    if (!resolved?.exec?.length) throw invalid(`neither the app nor image ${manifest.name} has an exec`, { file, field: `apps[${i}].app.exec` });
+    apps.push({ ...app, image: { ...app.image, id, name: app.image.name ?? manifest.name }, app: resolved });
+  }
+  return parseValue(PodManifest, { ...pod, apps }, file);
+}
+
+function imageRef(app: RuntimeApp, file: string, i: number): string {
+  if (!app.image.name) throw invalid('an image needs an id or a name', { file, field: `apps[${i}].image` });
+  return [app.image.name, ...(app.image.labels ?? []).map((l) => `${l.name}=${l.value}`)].join(',');
+}

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { lockFile } from '../../../src/pod/lock.js';
+
+const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-lock-'));
+
+test('a held lock is refused without waiting, and free again after release', async () => {
+  const file = path.join(await tmp(), 'lock');
+  const a = await lockFile(file, { wait: true });
+  assert.ok(a);
+  assert.equal(await lockFile(file, { wait: false }), undefined);
+  await a.release();
+  const b = await lockFile(file, { wait: false });
+  assert.ok(b);
+  await b.release();
+});
+
+test('the lock of a process killed with SIGKILL is free', async () => {
+  const file = path.join(await tmp(), 'lock');
+  const lockModule = new URL('../../../src/pod/lock.js', import.meta.url).href;
+  const child = spawn(process.execPath, ['--input-type=module', '-e',
+    `const { lockFile } = await import(${JSON.stringify(lockModule)}); await lockFile(${JSON.stringify(file)}, { wait: true }); console.log('locked'); setInterval(() => {}, 1000);`],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  assert.equal(await lockFile(file, { wait: false }), undefined);
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('close', resolve));
+  const l = await lockFile(file, { wait: false });
+  assert.ok(l);
+  await l.release();
+});

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { reifyPod, type ImageSource } from '../../../src/pod/reify.js';
+import { buildPlan, type PlanImages } from '../../../src/pod/plan.js';
+import { parseRunArgs } from '../../../src/cli/run-args.js';
+import { SprocketError } from '../../../src/errors.js';
+import type { ImageManifest } from '../../../src/spec/index.js';
+
+const ID = (c: string) => `sha512-${c.repeat(128)}`;
+const UUID = '0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69';
+
+/** A fake store of two images with real trees on disk. */
+async function fakeStore() {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-plan-'));
+  const manifests: Record<string, ImageManifest> = {
+    [ID('a')]: {
+      acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/web',
+      app: { exec: ['/bin/httpd', '-f'], user: 'www', group: 'staff', workingDirectory: '/srv', environment: [{ name: 'A', value: 'image' }],
+        mountPoints: [{ name: 'data', path: '/var/data', readOnly: true }],
+        eventHandlers: [{ name: 'pre-start', exec: ['/bin/setup'] }] },
+    },
+    [ID('b')]: { acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/my_tool', app: { exec: ['/bin/tool'], user: '0', group: '0' } },
+  };
+  for (const id of Object.keys(manifests)) {
+    const tree = path.join(root, id);
+    await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
+    await fs.mkdir(path.join(tree, 'srv'));
+    await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\nwww:x:33:33::/srv:/bin/sh\n');
+    await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\nstaff:x:50:www\n');
+  }
+  const images: ImageSource & PlanImages = {
+    resolve: async (ref) => ({ 'example.com/web': ID('a'), tool: ID('b') })[ref] ?? Promise.reject(new SprocketError('not-found', `no image ${ref}`)),
+    manifest: async (id) => structuredClone(manifests[id]!),
+    treePath: (id) => path.join(root, id),
+  };
+  return { root, images };
+}
+
+const plan = async (argv: string[], images: ImageSource & PlanImages) =>
+  buildPlan({ uuid: UUID, podDir: `/var/lib/sprocket/pods/${UUID}`, manifest: await reifyPod(parseRunArgs(argv), images), source: 'command line' }, images);
+
+const rejects = (p: Promise<unknown>, re: RegExp) =>
+  assert.rejects(p, (e: unknown) => e instanceof SprocketError && re.test(e.describe()));
+
+test('flags become a reified manifest and a plan with numeric ids and the mount of the mount point', async () => {
+  const { images } = await fakeStore();
+  const args = ['--volume', 'data,kind=empty,mode=0700', '--set-env', 'A=pod', 'example.com/web', '--environment', 'B=app', '--', 'extra'];
+  const manifest = await reifyPod(parseRunArgs(args), images);
+  assert.equal(manifest.apps[0]!.name, 'web');
+  assert.equal(manifest.apps[0]!.image.id, ID('a'));
+  assert.deepEqual(manifest.apps[0]!.app!.exec, ['/bin/httpd', '-f', 'extra']);
+  const p = await plan(args, images);
+  const app = p.apps[0]!;
+  assert.equal(p.unit, `sprocket-${UUID}.service`);
+  assert.deepEqual([app.uid, app.gid, app.workingDirectory], [33, 50, '/srv']);
+  assert.deepEqual(app.mounts, [{ volume: 'data', target: '/var/data', readOnly: true }]);
+  assert.deepEqual(app.preStart, ['/bin/setup']);
+  assert.deepEqual(p.volumes, [{ name: 'data', kind: 'empty', readOnly: false, mode: 0o700, uid: 0, gid: 0 }]);
+  const env = Object.fromEntries(app.environment.map((v) => [v.name, v.value]));
+  assert.deepEqual([env.A, env.B, env.AC_APP_NAME, env.container], ['pod', 'app', 'web', 'sprocket']);
+});
+
+test('--exec, --user and --working-dir override the image', async () => {
+  const { images } = await fakeStore();
+  const p = await plan(['--volume', 'data,kind=empty', 'example.com/web', '--exec', '/bin/sh', '--user', '0', '--working-dir', '/etc', '--', '-c', 'true'], images);
+  assert.deepEqual(p.apps[0]!.exec, ['/bin/sh', '-c', 'true']);
+  assert.deepEqual([p.apps[0]!.uid, p.apps[0]!.workingDirectory], [0, '/etc']);
+});
+
+test('errors name the app and the field, before anything is made', async () => {
+  const { images } = await fakeStore();
+  await rejects(plan(['example.com/web'], images), /apps\[0\]\.app\.mountPoints\[0\]: app web: mount point data \(\/var\/data\) has no volume/);
+  await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--user', 'nobody'], images), /apps\[0\]\.app\.user: app web: user nobody is not in/);
+  await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--group', 'wheel'], images), /apps\[0\]\.app\.group: .*group wheel/);
+  await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--working-dir', '/nope'], images), /app\.workingDirectory: .*\/nope does not exist/);
+  await rejects(plan(['tool'], images), /apps\[0\].name: "my_tool" .*is not a valid app name/);
+  await rejects(plan(['tool', '--name', 't', '--mount', 'volume=v,target=/x'], images), /no volume named "v"/);
+  await rejects(plan(['--volume', 'h,kind=host,source=/no/such/dir', 'tool', '--name', 't'], images), /volumes\[0\]\.source: host path \/no\/such\/dir/);
+  await rejects(plan(['tool', '--name', 't', '---', 'tool', '--name', 't'], images), /duplicate app "t"/);
+});
+
+test('a symlink in the image cannot make sprocket read the host /etc/passwd', async () => {
+  const { root, images } = await fakeStore();
+  const tree = path.join(root, ID('b'));
+  await fs.rm(path.join(tree, 'etc'), { recursive: true });
+  await fs.symlink('/etc', path.join(tree, 'etc'));
+  await rejects(plan(['tool', '--name', 't', '--user', 'root'], images), /user root is not in the image's \/etc\/passwd/);
+});
