@@ -1,39 +1,32 @@
-// STUB, to be replaced by the full appc 0.8.11 schemas (issue 2).
-// The exported names below are the contract other modules build on.
-import { z } from 'zod';
-import { invalid } from '../errors.js';
+// appc spec 0.8.11 as zod schemas: the one source of the types sprocket
+// uses for manifests, and of the messages that say what is wrong with one.
+import { parseJson } from './issues.js';
+import { ImageManifest } from './image-manifest.js';
+import { PodManifest } from './pod-manifest.js';
 
-export const ImageId = z.string().regex(/^sha512-[0-9a-f]{128}$/);
-export type ImageId = z.infer<typeof ImageId>;
+export { AcIdentifier, AcName, AcKind, AC_KINDS, AcVersion, ImageId, DependencyImageId, AbsolutePath, UserMap } from './identifiers.js';
+export { Label, Labels, VALID_OS_ARCH } from './labels.js';
+export { Annotation, Annotations } from './annotations.js';
+export { Quantity, quantityValue } from './quantity.js';
+export {
+  KnownIsolator,
+  ISOLATOR_NAMES,
+  LINUX_CAPABILITIES,
+  isolatorIn,
+  isolatorList,
+  findIsolator,
+  type Isolator,
+  type IsolatorName,
+  type IsolatorScope,
+  type UnknownIsolator,
+} from './isolators.js';
+export { App, EnvironmentVariable, EventHandler, EVENT_HANDLER_NAMES, Port, MountPoint } from './app.js';
+export { ImageManifest, Dependency } from './image-manifest.js';
+export { PodManifest, RuntimeApp, RuntimeImage, Volume, Mount, ExposedPort, missingForRun } from './pod-manifest.js';
+export { jsonPath, parseValue } from './issues.js';
 
-export const ImageManifest = z.looseObject({
-  acKind: z.literal('ImageManifest'),
-  acVersion: z.string(),
-  name: z.string(),
-  labels: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
-  app: z.looseObject({ exec: z.array(z.string()).optional(), user: z.string(), group: z.string() }).optional(),
-  dependencies: z.array(z.looseObject({ imageName: z.string(), imageID: ImageId.optional() })).optional(),
-  pathWhitelist: z.array(z.string()).optional(),
-});
-export type ImageManifest = z.infer<typeof ImageManifest>;
+/** Parses an image manifest; throws invalid() naming `file` and the JSON path of the first problem. */
+export const parseImageManifest = (input: string | Buffer, file: string): ImageManifest => parseJson(ImageManifest, input, file);
 
-export const PodManifest = z.looseObject({ acKind: z.literal('PodManifest'), acVersion: z.string(), apps: z.array(z.any()) });
-export type PodManifest = z.infer<typeof PodManifest>;
-
-function parseWith<T>(schema: z.ZodType<T>, input: string | Buffer, file: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(input.toString());
-  } catch (e) {
-    throw invalid(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw invalid(issue.message, { file, field: issue.path.join('.') });
-  }
-  return r.data;
-}
-
-export const parseImageManifest = (input: string | Buffer, file: string) => parseWith(ImageManifest, input, file);
-export const parsePodManifest = (input: string | Buffer, file: string) => parseWith(PodManifest, input, file);
+/** Parses a pod manifest (a template too: see missingForRun); throws like parseImageManifest. */
+export const parsePodManifest = (input: string | Buffer, file: string): PodManifest => parseJson(PodManifest, input, file);
