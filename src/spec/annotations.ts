@@ -36,7 +36,7 @@ const VALUE_RULES: Record<string, { ok: (v: string) => boolean; rule: string }> 
 export const Annotations = z.array(Annotation).superRefine((list, ctx) => {
   uniqueNames(list, ctx, 'annotation', (a) => a.name);
   list.forEach((a, i) => {
-    const rule = VALUE_RULES[a.name];
+    const rule = Object.hasOwn(VALUE_RULES, a.name) ? VALUE_RULES[a.name] : undefined;
     if (rule && !rule.ok(a.value)) {
       ctx.addIssue({ code: 'custom', path: [i, 'value'], message: `${JSON.stringify(a.value)} is not ${rule.rule}`, input: a.value });
     }

@@ -22,7 +22,7 @@ export const Labels = z.array(Label).superRefine((labels, ctx) => {
   const osAt = labels.findIndex((l) => l.name === 'os');
   if (osAt < 0) return; // arch means something only together with os
   const os = labels[osAt]!.value;
-  const arches = VALID_OS_ARCH[os];
+  const arches = Object.hasOwn(VALID_OS_ARCH, os) ? VALID_OS_ARCH[os] : undefined;
   if (!arches) {
     const valid = Object.keys(VALID_OS_ARCH).sort().join(', ');
     ctx.addIssue({ code: 'custom', path: [osAt, 'value'], message: `${JSON.stringify(os)} is not a valid os (valid: ${valid})`, input: os });
