@@ -24,3 +24,7 @@ export const program = new Command('sprocket')
 // Commands register themselves here, one import per command file.
 import { register as registerTrust } from './trust.js';
 registerTrust(program);
+import { register as registerImage } from './image.js';
+registerImage(program);
+import { register as registerFetch } from './fetch.js';
+registerFetch(program);

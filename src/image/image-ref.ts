@@ -10,7 +10,7 @@ export const ImageRef = z.discriminatedUnion('by', [
 export type ImageRef = z.infer<typeof ImageRef>;
 
 export function parseImageRef(ref: string): ImageRef {
-  if (/^sha512-[0-9a-f]{0,128}$/.test(ref)) return { by: 'id', prefix: ref };
+  if (/^sha512-[0-9a-f]{1,128}$/.test(ref)) return { by: 'id', prefix: ref };
   const [head, ...rest] = ref.split(',');
   const colon = head!.indexOf(':');
   const name = colon < 0 ? head! : head!.slice(0, colon);
