@@ -1,0 +1,147 @@
+// The Systemd interface over D-Bus: org.freedesktop.systemd1.Manager and
+// the unit objects' properties.
+import { SprocketError } from '../errors.js';
+import { busErrorName, busFailure, openSystemBus, plain, variant, type ClientInterface, type MessageBus, type PlainValue } from './bus.js';
+import type { AuxUnit, Systemd, UnitInterface } from './systemd.js';
+import { wireProperties, type UnitProperties } from './unit-properties.js';
+import { unitStateFrom } from './unit-state.js';
+
+const DEST = 'org.freedesktop.systemd1';
+const IFACE = 'org.freedesktop.systemd1';
+const NO_SUCH_UNIT = 'org.freedesktop.systemd1.NoSuchUnit';
+
+// Results of JobRemoved that arrived before their caller asked for them
+// (the signal may overtake the method reply). Bounded: other clients' jobs
+// land here too.
+const EARLY_RESULTS_MAX = 256;
+
+class DbusSystemd implements Systemd {
+  private readonly waiting = new Map<string, (result: string) => void>();
+  private readonly early = new Map<string, string>();
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly manager: ClientInterface,
+  ) {
+    manager.on('JobRemoved', (_id: number, job: string, _unit: string, result: string) => {
+      const resolve = this.waiting.get(job);
+      if (resolve) {
+        this.waiting.delete(job);
+        resolve(result);
+        return;
+      }
+      this.early.set(job, result);
+      if (this.early.size > EARLY_RESULTS_MAX) this.early.delete(this.early.keys().next().value!);
+    });
+  }
+
+  /** Runs a job-returning manager call and waits for the job's end. */
+  private async job(what: string, unit: string, call: () => Promise<string>): Promise<void> {
+    let job: string;
+    try {
+      job = await call();
+    } catch (err) {
+      throw busFailure(what, unit, err);
+    }
+    const result =
+      this.early.get(job) ??
+      (await new Promise<string>((resolve) => {
+        this.waiting.set(job, resolve);
+      }));
+    this.early.delete(job);
+    if (result !== 'done') {
+      throw new SprocketError('runtime', `${what}: job ${result}`, {
+        file: unit,
+        hint: `see: systemctl status ${unit}; journalctl -u ${unit}`,
+      });
+    }
+  }
+
+  async startTransientUnit(name: string, properties: UnitProperties, aux: AuxUnit[] = []): Promise<void> {
+    const wire = (unit: string, p: UnitProperties) => wireProperties(unit, p).map(([n, sig, v]) => [n, variant(sig, v)]);
+    const props = wire(name, properties);
+    const auxUnits = aux.map((a) => [a.name, wire(a.name, a.properties)]);
+    await this.job('start transient unit', name, () => this.manager.StartTransientUnit(name, 'fail', props, auxUnits));
+  }
+
+  async stopUnit(name: string): Promise<void> {
+    try {
+      await this.job('stop unit', name, () => this.manager.StopUnit(name, 'replace'));
+    } catch (err) {
+      if (busErrorName((err as Error).cause) !== NO_SUCH_UNIT) throw err;
+    }
+  }
+
+  async killUnit(name: string, signal: number, who: 'main' | 'all' = 'all'): Promise<void> {
+    if (!Number.isInteger(signal) || signal < 1 || signal > 64) {
+      throw new SprocketError('invalid', `not a signal number: ${signal}`, { file: name });
+    }
+    try {
+      await this.manager.KillUnit(name, who, signal);
+    } catch (err) {
+      throw busFailure('kill unit', name, err);
+    }
+  }
+
+  async resetFailedUnit(name: string): Promise<void> {
+    try {
+      await this.manager.ResetFailedUnit(name);
+    } catch (err) {
+      if (busErrorName(err) !== NO_SUCH_UNIT) throw busFailure('reset failed unit', name, err);
+    }
+  }
+
+  private async unitPath(name: string): Promise<string | null> {
+    try {
+      return (await this.manager.GetUnit(name)) as string;
+    } catch (err) {
+      if (busErrorName(err) === NO_SUCH_UNIT) return null;
+      throw busFailure('get unit', name, err);
+    }
+  }
+
+  private async properties(name: string, path: string, iface: UnitInterface): Promise<Record<string, PlainValue>> {
+    try {
+      const object = await this.bus.getProxyObject(DEST, path);
+      const all = (await object.getInterface('org.freedesktop.DBus.Properties').GetAll(`${IFACE}.${iface}`)) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, plain(v)]));
+    } catch (err) {
+      throw busFailure(`read ${iface} properties`, name, err);
+    }
+  }
+
+  async getUnitState(name: string) {
+    const path = await this.unitPath(name);
+    if (!path) return null;
+    const unit = await this.properties(name, path, 'Unit');
+    const service = name.endsWith('.service') ? await this.properties(name, path, 'Service') : null;
+    return unitStateFrom(name, unit, service);
+  }
+
+  async getUnitProperties(name: string, iface: UnitInterface = 'Unit') {
+    const path = await this.unitPath(name);
+    if (!path) throw new SprocketError('not-found', 'no such unit loaded', { file: name });
+    return this.properties(name, path, iface);
+  }
+
+  close(): void {
+    this.bus.disconnect();
+  }
+}
+
+/** Connects to the systemd of this host over the system bus. */
+export async function connectSystemd(): Promise<Systemd> {
+  const bus = await openSystemBus();
+  try {
+    const object = await bus.getProxyObject(DEST, '/org/freedesktop/systemd1');
+    const manager = object.getInterface(`${IFACE}.Manager`);
+    // Without Subscribe() systemd sends no JobRemoved signals.
+    await manager.Subscribe();
+    return new DbusSystemd(bus, manager);
+  } catch (err) {
+    bus.disconnect();
+    throw new SprocketError('runtime', `cannot talk to systemd over D-Bus: ${(err as Error).message}`, {
+      hint: 'sprocket needs a host that runs systemd as PID 1 and dbus',
+    }, { cause: err });
+  }
+}
