@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { SprocketError, usage } from '../errors.js';
 import { discoverPubkeys } from '../image/discovery.js';
 import { parseInsecureOptions, transportOf } from '../image/fetch-options.js';
-import { addTrustedKeys, formatFingerprint, listTrustedKeys, loadKeyText, readPublicKeys, type TrustScope } from '../image/trust.js';
+import { addTrustedKeys, formatFingerprint, listTrustedKeys, loadKeyText, readPublicKeys, trustScope } from '../image/trust.js';
 import { globalOptions } from './options.js';
 
 export function register(program: Command): void {
@@ -20,9 +20,8 @@ export function register(program: Command): void {
     .addHelpText('after', '\nKeys are written to <local-config>/trustedkeys/prefix.d/<prefix>/<fingerprint> or .../root.d/<fingerprint>.\nSee docs/trust.md.')
     .action(async (keys: string[], o: { prefix?: string; root?: boolean; skipFingerprintReview?: boolean; insecureOptions: string }, cmd: Command) => {
       const g = globalOptions(cmd);
-      if (Boolean(o.prefix) === Boolean(o.root)) throw usage('give exactly one of --prefix PREFIX or --root');
+      const scope = trustScope(o);
       const transport = transportOf(parseInsecureOptions(o.insecureOptions));
-      const scope: TrustScope = o.prefix ? { prefix: o.prefix } : { root: true };
       if (o.root && (keys.length === 0 || keys.some((k) => /^[a-z]+:\/\//.test(k)))) throw usage('--root takes a local key file');
       const sources = keys.length ? keys : await discoverPubkeys(o.prefix!, transport);
       for (const source of sources) {

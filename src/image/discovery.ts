@@ -2,19 +2,13 @@
 // into the URLs of the ACI, its signature and the publisher's public keys by
 // reading <meta name="ac-discovery"> tags from https://{name}?ac-discovery=1,
 // walking up the name's path until a page has tags for it.
-import { z } from 'zod';
-import { SprocketError, invalid } from '../errors.js';
+import { SprocketError, invalid, type ErrorOrigin } from '../errors.js';
+import { AcIdentifier } from '../spec/identifiers.js';
 import { getSmall, type Transport } from './http.js';
+import { describeRef, type ImageRef } from './image-ref.js';
 
-/** AC Identifier (spec/types.md): lowercase words joined by - . _ ~ / */
-export const AcIdentifier = z.string().regex(/^[a-z0-9]+([-._~/][a-z0-9]+)*$/);
-
-export const ImageRef = z.object({
-  name: AcIdentifier,
-  /** Labels the operator asked for (version, os, arch, ...). */
-  labels: z.record(AcIdentifier, z.string().min(1)),
-});
-export type ImageRef = z.infer<typeof ImageRef>;
+/** An image asked for by name and labels (version, os, arch, ...). */
+export type NamedImage = Extract<ImageRef, { by: 'name' }>;
 
 /** What discovery found for one image. */
 export interface Endpoints {
@@ -29,33 +23,25 @@ const NODE_ARCH: Record<string, string> = { x64: 'amd64', ia32: 'i386', arm64: '
 /** os and arch of this host, as appc labels (spec/types.md, OS/arch legal values). */
 export const hostLabels = (): Record<string, string> => ({ os: 'linux', arch: NODE_ARCH[process.arch] ?? process.arch });
 
-/** Parses `name[:version][,label=value...]` as in `sprocket fetch coreos.com/etcd:v2.0.0,os=linux`. */
-export function parseImageRef(text: string): ImageRef {
-  const [head = '', ...pairs] = text.split(',');
-  const colon = head.indexOf(':');
-  const name = colon < 0 ? head : head.slice(0, colon);
-  const labels: Record<string, string> = {};
-  if (colon >= 0) labels.version = head.slice(colon + 1);
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw invalid(`label ${JSON.stringify(pair)} is not name=value`, { file: text, field: 'labels' });
-    const key = pair.slice(0, eq);
-    if (key in labels) throw invalid(`label ${key} given twice`, { file: text, field: `labels.${key}` });
-    labels[key] = pair.slice(eq + 1);
-  }
-  const r = ImageRef.safeParse({ name, labels });
-  if (!r.success) {
-    const field = r.error.issues[0]!.path.join('.');
-    throw invalid(field === 'name' ? `${JSON.stringify(name)} is not a valid image name (AC Identifier)` : 'invalid label', {
-      file: text,
-      field,
-    });
-  }
-  return r.data;
+/**
+ * Refuses a name that is not an AC Identifier, or whose path has . or ..
+ * segments (allowed by the spec, but such a name would step out of its
+ * place in a URL or in the trusted key directories).
+ */
+export function checkName(name: string, origin: ErrorOrigin): string {
+  const r = AcIdentifier.safeParse(name);
+  if (!r.success) throw invalid(r.error.issues[0]!.message, origin);
+  if (name.split('/').some((s) => s === '.' || s === '..' || s === '')) throw invalid(`${JSON.stringify(name)} has an empty, . or .. path segment`, origin);
+  return name;
 }
 
+export const checkImageName = (image: NamedImage): NamedImage => {
+  checkName(image.name, { file: describeRef(image.name, image.labels), field: 'name' });
+  return image;
+};
+
 /** The labels used to render templates: the host's os/arch and version "latest" unless given. */
-export const discoveryLabels = (ref: ImageRef): Record<string, string> => ({ version: 'latest', ...hostLabels(), ...ref.labels });
+export const discoveryLabels = (ref: NamedImage): Record<string, string> => ({ version: 'latest', ...hostLabels(), ...ref.labels });
 
 interface MetaTag {
   kind: 'ac-discovery' | 'ac-discovery-pubkeys';
@@ -64,7 +50,7 @@ interface MetaTag {
 }
 
 /** Finds the ACI, signature and key URLs for `ref`. */
-export async function discoverImage(ref: ImageRef, transport: Transport): Promise<Endpoints> {
+export async function discoverImage(ref: NamedImage, transport: Transport): Promise<Endpoints> {
   const labels = discoveryLabels(ref);
   const found = await walkUp(ref.name, transport, (tags) => {
     const templates = tags.filter((t) => t.kind === 'ac-discovery' && ref.name.startsWith(t.prefix));

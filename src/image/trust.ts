@@ -7,8 +7,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as openpgp from 'openpgp';
-import { SprocketError, invalid } from '../errors.js';
-import { AcIdentifier } from './discovery.js';
+import { SprocketError, invalid, usage } from '../errors.js';
+import { checkName } from './discovery.js';
 import { getSmall, type Transport } from './http.js';
 
 export interface ConfigDirs {
@@ -32,13 +32,16 @@ export interface TrustedKey {
 
 const FINGERPRINT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+/** The scope of `--prefix P` or `--root`; exactly one of them, P a safe image name. */
+export function trustScope(o: { prefix?: string; root?: boolean }): TrustScope {
+  if (Boolean(o.prefix) === Boolean(o.root)) throw usage('give exactly one of --prefix PREFIX or --root');
+  return o.prefix ? { prefix: checkName(o.prefix, { field: '--prefix' }) } : { root: true };
+}
+
 function scopeDir(config: string, scope: TrustScope): string {
   const base = path.join(config, 'trustedkeys');
   if ('root' in scope) return path.join(base, 'root.d');
-  if (!AcIdentifier.safeParse(scope.prefix).success) {
-    throw invalid(`${JSON.stringify(scope.prefix)} is not a valid image name prefix (AC Identifier)`, { field: '--prefix' });
-  }
-  return path.join(base, 'prefix.d', ...scope.prefix.split('/'));
+  return path.join(base, 'prefix.d', ...checkName(scope.prefix, { field: '--prefix' }).split('/'));
 }
 
 /** Reads the public keys of an armored key file (a keyring may hold several). */

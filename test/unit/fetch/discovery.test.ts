@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { discoverImage, discoverPubkeys, hostLabels, parseImageRef, parseMetaTags } from '../../../src/image/discovery.js';
+import { checkImageName, discoverImage, discoverPubkeys, hostLabels, parseMetaTags, type NamedImage } from '../../../src/image/discovery.js';
 import { SprocketError } from '../../../src/errors.js';
 import { discoveryPage, makeCa, startServer, type TestServer } from '../../support/web.js';
 
@@ -29,14 +29,12 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('image references: name, version and labels', () => {
-  assert.deepEqual(parseImageRef('example.com/app:1.2.0,os=linux,channel=beta'), {
-    name: 'example.com/app',
-    labels: { version: '1.2.0', os: 'linux', channel: 'beta' },
-  });
-  assert.deepEqual(parseImageRef('example.com/app'), { name: 'example.com/app', labels: {} });
-  assert.throws(() => parseImageRef('Example.com/App'), (e: SprocketError) => e.field === 'name');
-  assert.throws(() => parseImageRef('example.com/app,os'), (e: SprocketError) => /name=value/.test(e.message));
+const named = (name: string, labels: Record<string, string> = {}): NamedImage => ({ by: 'name', name, labels });
+
+test('a name that is not an AC identifier is refused before discovery', () => {
+  assert.throws(() => checkImageName(named('Example.com/App')), (e: SprocketError) => e.field === 'name');
+  assert.throws(() => checkImageName(named('example.com/../etc')), (e: SprocketError) => e.field === 'name');
+  assert.deepEqual(checkImageName(named('example.com/app')), named('example.com/app'));
 });
 
 test('meta tags: only ac-discovery tags with a prefix and a URL', () => {
@@ -59,7 +57,7 @@ test('discovery walks up the name and takes the longest prefix and the best temp
     { name: 'ac-discovery-pubkeys', content: '127.0.0.1/org https://127.0.0.1/keys.gpg' },
   ]));
   const { os: hostOs, arch } = hostLabels();
-  const found = await discoverImage(parseImageRef('127.0.0.1/org/app/sub:1.0.0'), secure);
+  const found = await discoverImage(named('127.0.0.1/org/app/sub', { version: '1.0.0' }), secure);
   assert.deepEqual(found, {
     aci: `https://127.0.0.1/dl/${hostOs}/${arch}/127.0.0.1/org/app/sub-1.0.0.aci`,
     signature: `https://127.0.0.1/dl/${hostOs}/${arch}/127.0.0.1/org/app/sub-1.0.0.aci.asc`,
@@ -68,16 +66,16 @@ test('discovery walks up the name and takes the longest prefix and the best temp
   assert.equal(web.hits.get('/org/app/sub'), 1);
   assert.equal(web.hits.get('/org/app'), 1);
   // without a version, "latest" fills {version}
-  assert.match((await discoverImage(parseImageRef('127.0.0.1/org/app'), secure)).aci, /app-latest\.aci$/);
+  assert.match((await discoverImage(named('127.0.0.1/org/app'), secure)).aci, /app-latest\.aci$/);
   assert.deepEqual(await discoverPubkeys('127.0.0.1/org/app', secure), ['https://127.0.0.1/keys.gpg']);
 });
 
 test('discovery uses https only unless plain http is allowed', async () => {
   plain.routes.set('/plainonly', discoveryPage([{ name: 'ac-discovery', content: '127.0.0.1/plainonly http://127.0.0.1/{name}.{ext}' }]));
-  await assert.rejects(discoverImage(parseImageRef('127.0.0.1/plainonly'), secure), (e: SprocketError) =>
+  await assert.rejects(discoverImage(named('127.0.0.1/plainonly'), secure), (e: SprocketError) =>
     e.kind === 'not-found' && /--insecure-options=http/.test(e.hint ?? ''),
   );
   assert.equal(plain.hits.get('/plainonly'), undefined);
-  const found = await discoverImage(parseImageRef('127.0.0.1/plainonly'), { allowHttp: true, skipTlsVerify: false });
+  const found = await discoverImage(named('127.0.0.1/plainonly'), { allowHttp: true, skipTlsVerify: false });
   assert.equal(found.aci, 'http://127.0.0.1/127.0.0.1/plainonly.aci');
 });

@@ -1,0 +1,29 @@
+// `sprocket fetch SOURCE...`: brings images into the store and prints the
+// image ID of each, one per line.
+import { Command, Option } from 'commander';
+import { fetchImages } from '../image/fetch.js';
+import { parseInsecureOptions } from '../image/fetch-options.js';
+import { ImageStore } from '../image/store.js';
+import { globalOptions } from './options.js';
+
+export function register(program: Command): void {
+  program
+    .command('fetch')
+    .description('fetch images into the store from a file, an http(s) URL or an image name (appc meta discovery), verifying their signatures')
+    .argument('<source...>', 'FILE.aci, https://.../x.aci, or name[:version][,label=value...]')
+    .addOption(new Option('--insecure-options <list>', 'comma-separated checks to skip: http (allow plain http), image (no signature check), tls (any certificate), all').default('none'))
+    .option('--signature <file>', 'detached armored signature of a local ACI (default FILE.asc)')
+    .addHelpText('after', '\nPrints the image ID of each fetched image. Dependencies are fetched first.\nTrust signing keys with `sprocket trust`. See docs/fetch.md.')
+    .action(async (sources: string[], o: { insecureOptions: string; signature?: string }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const ids = await fetchImages(sources, {
+        store: await ImageStore.open(g.dir),
+        stateDir: g.dir,
+        config: g,
+        insecure: parseInsecureOptions(o.insecureOptions),
+        signature: o.signature,
+        warn: (message) => process.stderr.write(`${message}\n`),
+      });
+      for (const id of ids) process.stdout.write(`${id}\n`);
+    });
+}
