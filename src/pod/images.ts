@@ -1,0 +1,42 @@
+// The image store as pods see it: images named on the command line are
+// found in the store or fetched (as `sprocket fetch` does), and every pod
+// holds a reference file per image (images/<id>/refs/<uuid>) so that image
+// rm and gc leave its images alone while the pod exists.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { SprocketError } from '../errors.js';
+import { fetchImages, type FetchOptions } from '../image/fetch.js';
+import type { ImageStore } from '../image/store.js';
+import type { PodImages } from './prepare.js';
+
+/** Sources that name a file or URL rather than an image already in the store. */
+const isLocation = (s: string) => /^[a-z]+:\/\//.test(s) || s.startsWith('/') || s.startsWith('.') || s.endsWith('.aci');
+
+export function storeImages(store: ImageStore, fetch: Omit<FetchOptions, 'store'>): PodImages {
+  const fetchOne = async (source: string) => (await fetchImages([source], { ...fetch, store }))[0]!;
+  return {
+    async resolve(image) {
+      if (isLocation(image)) return fetchOne(image);
+      try {
+        return await store.resolve(image);
+      } catch (e) {
+        // An ID must be in the store; a name may be discovered and fetched.
+        if (!(e instanceof SprocketError && e.kind === 'not-found') || image.startsWith('sha512-')) throw e;
+        return fetchOne(image);
+      }
+    },
+    manifest: (id) => store.manifest(id),
+    treePath: (id) => store.treePath(id),
+    hold: (ids, uuid) =>
+      store.locked(async () => {
+        for (const id of ids) {
+          await fs.mkdir(store.refsPath(id), { recursive: true });
+          await fs.writeFile(path.join(store.refsPath(id), uuid), '');
+        }
+      }),
+    release: (ids, uuid) =>
+      store.locked(async () => {
+        for (const id of ids) await fs.rm(path.join(store.refsPath(id), uuid), { force: true });
+      }),
+  };
+}

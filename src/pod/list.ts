@@ -1,0 +1,10 @@
+// list: every pod with its status (see status.ts), oldest first.
+import type { PodContext } from './context.js';
+import { listPodDirs } from './dir.js';
+import { podStatus, type PodStatus } from './status.js';
+
+export async function listPods(ctx: PodContext): Promise<PodStatus[]> {
+  const { pods } = await listPodDirs(ctx.stateDir);
+  const all = await Promise.all(pods.map((uuid) => podStatus(ctx, uuid).catch(() => undefined)));
+  return all.filter((s): s is PodStatus => s !== undefined).sort((a, b) => a.created.localeCompare(b.created));
+}

@@ -1,0 +1,61 @@
+// prepare: a pod request becomes a pod directory in state prepared. All
+// checks (images, users, working directories, volumes) run before anything
+// is written; the directory is made under pods/.new-<uuid> and renamed into
+// place when complete, so a crash leaves only a .new- directory that gc
+// removes (its lock is free once its maker is gone).
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { SprocketError } from '../errors.js';
+import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
+import type { PodPlan } from '../../stage1-nspawn/plan.js';
+import type { PodContext } from './context.js';
+import { newPodDir, podDir, podPaths, podsDir, podsLockFile } from './dir.js';
+import { lockFile, withLock } from './lock.js';
+import { findPodByName } from './find.js';
+import { buildPlan, type PlanImages } from './plan.js';
+import { COMMAND_LINE, reifyPod, type ImageSource } from './reify.js';
+import type { PodRequest } from './request.js';
+import { now, writeAtomically, writeState } from './state.js';
+
+/** The images of a pod, and the references that keep them in the store while the pod exists. */
+export interface PodImages extends ImageSource, PlanImages {
+  hold(ids: string[], uuid: string): Promise<void>;
+  release(ids: string[], uuid: string): Promise<void>;
+}
+
+export async function preparePod(ctx: PodContext, request: PodRequest, images: PodImages): Promise<PodPlan> {
+  const manifest = await reifyPod(request, images);
+  const uuid = randomUUID();
+  const final = podDir(ctx.stateDir, uuid);
+  const plan = await buildPlan({ uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE }, images);
+  const tmp = newPodDir(ctx.stateDir, uuid);
+  const paths = podPaths(tmp);
+  await fs.mkdir(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });
+  // The name check and the claim of the name (the state file) under one lock.
+  const lock = await withLock(podsLockFile(ctx.stateDir), async () => {
+    if (request.name && (await findPodByName(ctx, request.name))) {
+      throw new SprocketError('conflict', `a live pod is already named ${request.name}`, { field: '--name', hint: 'choose another name, or stop and remove that pod' });
+    }
+    await fs.mkdir(tmp, { mode: 0o700 });
+    const held = (await lockFile(paths.lock, { wait: true }))!;
+    await writeState(paths.state, { state: 'preparing', created: now(), ...(request.name ? { name: request.name } : {}) });
+    return held;
+  });
+  try {
+    await writeAtomically(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeAtomically(paths.plan, `${JSON.stringify(plan, null, 2)}\n`);
+    await writeStage1Root({ ...plan, podDir: tmp, stage1Root: paths.stage1 });
+    await images.hold(plan.apps.map((a) => a.imageId), uuid);
+    const state = { state: 'prepared' as const, created: now(), ...(request.name ? { name: request.name } : {}) };
+    await writeState(paths.state, state);
+    await fs.rename(tmp, final);
+  } catch (e) {
+    await images.release(plan.apps.map((a) => a.imageId), uuid).catch(() => undefined);
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  } finally {
+    await lock.release();
+  }
+  ctx.event({ pod: uuid, event: 'prepared', message: `pod ${uuid}: prepared, apps ${plan.apps.map((a) => a.name).join(', ')}` });
+  return plan;
+}

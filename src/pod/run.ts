@@ -1,0 +1,58 @@
+// run-prepared (and the second half of run): a prepared pod becomes its
+// host unit, sprocket-<uuid>.service, started over D-Bus. The pod belongs to
+// systemd from then on: the CLI may die at any point and status explains it.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { EXIT_FAILURE, SprocketError } from '../errors.js';
+import { hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
+import type { PodContext } from './context.js';
+import { podDir, podPaths } from './dir.js';
+import { withLock } from './lock.js';
+import { now, readState, writeState } from './state.js';
+import { podStatus, readPlan, type PodStatus } from './status.js';
+
+const POLL_MS = 200;
+
+/** Starts prepared pod `uuid`; returns once the pod's systemd is up (or the pod already ended). */
+export async function startPod(ctx: PodContext, uuid: string): Promise<void> {
+  const dir = podDir(ctx.stateDir, uuid);
+  const paths = podPaths(dir);
+  await withLock(paths.lock, async () => {
+    const status = await podStatus(ctx, uuid);
+    if (status.state !== 'prepared') {
+      throw new SprocketError('conflict', `pod ${uuid} is ${status.state}: only a prepared pod can be started`, { file: uuid, hint: 'prepare a new pod' });
+    }
+    const plan = await readPlan(dir);
+    const stored = await readState(paths.state);
+    // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
+    await writeState(paths.state, { ...stored, state: 'running', started: now() });
+    try {
+      await ctx.systemd.startTransientUnit(plan.unit, hostUnitProperties(plan));
+    } catch (e) {
+      // A pod that ended before it was ready fails its start job but has its exit record.
+      const ended = await fs.stat(paths.podExit).then(() => true, () => false);
+      if (!ended) {
+        await writeState(paths.state, stored);
+        throw e;
+      }
+    }
+  });
+  ctx.event({ pod: uuid, event: 'started' });
+}
+
+/** Waits until the pod's unit is gone or inactive; returns the final status. */
+export async function waitPod(ctx: PodContext, uuid: string, opts: { timeoutMs?: number } = {}): Promise<PodStatus> {
+  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  for (;;) {
+    const status = await podStatus(ctx, uuid);
+    if (status.state !== 'running' || Date.now() >= deadline) return status;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** The exit code of `sprocket run` for an ended pod: the pod's status, 128+N for a signal. */
+export function podExitCode(status: PodStatus): number {
+  if (status.exitStatus !== undefined) return status.exitStatus;
+  const n = status.signal ? os.constants.signals[`SIG${status.signal}` as NodeJS.Signals] : undefined;
+  return n ? 128 + n : EXIT_FAILURE;
+}

@@ -1,0 +1,20 @@
+// stop: asks systemd to stop the pod's unit. nspawn forwards the stop to the
+// pod's systemd, which stops every app cleanly (their exit hooks run);
+// --force kills every process of the pod at once instead.
+import os from 'node:os';
+import type { PodContext } from './context.js';
+import { podDir } from './dir.js';
+import { podStatus, readPlan, type PodStatus } from './status.js';
+import { waitPod } from './run.js';
+
+export async function stopPod(ctx: PodContext, uuid: string, opts: { force: boolean }): Promise<PodStatus> {
+  const status = await podStatus(ctx, uuid);
+  if (status.state !== 'running') return status;
+  const plan = await readPlan(podDir(ctx.stateDir, uuid));
+  if (opts.force) {
+    await ctx.systemd.killUnit(plan.unit, os.constants.signals.SIGKILL, 'all');
+    return waitPod(ctx, uuid);
+  }
+  await ctx.systemd.stopUnit(plan.unit);
+  return waitPod(ctx, uuid);
+}
