@@ -11,12 +11,12 @@ import { globalOptions } from './options.js';
 export function register(program: Command): void {
   const trust = program
     .command('trust')
-    .description('trust a public key for images whose name starts with PREFIX (or for all images with --root)')
+    .description('trust a public key for images named PREFIX or below it, like PREFIX/app (or for all images with --root)')
     .argument('[key...]', 'armored public key file or http(s) URL; without one, --prefix discovers the keys the publisher offers (ac-discovery-pubkeys)')
     .option('--prefix <prefix>', 'image name prefix to trust the key for, like example.com/app')
     .option('--root', 'trust the key for every image (local key file only, no discovery)')
     .option('--skip-fingerprint-review', 'add the key without asking (no question is asked when stdin is not a terminal either)')
-    .addOption(new Option('--insecure-options <list>', 'comma-separated checks to skip: http (allow plain http)').default('none'))
+    .addOption(new Option('--insecure-options <list>', 'comma-separated checks to skip when fetching keys: http (allow plain http), tls (any certificate)').default('none'))
     .addHelpText('after', '\nKeys are written to <local-config>/trustedkeys/prefix.d/<prefix>/<fingerprint> or .../root.d/<fingerprint>.\nSee docs/trust.md.')
     .action(async (keys: string[], o: { prefix?: string; root?: boolean; skipFingerprintReview?: boolean; insecureOptions: string }, cmd: Command) => {
       const g = globalOptions(cmd);
