@@ -1,0 +1,90 @@
+// <app>.service for the pod's systemd: the app chrooted into its overlay
+// root, with the pod's /proc, /sys and /dev, its own user, environment and
+// event handlers, and a hook that records how it ended.
+import type { PlanApp, PodPlan } from './plan.js';
+import { APP_USR, throughSystemdCat, type SystemdCat } from './systemd-cat.js';
+import { execLine, quoteWord } from './unit-syntax.js';
+
+/** Inside the pod: where each app's root is mounted (nspawn --overlay). */
+export const appRoot = (app: string) => `/opt/stage2/${app}/rootfs`;
+/** Inside the pod: where each pod volume is bound (nspawn --bind). */
+export const volumeInPod = (volume: string) => `/sprocket/volumes/${volume}`;
+/** Inside the pod: the host-visible directory of exit records (pods/<uuid>/status). */
+export const STATUS_DIR = '/sprocket/status';
+/** Inside the pod: the script run after each app (stage1-nspawn/scripts/app-stopped). */
+export const APP_STOPPED = '/sprocket/app-stopped';
+/** The unit that runs APP_STOPPED for app %i. */
+export const APP_STOPPED_TEMPLATE = 'app-stopped@.service';
+export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
+/** Inside the pod: the host's journal sockets, bound by nspawn; systemd-cat needs them in the app's root too. */
+export const JOURNAL_SOCKETS = '/run/systemd/journal';
+
+export const appUnitName = (app: string) => `${app}.service`;
+
+/**
+ * app-stopped@APP.service: bound to APP.service and stopped just after it
+ * (stop runs in the reverse of start order), it records how the app ended.
+ * A unit of its own because every command of the app's unit, even one with
+ * the "+" prefix, runs chrooted in the app's root, where the pod's status
+ * directory and systemctl are not.
+ */
+export const APP_STOPPED_UNIT = [
+  '[Unit]',
+  'Description=sprocket: record how app %i ended',
+  'DefaultDependencies=no',
+  'BindsTo=%i.service',
+  'Before=%i.service',
+  '',
+  '[Service]',
+  'Type=oneshot',
+  'RemainAfterExit=yes',
+  'ExecStart=/bin/true',
+  `ExecStop=${APP_STOPPED} %i`,
+  '',
+].join('\n');
+
+/** A bind of `source` (pod side) at `target` (app side) for BindPaths=. */
+const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quoteWord(target)}`;
+
+/**
+ * The unit file text of one app. `cat` is systemd-cat as the app reaches it
+ * (findSystemdCat); without it the app's stdout and stderr share one stream.
+ */
+export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | undefined): string {
+  const run = (argv: string[]) => (cat ? throughSystemdCat(cat, app.name, argv) : argv);
+  const rw = app.mounts.filter((m) => !m.readOnly);
+  const ro = app.mounts.filter((m) => m.readOnly);
+  const lines = [
+    '[Unit]',
+    `Description=sprocket app ${app.name} of pod ${plan.uuid}`,
+    // Started as early as possible; stopped, with its hooks run, when the pod shuts down.
+    'DefaultDependencies=no',
+    'Conflicts=shutdown.target',
+    'Before=shutdown.target',
+    // rkt semantics: an app that fails ends the pod at once with its exit code.
+    'FailureAction=exit',
+    '',
+    '[Service]',
+    'Type=exec',
+    `RootDirectory=${appRoot(app.name)}`,
+    'MountAPIVFS=yes',
+    `User=${app.uid}`,
+    `Group=${app.gid}`,
+    ...(app.supplementaryGids.length ? [`SupplementaryGroups=${app.supplementaryGids.join(' ')}`] : []),
+    // Taken as is, not unquoted: only specifiers need escaping.
+    `WorkingDirectory=${app.workingDirectory.replaceAll('%', '%%')}`,
+    ...app.environment.map((v) => `Environment=${quoteWord(`${v.name}=${v.value}`)}`),
+    `SyslogIdentifier=${app.name}`,
+    ...(cat ? [`BindReadOnlyPaths=${bindPath('/usr', APP_USR)} ${bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)}`] : []),
+    ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
+    ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
+    // Volumes bound above stay writable: systemd leaves other mounts out of this.
+    ...(app.readOnlyRootFS ? ['ReadOnlyPaths=/'] : []),
+    ...(app.preStart ? [`ExecStartPre=${execLine(run(app.preStart))}`] : []),
+    `ExecStart=${execLine(run(app.exec))}`,
+    // "-": a failing post-stop handler must not hide how the app itself ended.
+    ...(app.postStop ? [`ExecStopPost=${execLine(run(app.postStop), '-')}`] : []),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,42 @@
+// The systemd-nspawn command line that boots a pod: its stage1 root with the
+// host's /usr, the apps' overlay roots, the volumes and the status directory.
+import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
+import type { PodPlan } from './plan.js';
+import { appUpper, emptyVolume, statusDir } from './stage1-root.js';
+
+export const NSPAWN = '/usr/bin/systemd-nspawn';
+
+/** nspawn splits --bind= and --overlay= on ':'; a backslash escapes it. */
+const part = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
+
+/** argv (with argv[0]) of the pod's nspawn; runs as the main process of the host unit. */
+export function nspawnArgv(plan: PodPlan): string[] {
+  const volumes = plan.volumes.map((v) => {
+    const source = v.kind === 'host' ? v.source : emptyVolume(plan, v.name);
+    const norbind = v.kind === 'host' && !v.recursive ? ':norbind' : '';
+    return `--bind${v.readOnly ? '-ro' : ''}=${part(source)}:${volumeInPod(v.name)}${norbind}`;
+  });
+  return [
+    NSPAWN,
+    '--quiet',
+    `--directory=${plan.stage1Root}`,
+    '--boot',
+    `--machine=${plan.machine}`,
+    `--uuid=${plan.uuid.replaceAll('-', '')}`,
+    '--register=yes',
+    '--keep-unit',
+    // The host unit (Type=notify) is active once the pod's systemd is up.
+    '--notify-ready=yes',
+    // The stage1 root as written stays as written.
+    '--link-journal=no',
+    '--resolv-conf=off',
+    '--timezone=off',
+    ...(plan.network === 'none' ? ['--private-network'] : []),
+    '--bind-ro=/usr',
+    // The whole directory, not single sockets: these survive a restart of the host's journald sockets.
+    `--bind=${JOURNAL_SOCKETS}`,
+    `--bind=${part(statusDir(plan))}:${STATUS_DIR}`,
+    ...plan.apps.map((a) => `--overlay=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
+    ...volumes,
+  ];
+}

@@ -1,0 +1,142 @@
+// The stage1 root of a pod (pods/<uuid>/stage1): a tiny tree booted by
+// systemd-nspawn with the host's /usr bound read-only. It holds only what
+// the pod's systemd needs: /etc with a generated default.target that wants
+// every app, the app units, masks for the units a pod has no use for (fewer
+// units: faster boot, less memory), and the scripts run inside the pod.
+// Also makes the other per-pod directories stage1 binds: status/, the apps'
+// overlay upper dirs and the empty volumes. Writing twice gives the same tree.
+import { chmod, chown, copyFile, lstat, mkdir, readlink, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { invalid, notFound } from '../src/errors.js';
+import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import type { PodPlan } from './plan.js';
+import { APP_USR, findSystemdCat } from './systemd-cat.js';
+
+/** Units of the host's /usr that a pod's systemd must not start. */
+export const MASKED_UNITS = [
+  // No journald per pod: nspawn binds the host's journal sockets.
+  'systemd-journald.service', 'systemd-journald.socket', 'systemd-journald-dev-log.socket',
+  'systemd-journald-audit.socket', 'systemd-journal-flush.service', 'systemd-journald@.service',
+  'systemd-journald-varlink@.socket', 'systemd-journal-catalog-update.service',
+  // Set-up of a whole OS: the stage1 root has nothing to set up.
+  'systemd-tmpfiles-setup.service', 'systemd-tmpfiles-setup-dev.service', 'systemd-tmpfiles-clean.timer',
+  'systemd-sysusers.service', 'systemd-firstboot.service', 'systemd-machine-id-commit.service',
+  'systemd-random-seed.service', 'systemd-remount-fs.service', 'systemd-update-done.service',
+  'systemd-update-utmp.service', 'systemd-update-utmp-runlevel.service', 'ldconfig.service',
+  'systemd-hwdb-update.service', 'systemd-sysctl.service', 'systemd-modules-load.service',
+  'kmod-static-nodes.service', 'systemd-binfmt.service', 'systemd-repart.service',
+  'systemd-pcrphase.service', 'systemd-pcrphase-sysinit.service',
+  // Devices, logins, consoles and mounts of a real machine.
+  'systemd-udevd.service', 'systemd-udevd-control.socket', 'systemd-udevd-kernel.socket',
+  'systemd-udev-trigger.service', 'systemd-logind.service', 'systemd-user-sessions.service',
+  'getty.target', 'console-getty.service', 'systemd-ask-password-console.path', 'systemd-ask-password-wall.path',
+  'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-kernel-config.mount', 'sys-kernel-debug.mount',
+  'sys-kernel-tracing.mount', 'sys-fs-fuse-connections.mount', 'proc-sys-fs-binfmt_misc.automount',
+  // Network services: the pod shares the host's network or has loopback only.
+  'systemd-networkd.service', 'systemd-resolved.service', 'systemd-timesyncd.service',
+];
+
+/** Inside the pod: the app names, one a line, read by app-stopped. */
+export const APP_LIST = '/sprocket/apps';
+const APP_STOPPED_SOURCE = new URL('../../stage1-nspawn/scripts/app-stopped', import.meta.url);
+
+/** pods/<uuid>/apps/<app>/upper: the writable layer of an app's overlay root. */
+export const appUpper = (plan: PodPlan, app: string) => path.join(plan.podDir, 'apps', app, 'upper');
+/** pods/<uuid>/volumes/<name>: an empty volume. */
+export const emptyVolume = (plan: PodPlan, volume: string) => path.join(plan.podDir, 'volumes', volume);
+/** pods/<uuid>/status: the exit record of every app, /sprocket/status inside. */
+export const statusDir = (plan: PodPlan) => path.join(plan.podDir, 'status');
+
+/**
+ * mkdir -p of `rel` below `base` that never follows a symlink: the upper
+ * dirs were written by apps, which may have planted links to host paths.
+ * Returns whether the last directory was made now.
+ */
+async function makeDirs(base: string, rel: string, field: string): Promise<boolean> {
+  let dir = base;
+  let made = false;
+  for (const part of rel.split('/').filter(Boolean)) {
+    dir = path.join(dir, part);
+    try {
+      await mkdir(dir);
+      made = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!(await lstat(dir)).isDirectory()) throw invalid(`${dir} exists and is not a directory`, { file: 'plan.json', field });
+      made = false;
+    }
+  }
+  return made;
+}
+
+/** A symlink at `at` pointing to `target`, replacing a different one. */
+async function link(target: string, at: string): Promise<void> {
+  try {
+    if ((await readlink(at)) === target) return;
+    await unlink(at);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await symlink(target, at);
+}
+
+const podTarget = (plan: PodPlan) =>
+  ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${plan.apps.flatMap((a) => [appUnitName(a.name), appStoppedUnitName(a.name)]).join(' ')}`, ''].join('\n');
+
+/** Writes the stage1 root and the per-pod directories it binds. */
+export async function writeStage1Root(plan: PodPlan): Promise<void> {
+  await checkHostVolumes(plan);
+  const root = plan.stage1Root;
+  const inRoot = (p: string) => path.join(root, p);
+  for (const d of ['usr', 'etc/systemd/system', 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR]) {
+    await mkdir(inRoot(d), { recursive: true });
+  }
+  // nspawn refuses a root without usr/; the rest of the FHS comes from the host's /usr.
+  for (const d of ['bin', 'sbin', 'lib', 'lib64']) await link(`usr/${d}`, inRoot(d));
+  await link('../run', inRoot('var/run'));
+  await writeFile(inRoot('etc/os-release'), 'ID=sprocket-stage1\nNAME="sprocket stage1"\n');
+  // Empty: systemd uses the pod UUID nspawn passes as the machine ID.
+  await writeFile(inRoot('etc/machine-id'), '');
+  await writeFile(inRoot('etc/passwd'), 'root:x:0:0:root:/:/bin/sh\n');
+  await writeFile(inRoot('etc/group'), 'root:x:0:\n');
+  const units = inRoot('etc/systemd/system');
+  for (const u of MASKED_UNITS) await link('/dev/null', path.join(units, u));
+  await writeFile(path.join(units, 'default.target'), podTarget(plan));
+  await writeFile(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
+  const cat = await findSystemdCat();
+  for (const app of plan.apps) {
+    await writeFile(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app, cat));
+    await mkdir(inRoot(appRoot(app.name)), { recursive: true });
+    await mkdir(appUpper(plan, app.name), { recursive: true });
+    // Mount points of systemd-cat's /usr and journal sockets in the app's root.
+    const field = `apps.${plan.apps.indexOf(app)}`;
+    await makeDirs(appUpper(plan, app.name), APP_USR, field);
+    await makeDirs(appUpper(plan, app.name), '/run/systemd/journal', field);
+  }
+  await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
+  await copyFile(APP_STOPPED_SOURCE, inRoot(APP_STOPPED));
+  await chmod(inRoot(APP_STOPPED), 0o755);
+  await mkdir(statusDir(plan), { recursive: true });
+  for (const v of plan.volumes) {
+    await mkdir(inRoot(volumeInPod(v.name)), { recursive: true });
+    if (v.kind !== 'empty') continue;
+    await mkdir(path.dirname(emptyVolume(plan, v.name)), { recursive: true });
+    // Mode and owner are set once: later, the directory is the apps' to change.
+    if (await makeDirs(path.dirname(emptyVolume(plan, v.name)), v.name, `volumes.${plan.volumes.indexOf(v)}`)) {
+      await chmod(emptyVolume(plan, v.name), v.mode);
+      await chown(emptyVolume(plan, v.name), v.uid, v.gid);
+    }
+  }
+}
+
+/** Host volumes must exist: nspawn would fail only after the unit started. */
+async function checkHostVolumes(plan: PodPlan): Promise<void> {
+  for (const [i, v] of plan.volumes.entries()) {
+    if (v.kind !== 'host') continue;
+    try {
+      await stat(v.source);
+    } catch {
+      throw notFound(`host volume ${v.name}: ${v.source} does not exist`, { file: 'plan.json', field: `volumes.${i}.source` });
+    }
+  }
+}

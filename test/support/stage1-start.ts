@@ -1,0 +1,18 @@
+// Run inside a test host by test/e2e/stage1.test.ts: writes the stage1 root
+// of the plan in file argv[2] and starts its host unit through src/systemd,
+// as src/pod will. Exits non-zero with the error.
+import { readFile } from 'node:fs/promises';
+import { connectSystemd } from '../../src/systemd/manager.js';
+import { hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
+import { parsePodPlan } from '../../stage1-nspawn/plan.js';
+import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
+
+const file = process.argv[2]!;
+const plan = parsePodPlan(JSON.parse(await readFile(file, 'utf8')), file);
+await writeStage1Root(plan);
+const systemd = await connectSystemd();
+try {
+  await systemd.startTransientUnit(plan.unit, hostUnitProperties(plan));
+} finally {
+  systemd.close();
+}
