@@ -96,6 +96,7 @@ export async function readAci(
   let lastDataEnd = 0;
   const extract = tar.extract();
   extract.on('entry', (header, body, next) => {
+    body.on('error', () => {}); // the failure reaches us through pipeline(); not again as an unhandled event
     handle(header, body as unknown as EntryBody).then(() => next(), next);
   });
   async function handle(header: tar.Header, body: EntryBody): Promise<void> {
@@ -132,6 +133,10 @@ export async function readAci(
   }
 
   const { stream: decompress, done } = decompressor(compression, file);
+  // A failure can be reported again (by zlib, or by tar-stream when an entry
+  // handler gives up) after pipeline() has settled with the first one.
+  decompress.on('error', () => {});
+  extract.on('error', () => {});
   try {
     await pipeline(createReadStream(file), copy, decompress, measure, extract as unknown as Writable);
     await done;
