@@ -2,16 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appEnvironment, DEFAULT_PATH, parsePodPlan } from '../../../stage1-nspawn/plan.js';
 import { SprocketError } from '../../../src/errors.js';
-
-const uuid = '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
-export const basePlan = () => ({
-  uuid,
-  machine: `sprocket-${uuid}`,
-  unit: `sprocket-${uuid}.service`,
-  podDir: `/var/lib/sprocket/pods/${uuid}`,
-  stage1Root: `/var/lib/sprocket/pods/${uuid}/stage1`,
-  apps: [{ name: 'web', imageId: 'sha512-x', tree: '/trees/web', exec: ['/bin/web'], uid: 0, gid: 0, environment: [] }],
-});
+import { basePlan } from './fixture.js';
 
 test('appEnvironment: default PATH, executor variables, image then flags', () => {
   const env = appEnvironment({

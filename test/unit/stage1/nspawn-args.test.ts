@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostUnitProperties } from '../../../stage1-nspawn/host-unit.js';
+import { nspawnArgv } from '../../../stage1-nspawn/nspawn-args.js';
+import { parsePodPlan } from '../../../stage1-nspawn/plan.js';
+import { basePlan } from './fixture.js';
+
+const withVolumes = () => {
+  const p: any = basePlan();
+  p.podDir = '/pods/p$1';
+  p.stage1Root = '/pods/p$1/stage1';
+  p.apps[0].tree = '/trees/a:b';
+  p.volumes = [
+    { name: 'data', kind: 'empty' },
+    { name: 'conf', kind: 'host', source: '/etc/conf', readOnly: true, recursive: false },
+  ];
+  return parsePodPlan(p);
+};
+
+test('nspawn argv: boot of the stage1 root, machine, overlays, volumes', () => {
+  const argv = nspawnArgv(withVolumes());
+  const uuid = basePlan().uuid;
+  assert.equal(argv[0], '/usr/bin/systemd-nspawn');
+  for (const flag of [
+    '--directory=/pods/p$1/stage1', '--boot', `--machine=sprocket-${uuid}`, `--uuid=${uuid.replaceAll('-', '')}`,
+    '--register=yes', '--keep-unit', '--notify-ready=yes', '--bind-ro=/usr', '--bind=/run/systemd/journal',
+    '--bind=/pods/p$1/status:/sprocket/status',
+    '--overlay=/trees/a\\:b:/pods/p$1/apps/web/upper:/opt/stage2/web/rootfs',
+    '--bind=/pods/p$1/volumes/data:/sprocket/volumes/data',
+    '--bind-ro=/etc/conf:/sprocket/volumes/conf:norbind',
+  ]) assert.ok(argv.includes(flag), `missing ${flag} in ${argv.join(' ')}`);
+  assert.ok(!argv.includes('--private-network'));
+});
+
+test('nspawn argv: network none is a private network', () => {
+  const p: any = basePlan();
+  p.network = 'none';
+  assert.ok(nspawnArgv(parsePodPlan(p)).includes('--private-network'));
+});
+
+test('host unit: notify, machine slice, delegated, $ kept literal', () => {
+  const plan = withVolumes();
+  const props = hostUnitProperties(plan);
+  assert.equal(props.Type, 'notify');
+  assert.equal(props.Slice, 'machine.slice');
+  assert.equal(props.Delegate, true);
+  assert.equal(props.KillMode, 'mixed');
+  assert.deepEqual(props.LogExtraFields, { SPROCKET_POD: plan.uuid });
+  const start = props.ExecStart![0]!;
+  assert.equal(start.path, '/usr/bin/systemd-nspawn');
+  assert.ok(start.argv.includes('--directory=/pods/p$$1/stage1'));
+  const stop = props.ExecStopPost![0]!;
+  assert.equal(stop.argv.at(-1), '/pods/p$$1/pod-exit');
+  assert.match(stop.argv[2]!, /"\$\$SERVICE_RESULT" "\$\$EXIT_CODE" "\$\$EXIT_STATUS"/);
+});

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readlink, readdir, rm, stat, symlink, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parsePodPlan } from '../../../stage1-nspawn/plan.js';
+import { writeStage1Root } from '../../../stage1-nspawn/stage1-root.js';
+import { SprocketError } from '../../../src/errors.js';
+import { basePlan } from './fixture.js';
+
+async function planIn(dir: string) {
+  const p: any = basePlan();
+  p.podDir = dir;
+  p.stage1Root = path.join(dir, 'stage1');
+  p.apps.push({ ...p.apps[0], name: 'db' });
+  p.volumes = [{ name: 'data', kind: 'empty', mode: 0o1770, uid: 12, gid: 34 }];
+  return parsePodPlan(p);
+}
+
+test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice gives the same', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stage1-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const plan = await planIn(dir);
+  await writeStage1Root(plan);
+  await writeStage1Root(plan);
+  const root = plan.stage1Root;
+  assert.equal(await readlink(path.join(root, 'lib64')), 'usr/lib64');
+  assert.deepEqual(await readdir(path.join(root, 'usr')), []);
+  assert.equal(await readFile(path.join(root, 'etc/machine-id'), 'utf8'), '');
+  const target = await readFile(path.join(root, 'etc/systemd/system/default.target'), 'utf8');
+  assert.match(target, /^Wants=web\.service app-stopped@web\.service db\.service app-stopped@db\.service$/m);
+  assert.match(await readFile(path.join(root, 'etc/systemd/system/db.service'), 'utf8'), /^RootDirectory=\/opt\/stage2\/db\/rootfs$/m);
+  assert.equal(await readlink(path.join(root, 'etc/systemd/system/systemd-journald.service')), '/dev/null');
+  assert.equal(await readFile(path.join(root, 'sprocket/apps'), 'utf8'), 'web\ndb\n');
+  assert.ok(((await stat(path.join(root, 'sprocket/app-stopped'))).mode & 0o111) !== 0);
+  assert.ok((await stat(path.join(dir, 'status'))).isDirectory());
+  assert.ok((await stat(path.join(dir, 'apps/db/upper/.sprocket/usr'))).isDirectory());
+  const volume = await stat(path.join(dir, 'volumes/data'));
+  assert.deepEqual([volume.mode & 0o7777, volume.uid, volume.gid], [0o1770, 12, 34]);
+});
+
+test('stage1 root: refuses to follow a link an app planted in its upper dir', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stage1-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const plan = await planIn(dir);
+  await mkdir(path.join(dir, 'apps/web/upper'), { recursive: true });
+  await symlink(path.join(dir, 'elsewhere'), path.join(dir, 'apps/web/upper/.sprocket'));
+  await assert.rejects(writeStage1Root(plan), (e: unknown) => e instanceof SprocketError && e.field === 'apps.0');
+  await assert.rejects(stat(path.join(dir, 'elsewhere')));
+});
+
+test('stage1 root: a missing host volume is refused before anything is written', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stage1-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const p: any = basePlan();
+  p.podDir = dir;
+  p.stage1Root = path.join(dir, 'stage1');
+  p.volumes = [{ name: 'conf', kind: 'host', source: path.join(dir, 'nope') }];
+  await assert.rejects(writeStage1Root(parsePodPlan(p)), (e: unknown) => e instanceof SprocketError && e.field === 'volumes.0.source');
+  assert.deepEqual(await readdir(dir), []);
+});
