@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fetchCached } from '../../../src/image/fetch-cache.js';
+import { progressStream } from '../../../src/image/fetch-progress.js';
 import { SprocketError } from '../../../src/errors.js';
 import { startServer, staticBody, type TestServer } from '../../support/web.js';
 
@@ -73,4 +74,20 @@ test('plain http is refused unless allowed', async () => {
     /--insecure-options=http/.test(e.hint ?? ''),
   );
   assert.equal(server.hits.get('/plain.aci'), undefined);
+});
+
+test('progress is drawn on a terminal only', async () => {
+  const written: string[] = [];
+  const tty = { isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+  const pipe = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+  const run = async (out: NodeJS.WriteStream) => {
+    const bar = progressStream('app.aci', 0, 2 << 20, out);
+    bar.resume();
+    bar.end(Buffer.alloc(2 << 20));
+    await new Promise((resolve) => bar.on('end', resolve));
+  };
+  await run(pipe);
+  assert.equal(written.length, 0);
+  await run(tty);
+  assert.match(written.at(-1)!, /^\rapp\.aci \[#{30}\] 2\.0\/2\.0 MiB\x1b\[K\n$/);
 });

@@ -192,3 +192,15 @@ test('trust refuses --root with a URL, a prefix with .. and a file that is no ke
   assert.match(junk.stderr, /not an armored OpenPGP public key/);
   assert.equal(fs.existsSync(path.join(dir, 'etc/trustedkeys/prefix.d/a.com')), false);
 });
+
+test('a dependency cycle is refused and nothing is stored', async () => {
+  freshDirs();
+  await trustPublisher();
+  const dep = (name: string) => ({ dependencies: [{ imageName: name, labels: [{ name: 'version', value: '1.0.0' }] }] });
+  await publish('127.0.0.1/fx/chicken', '1.0.0', publisher, dep('127.0.0.1/fx/egg'));
+  await publish('127.0.0.1/fx/egg', '1.0.0', publisher, dep('127.0.0.1/fx/chicken'));
+  const r = await sprocket(['fetch', '127.0.0.1/fx/chicken:1.0.0']);
+  assert.equal(r.code, 254);
+  assert.match(r.stderr, /dependency cycle: 127\.0\.0\.1\/fx\/chicken -> 127\.0\.0\.1\/fx\/egg -> 127\.0\.0\.1\/fx\/chicken/);
+  assert.deepEqual(await storedNames(), []);
+});
