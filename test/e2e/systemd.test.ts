@@ -1,24 +1,18 @@
 // src/systemd against the real systemd of a test host: transient units are
 // started, read back, killed and stopped over D-Bus.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bootHost, CHECKOUT, type Host } from '../support/host.js';
+import { CHECKOUT, useHost } from '../support/host.js';
 import type { UnitState } from '../../src/systemd/unit-state.js';
 
 const CALL = path.join(CHECKOUT, 'dist/test/host/systemd-call.js');
 
 describe('systemd over D-Bus', () => {
-  let host: Host;
-  before(async () => {
-    host = await bootHost('e2e-systemd');
-  });
-  after(async () => {
-    await host?.down();
-  });
+  const host = useHost('e2e-systemd');
 
-  const call = (op: string, unit: string, ...args: unknown[]) => host.exec(['node', CALL, op, unit, ...args.map((a) => JSON.stringify(a))]);
+  const call = (op: string, unit: string, ...args: unknown[]) => host().exec(['node', CALL, op, unit, ...args.map((a) => JSON.stringify(a))]);
   async function ok(op: string, unit: string, ...args: unknown[]): Promise<unknown> {
     const r = await call(op, unit, ...args);
     assert.equal(r.code, 0, `${op} ${unit}: ${r.stderr}`);
@@ -59,8 +53,8 @@ describe('systemd over D-Bus', () => {
     assert.deepEqual(service.LogExtraFields, ['SPROCKET_TEST=e2e-hi']);
     assert.equal(((await ok('properties', unit)) as Record<string, unknown>).Description, 'sprocket e2e');
 
-    await host.run(['journalctl', '--sync']);
-    const log = await host.run(['journalctl', '--no-pager', '-o', 'cat', 'SPROCKET_TEST=e2e-hi']);
+    await host().run(['journalctl', '--sync']);
+    const log = await host().run(['journalctl', '--no-pager', '-o', 'cat', 'SPROCKET_TEST=e2e-hi']);
     assert.equal(log, 'hi bar\n');
 
     await ok('stop', unit);

@@ -3,6 +3,7 @@
 // this checkout bound read-only at the same path. One host per test file:
 // boot it in before(), down() it in after().
 import { spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { runCommand, type CommandResult } from './command.js';
@@ -84,5 +85,23 @@ export async function bootHost(base: string): Promise<Host> {
       downed = true;
       process.removeListener('exit', onExit);
     },
+  };
+}
+
+/**
+ * Boots a test host before the tests of the enclosing describe() and takes it
+ * down after them (also when they fail). Returns a getter for the host.
+ */
+export function useHost(base: string): () => Host {
+  let host: Host | undefined;
+  before(async () => {
+    host = await bootHost(base);
+  });
+  after(async () => {
+    await host?.down();
+  });
+  return () => {
+    if (!host) throw new Error(`test host ${base} did not boot`);
+    return host;
   };
 }
