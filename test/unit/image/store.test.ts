@@ -1,0 +1,118 @@
+// The store: names and prefixes, dependencies and pathWhitelist, rm and gc,
+// and several sprocket processes importing at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ImageStore } from '../../../src/image/store.js';
+import { SprocketError } from '../../../src/errors.js';
+import { runSprocket } from '../../support/cli.js';
+import { craftAci, manifestJson, tempDir, treeOf } from './craft.js';
+
+async function setup() {
+  const dir = await tempDir();
+  const store = await ImageStore.open(path.join(dir, 'store'));
+  const write = async (name: string, aci: Buffer) => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, aci);
+    return file;
+  };
+  return { dir, store, write };
+}
+
+const kindOf = (kind: string) => (e: unknown) => e instanceof SprocketError && e.kind === kind;
+
+test('images resolve by full ID, unique prefix and name[:version][,label=value]', async () => {
+  const { dir, store, write } = await setup();
+  const v1 = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/app', { labels: [{ name: 'version', value: '1' }] }))));
+  const v2 = await store.import(await write('b.aci', await craftAci([], manifestJson('example.com/app', { labels: [{ name: 'version', value: '2' }, { name: 'os', value: 'linux' }] }))));
+  assert.equal(await store.resolve(v1.id), v1.id);
+  assert.equal(await store.resolve(v2.id.slice(0, 20)), v2.id);
+  assert.equal(await store.resolve('example.com/app:1'), v1.id);
+  assert.equal(await store.resolve('example.com/app,os=linux'), v2.id);
+  await assert.rejects(store.resolve('example.com/app'), (e) => kindOf('conflict')(e) && /ambiguous/.test((e as Error).message));
+  await assert.rejects(store.resolve('example.com/other'), kindOf('not-found'));
+  await fs.rm(dir, { recursive: true });
+});
+
+test('import refuses an image whose name or labels differ from what was asked for, leaving nothing', async () => {
+  const { dir, store, write } = await setup();
+  const file = await write('a.aci', await craftAci([], manifestJson('example.com/app', { labels: [{ name: 'version', value: '1' }] })));
+  await assert.rejects(store.import(file, { expect: { name: 'example.com/other' } }), /named example.com\/app, expected example.com\/other/);
+  await assert.rejects(store.import(file, { expect: { name: 'example.com/app', labels: { version: '2' } } }), /label version is not "2"/);
+  assert.deepEqual(await treeOf(store.images), ['blobs', 'tmp']);
+  assert.ok((await store.import(file, { expect: { name: 'example.com/app', labels: { version: '1' } } })).id);
+  await fs.rm(dir, { recursive: true });
+});
+
+test('dependencies are rendered depth first, later layers replace earlier ones, a symlink is replaced and not followed', async () => {
+  const { dir, store, write } = await setup();
+  const base = await store.import(await write('base.aci', await craftAci([
+    { name: 'rootfs/etc', type: 'directory', mode: 0o755 },
+    { name: 'rootfs/etc/os', body: 'base' },
+    { name: 'rootfs/lib', type: 'symlink', linkname: '/etc' },
+    { name: 'rootfs/keep', body: 'kept' },
+  ], manifestJson('example.com/base'))));
+  const mid = await store.import(await write('mid.aci', await craftAci([{ name: 'rootfs/etc/os', body: 'mid' }, { name: 'rootfs/mid', body: 'm' }], manifestJson('example.com/mid', { dependencies: [{ imageName: 'example.com/base' }] }))));
+  const top = await store.import(await write('top.aci', await craftAci([
+    { name: 'rootfs/lib', type: 'directory', mode: 0o755 },
+    { name: 'rootfs/lib/libc', body: 'libc' },
+    { name: 'rootfs/top', body: 't' },
+  ], manifestJson('example.com/top', { dependencies: [{ imageName: 'example.com/mid' }], pathWhitelist: ['/etc/os', '/lib/libc', '/top', '/mid'] }))));
+  const root = store.treePath(top.id);
+  assert.equal(await fs.readFile(path.join(root, 'etc/os'), 'utf8'), 'mid');
+  assert.ok((await fs.lstat(path.join(root, 'lib'))).isDirectory(), 'the symlink was replaced by a directory');
+  assert.deepEqual(await fs.readdir(path.join(store.treePath(base.id), 'etc')), ['os'], 'nothing was written through the symlink');
+  assert.deepEqual(await treeOf(root), ['etc', 'etc/os', 'lib', 'lib/libc', 'mid', 'top'], 'pathWhitelist removed keep');
+  assert.deepEqual(await treeOf(store.treePath(mid.id)), ['etc', 'etc/os', 'keep', 'lib', 'mid']);
+
+  const rendered = path.join(dir, 'rendered');
+  await store.renderTo(top.id, rendered);
+  assert.deepEqual(await treeOf(rendered), await treeOf(root));
+  const own = path.join(dir, 'own');
+  await store.extract(top.id, own, { rootfsOnly: true });
+  assert.deepEqual(await treeOf(own), ['lib', 'lib/libc', 'top'], 'extract gives the image without its dependencies');
+  await fs.rm(dir, { recursive: true });
+});
+
+test('an import whose dependency is missing fails naming the dependency and leaves nothing', async () => {
+  const { dir, store, write } = await setup();
+  const file = await write('top.aci', await craftAci([], manifestJson('example.com/top', { dependencies: [{ imageName: 'example.com/absent', labels: [{ name: 'version', value: '3' }] }] })));
+  await assert.rejects(store.import(file), (e) => kindOf('not-found')(e) && /dependency example.com\/absent,version=3 is not in the store/.test((e as Error).message) && (e as SprocketError).field === 'dependencies[0]');
+  assert.deepEqual(await treeOf(store.images), ['blobs', 'tmp']);
+  await fs.rm(dir, { recursive: true });
+});
+
+test('rm refuses an image held by a pod; gc honours the grace period and references', async () => {
+  const { dir, store, write } = await setup();
+  const a = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/a'))));
+  const b = await store.import(await write('b.aci', await craftAci([], manifestJson('example.com/b'))));
+  await fs.writeFile(path.join(store.refsPath(a.id), '0123456789abcdef0123456789abcdef'), '');
+  await assert.rejects(store.remove('example.com/a'), (e) => kindOf('conflict')(e) && /used by pod/.test((e as Error).message));
+  assert.deepEqual((await store.gc(3_600_000)).removed, [], 'within the grace period');
+  await fs.mkdir(path.join(store.images, 'tmp', '999999999-leftover'));
+  assert.deepEqual((await store.gc(0)).removed, [b.id], 'a is held by a pod');
+  assert.deepEqual(await fs.readdir(path.join(store.images, 'blobs')), [a.id]);
+  assert.deepEqual(await fs.readdir(path.join(store.images, 'tmp')), [], 'leftovers of dead processes are gone');
+  await fs.rm(store.refsPath(a.id), { recursive: true });
+  await fs.mkdir(store.refsPath(a.id));
+  assert.equal(await store.remove(a.id.slice(0, 12)), a.id);
+  assert.deepEqual(await treeOf(store.images), ['blobs', 'lock', 'tmp']);
+  await fs.rm(dir, { recursive: true });
+});
+
+test('concurrent imports of the same and different images by several processes keep the store consistent', async () => {
+  const { dir, write } = await setup();
+  const files = await Promise.all([0, 1, 2].map(async (i) => write(`${i}.aci`, await craftAci([{ name: 'rootfs/data', body: Buffer.alloc(2_000_000, i) }], manifestJson(`example.com/c${i}`)))));
+  const storeDir = path.join(dir, 'cstore');
+  const runs = await Promise.all([...files, ...files, ...files].map((f) => runSprocket(['--dir', storeDir, 'image', 'import', f])));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const ids = new Set(runs.map((r) => r.stdout.trim()));
+  assert.equal(ids.size, 3);
+  const store = await ImageStore.open(storeDir);
+  assert.deepEqual((await store.list()).map((i) => i.id).sort(), [...ids].sort());
+  assert.deepEqual((await fs.readdir(path.join(store.images, 'blobs'))).sort(), [...ids].sort());
+  assert.deepEqual(await fs.readdir(path.join(store.images, 'tmp')), []);
+  for (const id of ids) assert.equal((await fs.stat(path.join(store.treePath(id as never), 'data'))).size, 2_000_000);
+  await fs.rm(dir, { recursive: true });
+});
