@@ -1,0 +1,23 @@
+// `sprocket gc`: marks exited pods as garbage and removes them after a grace period.
+import { Command } from 'commander';
+import { collectPods } from '../pod/gc.js';
+import { parseDuration, podImages, withPods } from './pod-context.js';
+
+export function register(program: Command): void {
+  program
+    .command('gc')
+    .description('garbage-collect pods: exited pods are marked, then removed after the grace period')
+    .option('--grace-period <duration>', 'how long an exited pod stays as garbage before removal', '30m')
+    .option('--expire-prepared <duration>', 'remove prepared pods that were not run for this long', '24h')
+    .option('--mark-only', 'only mark exited pods as garbage, remove nothing')
+    .action((o: { gracePeriod: string; expirePrepared: string; markOnly?: boolean }, cmd: Command) =>
+      withPods(cmd, async (ctx) => {
+        const r = await collectPods(ctx, await podImages(cmd), {
+          gracePeriodMs: parseDuration(o.gracePeriod, '--grace-period'),
+          expirePreparedMs: parseDuration(o.expirePrepared, '--expire-prepared'),
+          markOnly: Boolean(o.markOnly),
+        });
+        for (const uuid of r.marked) process.stdout.write(`marked ${uuid}\n`);
+        for (const uuid of r.removed) process.stdout.write(`removed ${uuid}\n`);
+      }));
+}

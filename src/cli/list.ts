@@ -1,0 +1,32 @@
+// `sprocket list`: every pod, one line each.
+import { Command, Option } from 'commander';
+import { listPods } from '../pod/list.js';
+import type { PodStatus } from '../pod/status.js';
+import { withPods } from './pod-context.js';
+
+const imageName = (s: PodStatus, full: boolean) => s.apps.map((a) => (full ? a.image : a.image.slice(0, 19))).join(',');
+
+function table(pods: PodStatus[], full: boolean, legend: boolean): string {
+  const rows = pods.map((p) => [
+    full ? p.uuid : p.uuid.slice(0, 8), p.name ?? '-', p.apps.map((a) => a.name).join(','), imageName(p, full), p.state,
+    p.created, p.started ?? '-',
+  ]);
+  if (legend) rows.unshift(['UUID', 'NAME', 'APPS', 'IMAGES', 'STATE', 'CREATED', 'STARTED']);
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]!.length))) ?? [];
+  return rows.map((r) => `${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`).join('');
+}
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .description('list pods: UUID, name, apps, images, state, created, started')
+    .option('--full', 'full UUIDs and image IDs')
+    .option('--no-legend', 'no header line')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nThe JSON output is an array of the objects `sprocket status --format json` prints (docs/pods.md).')
+    .action((o: { full?: boolean; legend: boolean; format: string }, cmd: Command) =>
+      withPods(cmd, async (ctx) => {
+        const pods = await listPods(ctx);
+        process.stdout.write(o.format === 'json' ? `${JSON.stringify(pods)}\n` : table(pods, Boolean(o.full), o.legend));
+      }));
+}

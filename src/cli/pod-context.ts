@@ -1,0 +1,44 @@
+// What the pod commands share: the pod context (state directory, the host's
+// systemd over D-Bus, the journal), the image store, durations.
+import { Command } from 'commander';
+import { writePodEvent } from '../journal/events.js';
+import { usage } from '../errors.js';
+import { parseInsecureOptions } from '../image/fetch-options.js';
+import { ImageStore } from '../image/store.js';
+import { connectSystemd } from '../systemd/manager.js';
+import type { PodContext } from '../pod/context.js';
+import { storeImages } from '../pod/images.js';
+import { globalOptions } from './options.js';
+
+/** Runs `fn` with a pod context; the D-Bus connection is closed afterwards. */
+export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise<T>): Promise<T> {
+  const systemd = await connectSystemd();
+  try {
+    return await fn({ stateDir: globalOptions(cmd).dir, systemd, event: (e) => writePodEvent(e) });
+  } finally {
+    systemd.close();
+  }
+}
+
+export async function podImages(cmd: Command, insecureOptions?: string) {
+  const g = globalOptions(cmd);
+  const store = await ImageStore.open(g.dir);
+  return storeImages(store, {
+    stateDir: g.dir,
+    config: g,
+    insecure: parseInsecureOptions(insecureOptions),
+    warn: (message) => process.stderr.write(`${message}\n`),
+  });
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "30m", "1h30m", "0": milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  if (text === '0') return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) {
+    throw usage(`"${text}" is not a duration (like 30s, 10m, 1h30m)`, { field: flag });
+  }
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
+}

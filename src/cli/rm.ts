@@ -1,0 +1,21 @@
+// `sprocket rm POD...`: removes pods that are not running.
+import { Command } from 'commander';
+import { findPod } from '../pod/find.js';
+import { removePod } from '../pod/rm.js';
+import { podImages, withPods } from './pod-context.js';
+
+export function register(program: Command): void {
+  program
+    .command('rm')
+    .description('remove pods that are not running (their directory, mounts and image references)')
+    .argument('<pod...>', 'UUIDs (or unique prefixes) or names of pods')
+    .action((refs: string[], _o: unknown, cmd: Command) =>
+      withPods(cmd, async (ctx) => {
+        const images = await podImages(cmd);
+        for (const ref of refs) {
+          const uuid = await findPod(ctx, ref);
+          await removePod(ctx, uuid, images);
+          process.stdout.write(`${uuid}\n`);
+        }
+      }));
+}

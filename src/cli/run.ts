@@ -1,0 +1,89 @@
+// `sprocket run` and `sprocket prepare`: the rkt-style command line
+// (run-args.ts) becomes a prepared pod; run then starts it, in the
+// foreground (output shown, exit code = the pod's) or detached (-d).
+import { Command } from 'commander';
+import fs from 'node:fs/promises';
+import { SprocketError, usage } from '../errors.js';
+import { followPod } from '../pod/attach.js';
+import type { PodContext } from '../pod/context.js';
+import { preparePod } from '../pod/prepare.js';
+import { podExitCode, startPod } from '../pod/run.js';
+import { isHelp, parseRunArgs } from './run-args.js';
+import { podImages, withPods } from './pod-context.js';
+
+const FLAGS = `
+Pod flags (before the first image):
+  --pod-manifest FILE        run this appc pod manifest instead of images and app flags
+  --volume NAME,kind=host|empty[,source=PATH][,readOnly=BOOL][,recursive=BOOL][,mode=0755][,uid=N][,gid=N]
+  --name NAME                a name for the pod, unique among live pods
+  --uuid-file-save FILE      write the pod's UUID to FILE
+  --set-env NAME=VALUE       environment of every app
+  --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch)
+  -d, --detach               (run) start the pod and return at once
+  --interactive              one app with the terminal as its stdin/stdout (not supported yet)
+App flags (after an image):
+  --name NAME                the app's name (default: last element of the image name)
+  --exec PATH                replace the image's command
+  --user USER, --group GROUP name (from the image's /etc/passwd, /etc/group), number or path
+  --working-dir DIR          the app's working directory
+  --environment NAME=VALUE   environment of this app
+  --mount volume=NAME,target=PATH
+  --readonly-rootfs[=BOOL]   the app's root filesystem is read-only
+  -- ARGS                    arguments appended to the command (up to ---)
+IMAGE is an image ID, name[:version][,label=value], FILE.aci or URL. Apps are
+separated by --- (or start at the next image). See docs/pods.md.`;
+
+function podCommand(program: Command, name: string, description: string, action: (argv: string[], cmd: Command) => Promise<void>) {
+  program
+    .command(name)
+    .description(description)
+    .usage('[pod flags] IMAGE [app flags] [-- ARGS] [--- IMAGE [app flags] [-- ARGS]]...')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .addHelpText('after', FLAGS)
+    .action(async (argv: string[], _o: unknown, cmd: Command) => {
+      if (isHelp(argv)) cmd.help();
+      await action(argv, cmd);
+    });
+}
+
+async function prepare(argv: string[], cmd: Command, ctx: PodContext): Promise<string> {
+  const request = parseRunArgs(argv);
+  if (request.interactive) throw usage('--interactive is not supported yet', { field: '--interactive', hint: 'use sprocket enter to reach a running app' });
+  const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
+  if (request.uuidFileSave) {
+    await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {
+      throw new SprocketError('io', `cannot save the UUID: ${e.message}`, { file: request.uuidFileSave });
+    });
+  }
+  return plan.uuid;
+}
+
+/** Starts prepared pod `uuid`; detached prints its UUID, else follows it and exits with its status. */
+export async function launch(ctx: PodContext, uuid: string, detach: boolean): Promise<void> {
+  if (detach) {
+    await startPod(ctx, uuid);
+    process.stdout.write(`${uuid}\n`);
+    return;
+  }
+  const follow = await followPod(ctx, uuid, {
+    stdout: (l) => process.stdout.write(`${l}\n`),
+    stderr: (l) => process.stderr.write(`${l}\n`),
+  });
+  await startPod(ctx, uuid).catch((e: unknown) => {
+    follow.cancel();
+    throw e;
+  });
+  process.exitCode = podExitCode(await follow.done());
+}
+
+export function register(program: Command): void {
+  podCommand(program, 'run', 'prepare a pod and run it (in the foreground, or detached with -d)', (argv, cmd) =>
+    withPods(cmd, async (ctx) => launch(ctx, await prepare(argv, cmd, ctx), parseRunArgs(argv).detach)));
+  podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (argv, cmd) =>
+    withPods(cmd, async (ctx) => {
+      process.stdout.write(`${await prepare(argv, cmd, ctx)}\n`);
+    }));
+}

@@ -1,0 +1,35 @@
+// `sprocket status POD`: the pod's state, unit, machine, times and each app.
+import { Command, Option } from 'commander';
+import { findPod } from '../pod/find.js';
+import { podStatus, type PodStatus } from '../pod/status.js';
+import { waitPod } from '../pod/run.js';
+import { parseDuration, withPods } from './pod-context.js';
+
+function text(s: PodStatus): string {
+  const line = (k: string, v: string | number | undefined) => (v === undefined ? '' : `${k}=${v}\n`);
+  let out = line('uuid', s.uuid) + line('name', s.name) + line('state', s.state) + line('unit', s.unit) + line('machine', s.machine)
+    + line('pid', s.pid) + line('created', s.created) + line('started', s.started) + line('exited', s.exited)
+    + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('note', s.note);
+  for (const a of s.apps) {
+    const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';
+    out += `app-${a.name}=${a.state}${how}\n`;
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description("show a pod's state, unit, machine, pid, times and each app's state and exit status")
+    .argument('<pod>', 'UUID (or a unique prefix) or name of the pod')
+    .addOption(new Option('--wait [duration]', 'wait until the pod has exited (at most DURATION, like 30s)'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nThe JSON fields are documented in docs/pods.md.')
+    .action((ref: string, o: { wait?: string | true; format: string }, cmd: Command) =>
+      withPods(cmd, async (ctx) => {
+        const uuid = await findPod(ctx, ref);
+        const status = o.wait === undefined ? await podStatus(ctx, uuid)
+          : await waitPod(ctx, uuid, o.wait === true ? {} : { timeoutMs: parseDuration(o.wait, '--wait') });
+        process.stdout.write(o.format === 'json' ? `${JSON.stringify(status)}\n` : text(status));
+      }));
+}
