@@ -80,6 +80,19 @@ async function link(target: string, at: string): Promise<void> {
   await symlink(target, at);
 }
 
+// The pod's systemd looks up User=, Group= and SupplementaryGroups= in the
+// pod's /etc (not the app's) and refuses ids it cannot find, numeric or not:
+// every id of the plan gets an entry, named after its number.
+const ids = (list: number[]) => [...new Set([0, ...list])].sort((a, b) => a - b);
+const podPasswd = (plan: PodPlan) =>
+  ids(plan.apps.map((a) => a.uid))
+    .map((uid) => (uid === 0 ? 'root:x:0:0:root:/:/bin/sh\n' : `uid-${uid}:x:${uid}:${uid}::/:/bin/sh\n`))
+    .join('');
+const podGroups = (plan: PodPlan) =>
+  ids(plan.apps.flatMap((a) => [a.gid, ...a.supplementaryGids]))
+    .map((gid) => (gid === 0 ? 'root:x:0:\n' : `gid-${gid}:x:${gid}:\n`))
+    .join('');
+
 const podTarget = (plan: PodPlan) =>
   ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${plan.apps.flatMap((a) => [appUnitName(a.name), appStoppedUnitName(a.name)]).join(' ')}`, ''].join('\n');
 
@@ -97,8 +110,11 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   await writeFile(inRoot('etc/os-release'), 'ID=sprocket-stage1\nNAME="sprocket stage1"\n');
   // Empty: systemd uses the pod UUID nspawn passes as the machine ID.
   await writeFile(inRoot('etc/machine-id'), '');
-  await writeFile(inRoot('etc/passwd'), 'root:x:0:0:root:/:/bin/sh\n');
-  await writeFile(inRoot('etc/group'), 'root:x:0:\n');
+  // The pod's systemd refuses User=/Group=/SupplementaryGroups= ids that its NSS does not know (ESRCH, 217/USER).
+  const uids = [...new Set(plan.apps.map((a) => a.uid).filter((id) => id !== 0))];
+  const gids = [...new Set(plan.apps.flatMap((a) => [a.gid, ...a.supplementaryGids]).filter((id) => id !== 0))];
+  await writeFile(inRoot('etc/passwd'), ['root:x:0:0:root:/:/bin/sh', ...uids.map((id) => `u${id}:x:${id}:${id}::/:/bin/false`)].join('\n') + '\n');
+  await writeFile(inRoot('etc/group'), ['root:x:0:', ...gids.map((id) => `g${id}:x:${id}:`)].join('\n') + '\n');
   const units = inRoot('etc/systemd/system');
   for (const u of MASKED_UNITS) await link('/dev/null', path.join(units, u));
   await writeFile(path.join(units, 'default.target'), podTarget(plan));
