@@ -64,6 +64,10 @@ class DbusSystemd implements Systemd {
     await this.job('start transient unit', name, () => this.manager.StartTransientUnit(name, 'fail', props, auxUnits));
   }
 
+  async startUnit(name: string): Promise<void> {
+    await this.job('start unit', name, () => this.manager.StartUnit(name, 'replace'));
+  }
+
   async stopUnit(name: string): Promise<void> {
     try {
       await this.job('stop unit', name, () => this.manager.StopUnit(name, 'replace'));

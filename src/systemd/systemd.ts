@@ -21,6 +21,8 @@ export interface Systemd {
    * SprocketError ('conflict' if the unit exists, 'runtime' if the job failed).
    */
   startTransientUnit(name: string, properties: UnitProperties, aux?: AuxUnit[]): Promise<void>;
+  /** Starts a unit from its unit file and waits for the start job. Throws 'not-found' when there is no such unit. */
+  startUnit(name: string): Promise<void>;
   /** Stops a unit and waits until it is stopped. A unit that is not loaded is already stopped. */
   stopUnit(name: string): Promise<void>;
   /** Sends a signal to the unit's processes (all, or only its main process). */

@@ -63,6 +63,14 @@ export class FakeSystemd implements Systemd {
     }
   }
 
+  /** Starts a unit that is known (started before, or put into `units` by the test). */
+  async startUnit(name: string): Promise<void> {
+    this.calls.push(['startUnit', name]);
+    const unit = this.units.get(name);
+    if (!unit) throw new SprocketError('not-found', `start unit: Unit ${name} not found.`, { file: name });
+    unit.state = { ...unit.state, activeState: 'active', subState: name.endsWith('.socket') ? 'listening' : 'running' };
+  }
+
   async stopUnit(name: string): Promise<void> {
     this.calls.push(['stopUnit', name]);
     const unit = this.units.get(name);
