@@ -101,12 +101,14 @@ test('rm refuses an image held by a pod; gc honours the grace period and referen
   await fs.rm(dir, { recursive: true });
 });
 
-test('concurrent imports of the same and different images by several processes keep the store consistent', async () => {
+test('concurrent imports (and a gc meanwhile) by several processes keep the store consistent', async () => {
   const { dir, write } = await setup();
   const files = await Promise.all([0, 1, 2].map(async (i) => write(`${i}.aci`, await craftAci([{ name: 'rootfs/data', body: Buffer.alloc(2_000_000, i) }], manifestJson(`example.com/c${i}`)))));
   const storeDir = path.join(dir, 'cstore');
-  const runs = await Promise.all([...files, ...files, ...files].map((f) => runSprocket(['--dir', storeDir, 'image', 'import', f])));
-  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const imports = [...files, ...files, ...files].map((f) => runSprocket(['--dir', storeDir, 'image', 'import', f]));
+  const gc = runSprocket(['--dir', storeDir, 'image', 'gc', '--grace-period', '1h']);
+  const runs = await Promise.all(imports);
+  for (const r of [...runs, await gc]) assert.equal(r.code, 0, r.stderr);
   const ids = new Set(runs.map((r) => r.stdout.trim()));
   assert.equal(ids.size, 3);
   const store = await ImageStore.open(storeDir);
