@@ -1,0 +1,128 @@
+// `sprocket run` in a test host: what the apps of a pod see and how the pod
+// ends (issue 3, "Done when").
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, writeFile, access } from 'node:fs/promises';
+import path from 'node:path';
+import { useHost } from '../support/host.js';
+import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+
+const IMAGE = 'example.com/busy';
+
+describe('pods: run', () => {
+  const host = useHost('e2e-pods-run');
+  const pods = () => onMachine(host(), `${IN_HOST}/pods`);
+  const volume = async (uuid: string, name: string, file: string) => readFile(path.join(pods(), uuid, 'volumes', name, file), 'utf8');
+  /** UUID of the pod a `run --uuid-file-save` wrote. */
+  const savedUuid = async (file: string) => (await readFile(onMachine(host(), file), 'utf8')).trim();
+  const sh = (script: string) => ['--exec', '/bin/sh', '--', '-c', script];
+
+  before(async () => {
+    await busyboxImage(host(), IMAGE);
+  });
+
+  it('runs two apps that see each other\'s processes and share an empty volume', async () => {
+    const uuidFile = `${IN_HOST}/two-apps.uuid`;
+    const r = await sprocket(host(), [
+      'run', '--uuid-file-save', uuidFile, '--volume', 'shared,kind=empty,mode=0777',
+      IMAGE, '--name', 'a', '--mount', 'volume=shared,target=/shared', ...sh('sleep 1.5; cat /shared/b >/shared/a-saw'), '---',
+      IMAGE, '--name', 'b', '--mount', 'volume=shared,target=/shared', ...sh('echo from-b >/shared/b; sleep 0.5; ps >/shared/ps'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = await savedUuid(uuidFile);
+    assert.equal(await volume(uuid, 'shared', 'a-saw'), 'from-b\n');
+    assert.match(await volume(uuid, 'shared', 'ps'), /sleep 1\.5/, 'b sees the process of a');
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(status.state, 'exited');
+    assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.exitStatus]), [['a', 'exited', 0], ['b', 'exited', 0]]);
+  });
+
+  it('exits with the status of the app that failed; the other apps are recorded as stopped', async () => {
+    const uuidFile = `${IN_HOST}/exit5.uuid`;
+    const r = await sprocket(host(), [
+      'run', '--uuid-file-save', uuidFile,
+      IMAGE, '--name', 'x', ...sh('sleep 30'), '---',
+      IMAGE, '--name', 'y', ...sh('sleep 0.5; exit 5'), '---',
+      IMAGE, '--name', 'z', ...sh('sleep 30'),
+    ]);
+    assert.equal(r.code, 5, r.stderr);
+    const status = await podStatusJson(host(), await savedUuid(uuidFile));
+    assert.equal(status.exitStatus, 5);
+    assert.deepEqual(status.apps.map((a) => [a.name, a.state]), [['x', 'stopped'], ['y', 'exited'], ['z', 'stopped']]);
+    assert.equal(status.apps[1]!.exitStatus, 5);
+  });
+
+  it('shows stdout on stdout and stderr on stderr; runs as the user and group named in the image', async () => {
+    const r = await sprocket(host(), ['run', IMAGE, ...sh('id -u; id -g; echo to-stderr >&2')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '33\n34\n');
+    assert.match(r.stderr, /^to-stderr$/m);
+  });
+
+  it('logs each app with stderr at priority err, for a running and an exited pod', async () => {
+    const uuid = (await sprocketOk(host(), ['run', '-d', IMAGE, '--name', 'talker', ...sh('echo out-line; echo err-line >&2; sleep 30')])).trim();
+    const logs = async () => sprocketOk(host(), ['logs', '--app', 'talker', uuid]);
+    for (let i = 0; i < 50 && !/err-line/.test(await logs()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(await logs(), /talker: out-line\n(.*\n)*.*talker: err-line/);
+    const entries = (await host().run(['journalctl', '-o', 'json', `SPROCKET_POD=${uuid}`, 'SYSLOG_IDENTIFIER=talker']))
+      .trim().split('\n').map((l) => JSON.parse(l) as { MESSAGE: string; PRIORITY: string });
+    assert.deepEqual(entries.map((e) => [e.MESSAGE, e.PRIORITY]), [['out-line', '6'], ['err-line', '3']]);
+    await sprocketOk(host(), ['stop', uuid]);
+    assert.equal((await podStatusJson(host(), uuid)).state, 'exited');
+    const after = await sprocketOk(host(), ['logs', uuid]);
+    assert.match(after, /talker: err-line/);
+    assert.match(after, /sprocket: .*stopped/);
+  });
+
+  it('a read-only root filesystem refuses writes while volumes stay writable', async () => {
+    const uuidFile = `${IN_HOST}/ro.uuid`;
+    const r = await sprocket(host(), [
+      'run', '--uuid-file-save', uuidFile, '--volume', 'shared,kind=empty',
+      IMAGE, '--readonly-rootfs', '--user', '0', '--group', '0', '--mount', 'volume=shared,target=/shared',
+      ...sh('touch /shared/ok && ! touch /rootfile 2>/shared/error'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await volume(await savedUuid(uuidFile), 'shared', 'error'), /Read-only file system/);
+  });
+
+  it('runs pre-start before and post-stop after the app (pod manifest with image by name)', async () => {
+    const manifest = `${IN_HOST}/handlers.json`;
+    const append = (word: string) => ['/bin/sh', '-c', `echo ${word} >>/shared/order`];
+    await writeFile(onMachine(host(), manifest), JSON.stringify({
+      acKind: 'PodManifest', acVersion: '0.8.11',
+      apps: [{
+        name: 'handled', image: { name: IMAGE },
+        app: { exec: append('app'), user: '0', group: '0', eventHandlers: [{ name: 'pre-start', exec: append('pre') }, { name: 'post-stop', exec: append('post') }] },
+        mounts: [{ volume: 'shared', path: '/shared' }],
+      }],
+      volumes: [{ name: 'shared', kind: 'empty' }],
+    }));
+    const uuidFile = `${IN_HOST}/handlers.uuid`;
+    const r = await sprocket(host(), ['run', '--uuid-file-save', uuidFile, '--pod-manifest', manifest]);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = await savedUuid(uuidFile);
+    assert.equal(await volume(uuid, 'shared', 'order'), 'pre\napp\npost\n');
+    const reified = JSON.parse(await sprocketOk(host(), ['cat-manifest', uuid])) as { apps: { image: { id: string } }[] };
+    assert.match(reified.apps[0]!.image.id, /^sha512-[0-9a-f]{128}$/);
+  });
+
+  it('binds a host volume read-only', async () => {
+    await mkdir(onMachine(host(), `${IN_HOST}/hostvol`));
+    await writeFile(onMachine(host(), `${IN_HOST}/hostvol/data`), 'host data\n');
+    const r = await sprocket(host(), [
+      'run', '--volume', `hv,kind=host,source=${IN_HOST}/hostvol,readOnly=true`,
+      IMAGE, '--user', '0', '--group', '0', '--mount', 'volume=hv,target=/hv', ...sh('cat /hv/data; touch /hv/new || echo refused'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'host data\nrefused\n');
+    await assert.rejects(access(onMachine(host(), `${IN_HOST}/hostvol/new`)));
+  });
+
+  it('refuses a mount without a volume before anything is made, naming the field', async () => {
+    const before = await readdir(pods());
+    const r = await sprocket(host(), ['run', IMAGE, '--mount', 'volume=nope,target=/x']);
+    assert.equal(r.code, 254);
+    assert.match(r.stderr, /^sprocket: command line: apps\[0\]\.mounts\[0\]\.volume: no volume named "nope"/);
+    assert.deepEqual(await readdir(pods()), before);
+  });
+});
