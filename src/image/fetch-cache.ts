@@ -6,16 +6,16 @@
 // Layout: DIR/cache/http/<sha256 of URL>/
 //   body, meta.json       the last complete download and what the server said
 //   partial, partial.json an interrupted download and its validators
-//   lock                  held (pid inside) while a process downloads
+//   lock                  flock(2)ed while a process downloads
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { SprocketError } from '../errors.js';
 import { get, ioError, type Transport } from './http.js';
 import { progressStream } from './fetch-progress.js';
+import { withLock } from './store-lock.js';
 
 const CacheMeta = z.object({
   url: z.string(),
@@ -34,12 +34,8 @@ export const httpCacheDir = (stateDir: string) => path.join(stateDir, 'cache', '
 export async function fetchCached(href: string, opts: { cacheDir: string; transport: Transport; label?: string }): Promise<string> {
   const dir = path.join(opts.cacheDir, createHash('sha256').update(href).digest('hex'));
   await fs.mkdir(dir, { recursive: true });
-  const release = await lock(dir, href);
-  try {
-    return await refresh(href, dir, opts.transport, opts.label ?? href);
-  } finally {
-    await release();
-  }
+  // One process downloads a URL at a time; a second one waits, then finds it cached.
+  return withLock(path.join(dir, 'lock'), () => refresh(href, dir, opts.transport, opts.label ?? href));
 }
 
 async function refresh(href: string, dir: string, transport: Transport, label: string): Promise<string> {
@@ -144,31 +140,4 @@ async function writeJson(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(value));
   await fs.rename(tmp, file);
-}
-
-/** One downloader per URL at a time; a lock left by a dead process is taken over. */
-async function lock(dir: string, href: string): Promise<() => Promise<void>> {
-  const file = path.join(dir, 'lock');
-  for (;;) {
-    try {
-      await fs.writeFile(file, String(process.pid), { flag: 'wx' });
-      return () => fs.rm(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const holder = Number(await fs.readFile(file, 'utf8').catch(() => '0'));
-    if (holder && alive(holder)) {
-      throw new SprocketError('conflict', `process ${holder} is downloading this URL`, { file: href, hint: 'wait for it to finish' });
-    }
-    await fs.rm(file, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
