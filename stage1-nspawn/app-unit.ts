@@ -34,6 +34,8 @@ export const APP_STOPPED_UNIT = [
   'DefaultDependencies=no',
   'BindsTo=%i.service',
   'Before=%i.service',
+  // Stopped before these are unmounted at the pod's shutdown.
+  `RequiresMountsFor=${STATUS_DIR} ${JOURNAL_SOCKETS}`,
   '',
   '[Service]',
   'Type=oneshot',
@@ -63,6 +65,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     'Before=shutdown.target',
     // rkt semantics: an app that fails ends the pod at once with its exit code.
     'FailureAction=exit',
+    // Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines).
+    `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`,
     '',
     '[Service]',
     'Type=exec',
@@ -78,8 +82,6 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     ...(cat ? [`BindReadOnlyPaths=${bindPath('/usr', APP_USR)} ${bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)}`] : []),
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
-    // Volumes bound above stay writable: systemd leaves other mounts out of this.
-    ...(app.readOnlyRootFS ? ['ReadOnlyPaths=/'] : []),
     ...(app.preStart ? [`ExecStartPre=${execLine(run(app.preStart))}`] : []),
     `ExecStart=${execLine(run(app.exec))}`,
     // "-": a failing post-stop handler must not hide how the app itself ended.

@@ -1,13 +1,18 @@
 // The systemd-nspawn command line that boots a pod: its stage1 root with the
 // host's /usr, the apps' overlay roots, the volumes and the status directory.
 import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
-import type { PodPlan } from './plan.js';
+import type { PlanApp, PodPlan } from './plan.js';
 import { appUpper, emptyVolume, statusDir } from './stage1-root.js';
 
 export const NSPAWN = '/usr/bin/systemd-nspawn';
 
 /** nspawn splits --bind= and --overlay= on ':'; a backslash escapes it. */
 const part = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
+
+// readOnlyRootFS: the upper dir becomes the top lower layer of a read-only
+// overlay (systemd's ReadOnlyPaths=/ leaves a RootDirectory= writable); it
+// holds the mount points made by writeStage1Root, so volumes stay writable.
+const appOverlay = (app: PlanApp) => (app.readOnlyRootFS ? '--overlay-ro' : '--overlay');
 
 /** argv (with argv[0]) of the pod's nspawn; runs as the main process of the host unit. */
 export function nspawnArgv(plan: PodPlan): string[] {
@@ -36,7 +41,7 @@ export function nspawnArgv(plan: PodPlan): string[] {
     // The whole directory, not single sockets: these survive a restart of the host's journald sockets.
     `--bind=${JOURNAL_SOCKETS}`,
     `--bind=${part(statusDir(plan))}:${STATUS_DIR}`,
-    ...plan.apps.map((a) => `--overlay=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
+    ...plan.apps.map((a) => `${appOverlay(a)}=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
     ...volumes,
   ];
 }

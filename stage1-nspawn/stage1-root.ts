@@ -80,19 +80,6 @@ async function link(target: string, at: string): Promise<void> {
   await symlink(target, at);
 }
 
-// The pod's systemd looks up User=, Group= and SupplementaryGroups= in the
-// pod's /etc (not the app's) and refuses ids it cannot find, numeric or not:
-// every id of the plan gets an entry, named after its number.
-const ids = (list: number[]) => [...new Set([0, ...list])].sort((a, b) => a - b);
-const podPasswd = (plan: PodPlan) =>
-  ids(plan.apps.map((a) => a.uid))
-    .map((uid) => (uid === 0 ? 'root:x:0:0:root:/:/bin/sh\n' : `uid-${uid}:x:${uid}:${uid}::/:/bin/sh\n`))
-    .join('');
-const podGroups = (plan: PodPlan) =>
-  ids(plan.apps.flatMap((a) => [a.gid, ...a.supplementaryGids]))
-    .map((gid) => (gid === 0 ? 'root:x:0:\n' : `gid-${gid}:x:${gid}:\n`))
-    .join('');
-
 const podTarget = (plan: PodPlan) =>
   ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${plan.apps.flatMap((a) => [appUnitName(a.name), appStoppedUnitName(a.name)]).join(' ')}`, ''].join('\n');
 
@@ -128,6 +115,9 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     const field = `apps.${plan.apps.indexOf(app)}`;
     await makeDirs(appUpper(plan, app.name), APP_USR, field);
     await makeDirs(appUpper(plan, app.name), '/run/systemd/journal', field);
+    // A read-only root cannot get mount points later.
+    const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
+    for (const target of later) await makeDirs(appUpper(plan, app.name), target, field);
   }
   await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
   await copyFile(APP_STOPPED_SOURCE, inRoot(APP_STOPPED));

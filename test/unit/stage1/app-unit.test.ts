@@ -25,7 +25,6 @@ test('app unit: chrooted to the overlay root, numeric ids, working directory', (
   assert.deepEqual(values(lines, 'WorkingDirectory'), ['/srv/100%%']);
   assert.deepEqual(values(lines, 'SyslogIdentifier'), ['web']);
   assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
-  assert.deepEqual(values(lines, 'ReadOnlyPaths'), []);
 });
 
 test('app unit: environment in order, quoted, % escaped, $ literal', () => {
@@ -55,7 +54,7 @@ test('app unit: through systemd-cat, with its /usr and the journal sockets bound
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/run/systemd/journal":"/run/systemd/journal"']);
 });
 
-test('app unit: volumes bound read-write or read-only, read-only root', () => {
+test('app unit: volumes bound read-write or read-only', () => {
   const lines = unit((p) => {
     p.volumes = [{ name: 'data', kind: 'empty' }, { name: 'conf', kind: 'host', source: '/etc/x' }];
     Object.assign(p.apps[0], {
@@ -65,5 +64,4 @@ test('app unit: volumes bound read-write or read-only, read-only root', () => {
   });
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"']);
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/volumes/conf":"/etc/my conf"']);
-  assert.deepEqual(values(lines, 'ReadOnlyPaths'), ['/']);
 });

@@ -32,6 +32,13 @@ test('nspawn argv: boot of the stage1 root, machine, overlays, volumes', () => {
   assert.ok(!argv.includes('--private-network'));
 });
 
+test('nspawn argv: a read-only root is a read-only overlay', () => {
+  const p: any = basePlan();
+  p.apps[0].readOnlyRootFS = true;
+  const uuid = basePlan().uuid;
+  assert.ok(nspawnArgv(parsePodPlan(p)).includes(`--overlay-ro=/trees/web:/var/lib/sprocket/pods/${uuid}/apps/web/upper:/opt/stage2/web/rootfs`));
+});
+
 test('nspawn argv: network none is a private network', () => {
   const p: any = basePlan();
   p.network = 'none';
