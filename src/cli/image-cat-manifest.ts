@@ -11,12 +11,13 @@ export function register(image: Command): void {
     .option('--pretty-print', 'indent the JSON')
     .action(async (ref: string, o: { prettyPrint?: boolean }, cmd: Command) => {
       const isFile = await fs.stat(ref).then((s) => s.isFile(), () => false);
-      let manifest: unknown;
-      if (isFile) manifest = (await readAci(ref)).manifest;
+      let bytes: Buffer;
+      if (isFile) bytes = (await readAci(ref)).manifestBytes;
       else {
         const store = await openStore(cmd);
-        manifest = await store.manifest(await store.resolve(ref));
+        bytes = await store.manifestBytes(await store.resolve(ref));
       }
-      process.stdout.write(`${JSON.stringify(manifest, null, o.prettyPrint ? 2 : undefined)}\n`);
+      // As stored, unless asked to indent; the ACI's bytes were validated on the way.
+      process.stdout.write(o.prettyPrint ? `${JSON.stringify(JSON.parse(bytes.toString()), null, 2)}\n` : `${bytes.toString().trimEnd()}\n`);
     });
 }

@@ -37,7 +37,7 @@ export function decompressor(kind: Compression, file: string): Decompression {
     child.on('error', (e) => reject(invalid(`cannot run ${kind}: ${e.message}`, { file })));
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(invalid(`corrupt ${kind} data: ${stderr.trim() || `${kind} exited with ${code}`}`, { file }));
+      else reject(invalid(`corrupt ${kind} data: ${stderr.trim().split('\n')[0] || `${kind} exited with ${code}`}`, { file }));
     });
   });
   done.catch(() => {});

@@ -99,11 +99,14 @@ export class ImageStore {
   }
 
   async manifest(id: ImageId): Promise<ImageManifest> {
-    const file = path.join(this.imageDir(id), 'manifest');
-    const bytes = await fs.readFile(file).catch(() => {
+    return parseImageManifest(await this.manifestBytes(id), path.join(this.imageDir(id), 'manifest'));
+  }
+
+  /** The manifest exactly as the ACI holds it. */
+  async manifestBytes(id: ImageId): Promise<Buffer> {
+    return fs.readFile(path.join(this.imageDir(id), 'manifest')).catch(() => {
       throw notFound(`no image ${id} in the store`, { file: this.images });
     });
-    return parseImageManifest(bytes, file);
   }
 
   async info(id: ImageId): Promise<ImageInfo> {
