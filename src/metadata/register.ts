@@ -29,10 +29,12 @@ async function writeSecret(file: string, data: string): Promise<void> {
 /**
  * Registers pod `uuid` of state directory `stateDir`: makes (or keeps, when
  * it was registered before) its token and HMAC key, and indexes the token.
- * Returns AC_METADATA_URL and the token.
+ * Returns AC_METADATA_URL and the token. `podDir` is where the pod is being
+ * made (pods/.new-<uuid>, renamed to pods/<uuid> later): the token works
+ * once the pod is in place.
  */
-export async function registerPod(stateDir: string, uuid: string): Promise<{ url: string; token: string }> {
-  const paths = podSecretPaths(stateDir, uuid);
+export async function registerPod(stateDir: string, uuid: string, opts: { podDir?: string } = {}): Promise<{ url: string; token: string }> {
+  const paths = podSecretPaths(stateDir, uuid, opts.podDir);
   const podDir = path.dirname(paths.dir);
   if (!(await fs.stat(podDir).then((s) => s.isDirectory(), () => false))) {
     throw notFound('no such pod', { file: podDir });
@@ -55,8 +57,8 @@ export async function registerPod(stateDir: string, uuid: string): Promise<{ url
 }
 
 /** Forgets pod `uuid`: its token stops working and its signatures no longer verify. Idempotent. */
-export async function unregisterPod(stateDir: string, uuid: string): Promise<void> {
-  const paths = podSecretPaths(stateDir, uuid);
+export async function unregisterPod(stateDir: string, uuid: string, opts: { podDir?: string } = {}): Promise<void> {
+  const paths = podSecretPaths(stateDir, uuid, opts.podDir);
   try {
     const token = (await readIfExists(paths.token))?.toString('utf8');
     // The index entry first: once it is gone, the token grants nothing.

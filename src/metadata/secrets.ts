@@ -16,8 +16,9 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export const isToken = (s: string) => TOKEN.test(s);
 export const isUuid = (s: string) => UUID.test(s);
 
-export function podSecretPaths(stateDir: string, uuid: string) {
-  const dir = path.join(stateDir, 'pods', uuid, 'metadata');
+/** `podDir`: the pod's directory while it is made elsewhere (pods/.new-<uuid>); it moves to pods/<uuid>. */
+export function podSecretPaths(stateDir: string, uuid: string, podDir = path.join(stateDir, 'pods', uuid)) {
+  const dir = path.join(podDir, 'metadata');
   return { dir, token: path.join(dir, 'token'), hmacKey: path.join(dir, 'hmac-key') };
 }
 

@@ -58,6 +58,21 @@ describe('registerPod', () => {
   });
 });
 
+describe('registerPod of a pod being made', () => {
+  it('writes into the temporary directory; the token works once it is renamed into place', async () => {
+    const uuid = '0d0d0d0d-0000-4000-8000-00000000000d';
+    const tmp = path.join(dir, 'pods', `.new-${uuid}`);
+    await fs.mkdir(tmp);
+    const { token } = await registerPod(dir, uuid, { podDir: tmp });
+    assert.equal(await fs.readFile(path.join(tmp, 'metadata', 'token'), 'utf8'), token);
+    assert.equal(await podOfToken(dir, token), null);
+    await fs.rename(tmp, path.join(dir, 'pods', uuid));
+    assert.equal(await podOfToken(dir, token), uuid);
+    await unregisterPod(dir, uuid);
+    assert.equal(await podOfToken(dir, token), null);
+  });
+});
+
 describe('podOfToken', () => {
   it('does not trust an index entry the pod\'s own token does not confirm', async () => {
     const { token } = await registerPod(dir, POD_A);
