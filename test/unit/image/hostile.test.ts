@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { SprocketError } from '../../../src/errors.js';
 import { ImageStore } from '../../../src/image/store.js';
 import { craftAci, craftTar, manifestJson, tempDir, treeOf } from './craft.js';
 
-async function refused(aci: Buffer, message: RegExp, opts: { maxImageSize?: number } = {}): Promise<void> {
+async function refused(aci: Buffer, message: RegExp, opts: { maxImageSize?: number; maxEntries?: number } = {}): Promise<void> {
   const dir = await tempDir();
   const file = path.join(dir, 'hostile.aci');
   await fs.writeFile(file, aci);
@@ -64,6 +65,13 @@ test('a decompression bomb beyond the size bound is refused', async () => {
   const bomb = gzipSync(await craftAci([{ name: 'rootfs/zeros', body: Buffer.alloc(4 * 1024 * 1024) }]));
   assert.ok(bomb.length < 64 * 1024);
   await refused(bomb, /larger than the limit of 1048576 bytes/, { maxImageSize: 1024 * 1024 });
+});
+
+test('an xz or bzip2 bomb is refused too, and too many entries', async () => {
+  const tar = await craftAci([{ name: 'rootfs/zeros', body: Buffer.alloc(4 * 1024 * 1024) }]);
+  await refused(execFileSync('xz', ['-c'], { input: tar }), /larger than the limit/, { maxImageSize: 1024 * 1024 });
+  await refused(execFileSync('bzip2', ['-c'], { input: tar }), /larger than the limit/, { maxImageSize: 1024 * 1024 });
+  await refused(await craftAci([1, 2, 3, 4].map((i) => ({ name: `rootfs/f${i}` }))), /more than 4 entries/, { maxEntries: 4 });
 });
 
 test('truncated archives are refused, compressed or not', async () => {
