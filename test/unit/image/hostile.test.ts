@@ -42,6 +42,7 @@ test('extraction through a symlink is refused and writes nothing at its target',
   const target = await tempDir('sprocket-victim-');
   await refused(await craftAci([{ name: 'rootfs/evil', type: 'symlink', linkname: target }, { name: 'rootfs/evil/planted', body: 'x' }]), /through the symlink rootfs\/evil/);
   assert.deepEqual(await fs.readdir(target), []);
+  await fs.rm(target, { recursive: true });
 });
 
 test('a hard link to a target outside the tree is refused', async () => {
