@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { usage } from '../errors.js';
 import { journalEntries, type JournalEntry } from '../journal/read.js';
+import { isPodUuid } from '../pod/dir.js';
 import { findPod } from '../pod/find.js';
 import { withPods } from './pod-context.js';
 
@@ -24,7 +25,8 @@ export function register(program: Command): void {
     .action((ref: string, o: { app?: string; follow?: boolean; since?: string; lines?: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
         if (o.lines !== undefined && !/^[1-9]\d*$/.test(o.lines)) throw usage(`--lines needs a positive number, got "${o.lines}"`, { field: '--lines' });
-        const uuid = await findPod(ctx, ref);
+        // A removed pod's journal stays: a full UUID needs no pod directory.
+        const uuid = isPodUuid(ref) ? ref : await findPod(ctx, ref);
         const query = { pod: uuid, ...(o.app ? { identifier: o.app } : {}), ...(o.since ? { since: o.since } : {}), ...(o.lines ? { lines: Number(o.lines) } : {}) };
         for await (const e of journalEntries(query, { follow: Boolean(o.follow) })) process.stdout.write(line(e));
       }));

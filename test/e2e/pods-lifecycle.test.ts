@@ -1,0 +1,118 @@
+// The life of a pod under systemd in a test host: stop by sprocket and by
+// systemctl, machinectl, gc, concurrent commands and kill -9 of the CLI
+// (issue 3, "Done when").
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { useHost } from '../support/host.js';
+import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+
+const IMAGE = 'example.com/idle';
+
+describe('pods: lifecycle', () => {
+  const host = useHost('e2e-pods-life');
+  const podDirs = async () => readdir(onMachine(host(), `${IN_HOST}/pods`)).then((l) => l.filter((n) => n !== '.lock'), () => []);
+  const runDetached = async (...extra: string[]) => (await sprocketOk(host(), ['run', '-d', ...extra, IMAGE, '--name', 'idle', '--exec', '/bin/sleep', '--', '600'])).trim();
+  const waitFor = async (what: string, check: () => Promise<boolean>) => {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return;
+      await sleep(100);
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+  const mountsUnderPods = async () => (await host().run(['findmnt', '-rn', '-o', 'TARGET'])).split('\n').filter((m) => m.startsWith(`${IN_HOST}/pods`));
+
+  before(async () => {
+    await busyboxImage(host(), IMAGE);
+  });
+
+  it('runs detached under machine.slice, shown by machinectl, stopped by sprocket stop', async () => {
+    const uuid = await runDetached('--name', 'web-1');
+    const status = await podStatusJson(host(), 'web-1');
+    assert.equal(status.uuid, uuid);
+    assert.equal(status.state, 'running');
+    assert.ok(status.pid && status.pid > 1);
+    assert.match(await host().run(['machinectl', 'list', '--no-legend']), new RegExp(`sprocket-${uuid}`));
+    assert.equal((await host().run(['systemctl', 'show', '-p', 'Slice', '--value', status.unit])).trim(), 'machine.slice');
+    const dup = await sprocket(host(), ['prepare', '--name', 'web-1', IMAGE]);
+    assert.equal(dup.code, 254);
+    assert.match(dup.stderr, /a live pod is already named web-1/);
+    const list = JSON.parse(await sprocketOk(host(), ['list', '--format', 'json'])) as { uuid: string; state: string }[];
+    assert.ok(list.some((p) => p.uuid === uuid && p.state === 'running'));
+    assert.match(await sprocketOk(host(), ['stop', uuid]), new RegExp(`${uuid} exited`));
+    const stopped = await podStatusJson(host(), uuid);
+    assert.equal(stopped.state, 'exited');
+    assert.deepEqual(stopped.apps.map((a) => [a.name, a.state]), [['idle', 'stopped']]);
+  });
+
+  it('systemctl stop of the unit stops the pod cleanly; status agrees', async () => {
+    const uuid = await runDetached();
+    await host().run(['systemctl', 'stop', `sprocket-${uuid}.service`]);
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(status.state, 'exited');
+    assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.signal]), [['idle', 'stopped', 'TERM']]);
+  });
+
+  it('survives kill -9 of a foreground run; status explains it, stop and gc clean up', async () => {
+    const unit = `sprocket-cli-${process.pid}.service`;
+    const foreground = sprocket(host(), ['run', '--uuid-file-save', `${IN_HOST}/fg.uuid`, IMAGE, '--exec', '/bin/sleep', '--', '600'], { unit });
+    let uuid = '';
+    await waitFor('the pod to run', async () => {
+      uuid = (await host().exec(['cat', `${IN_HOST}/fg.uuid`])).stdout.trim();
+      return uuid !== '' && (await podStatusJson(host(), uuid)).state === 'running';
+    });
+    await host().run(['systemctl', 'kill', '--signal=SIGKILL', unit]);
+    await foreground;
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(status.state, 'running', 'the pod belongs to systemd, not to the CLI');
+    await sprocketOk(host(), ['stop', uuid]);
+    assert.equal((await podStatusJson(host(), uuid)).state, 'exited');
+  });
+
+  it('prepare killed at any step leaves nothing that gc does not remove', async () => {
+    for (const ms of [100, 300, 500, 700, 900]) {
+      const unit = `sprocket-prepare-${process.pid}-${ms}.service`;
+      const prepare = sprocket(host(), ['prepare', IMAGE], { unit });
+      await sleep(ms);
+      await host().exec(['systemctl', 'kill', '--signal=SIGKILL', unit]);
+      await prepare;
+    }
+    await sprocketOk(host(), ['gc', '--grace-period=0s', '--expire-prepared=0s']);
+    assert.deepEqual(await podDirs(), []);
+    assert.deepEqual(await mountsUnderPods(), []);
+  });
+
+  it('two concurrent runs and a concurrent gc corrupt nothing; gc then leaves no directory and no mount', async () => {
+    const run = (word: string) => sprocket(host(), ['run', IMAGE, '--exec', '/bin/echo', '--', word]);
+    const results = await Promise.all([run('one'), run('two'), sprocket(host(), ['gc', '--grace-period=0s'])]);
+    assert.deepEqual(results.map((r) => r.code), [0, 0, 0], results.map((r) => r.stderr).join('\n'));
+    assert.deepEqual([results[0]!.stdout, results[1]!.stdout], ['one\n', 'two\n']);
+    const list = JSON.parse(await sprocketOk(host(), ['list', '--format', 'json'])) as { state: string }[];
+    for (const p of list) assert.ok(['exited', 'garbage'].includes(p.state), JSON.stringify(p));
+    await sprocketOk(host(), ['gc', '--grace-period=0s']);
+    assert.deepEqual(await podDirs(), []);
+    assert.deepEqual(await mountsUnderPods(), []);
+    assert.equal((await host().run(['machinectl', 'list', '--no-legend'])).trim(), '');
+  });
+
+  it('rm refuses a running pod and removes a stopped one', async () => {
+    const uuid = await runDetached();
+    const refused = await sprocket(host(), ['rm', uuid]);
+    assert.equal(refused.code, 254);
+    assert.match(refused.stderr, /is running\n {2}hint: stop it first/);
+    await sprocketOk(host(), ['stop', '--force', uuid]);
+    await sprocketOk(host(), ['rm', uuid]);
+    assert.deepEqual(await podDirs(), []);
+    assert.match(await sprocketOk(host(), ['logs', uuid]), /sprocket: .*collected/);
+  });
+
+  it('enter runs a command in the app of a running pod', async () => {
+    const uuid = await runDetached();
+    const r = await host().exec(['node', CLI, 'enter', uuid, '--', '/bin/sh', '-c', 'ps; echo $AC_APP_NAME']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sleep 600/);
+    assert.match(r.stdout, /^idle$/m);
+    await sprocketOk(host(), ['stop', uuid]);
+  });
+});
