@@ -70,17 +70,24 @@ describe('pods: lifecycle', () => {
     assert.equal((await podStatusJson(host(), uuid)).state, 'exited');
   });
 
-  it('prepare killed at any step leaves nothing that gc does not remove', async () => {
-    for (const ms of [100, 300, 500, 700, 900]) {
-      const unit = `sprocket-prepare-${process.pid}-${ms}.service`;
-      const prepare = sprocket(host(), ['prepare', IMAGE], { unit });
-      await sleep(ms);
-      await host().exec(['systemctl', 'kill', '--signal=SIGKILL', unit]);
-      await prepare;
+  it('prepare or run -d killed at any step leaves pods that status explains and gc removes', async () => {
+    for (const command of [['prepare'], ['run', '-d']]) {
+      for (const ms of [100, 300, 500, 700, 900, 1100]) {
+        const unit = `sprocket-${command[0]}-${process.pid}-${ms}.service`;
+        const cli = sprocket(host(), [...command, IMAGE, '--exec', '/bin/sleep', '--', '600'], { unit });
+        await sleep(ms);
+        await host().exec(['systemctl', 'kill', '--signal=SIGKILL', unit]);
+        await cli;
+      }
     }
+    const list = JSON.parse(await sprocketOk(host(), ['list', '--format', 'json'])) as { uuid: string; state: string }[];
+    for (const p of list) assert.ok(['prepared', 'running', 'exited'].includes(p.state), JSON.stringify(p));
+    const running = list.filter((p) => p.state === 'running').map((p) => p.uuid);
+    if (running.length) await sprocketOk(host(), ['stop', '--force', ...running]);
     await sprocketOk(host(), ['gc', '--grace-period=0s', '--expire-prepared=0s']);
     assert.deepEqual(await podDirs(), []);
     assert.deepEqual(await mountsUnderPods(), []);
+    assert.equal((await host().run(['machinectl', 'list', '--no-legend'])).trim(), '');
   });
 
   it('two concurrent runs and a concurrent gc corrupt nothing; gc then leaves no directory and no mount', async () => {
