@@ -1,0 +1,109 @@
+// Pod start (issues 3 and 5): `sprocket run -d` of a 1-app and of a 2-app
+// pod until every app's first line is in the journal, beside the floors
+// (systemd-nspawn --boot of a minimal systemd root to its first unit's line;
+// nspawn --as-pid2 to its command's line) and podman (`podman run --rm` to
+// exited; a pod of 2 containers from `pod create` to both exited). All in
+// one test host, interleaved round by round (the order rotates), after one
+// warm-up round that is not counted. Cleanup is outside the timed part.
+// Run: npm run build && bench/pod-start [--n 15]
+import { load, median, ms, p90, ratio, table, flags } from './lib/stats.js';
+import { INSIDE, runInHost } from './lib/in-host.js';
+import { JournalWatch, wallMs } from './lib/journal-watch.js';
+import { removeFloorRoots, startBootFloor, startPid2Floor, unitGone } from './lib/floor.js';
+import { idleApps, removePods, runIdlePod } from './lib/sprocket-pods.js';
+import { PODMAN_IMAGE, podman, setUpPodman } from './lib/podman.js';
+
+const argv = process.argv.slice(2);
+const { n } = flags(argv, { n: 15 });
+
+interface Variant {
+  name: string;
+  /** Starts one instance; resolves to [ms until done, cleanup]. */
+  once(tag: string): Promise<[number, () => Promise<unknown>]>;
+}
+
+async function measure(): Promise<void> {
+  const watch = await JournalWatch.start();
+  const floor = (name: string, start: (tag: string, line: string) => Promise<string>): Variant => ({
+    name,
+    async once(tag) {
+      const line = `bench-${tag}`;
+      const t0 = wallMs();
+      const unit = await start(tag, line);
+      return [(await watch.at(line)) - t0, () => unitGone(unit)];
+    },
+  });
+  /** CLI return times of the sprocket variants, beside their start times. */
+  const returned = new Map<string, number[]>();
+  const pod = (apps: number): Variant => ({
+    name: `sprocket run -d, ${apps} app${apps > 1 ? 's' : ''}`,
+    async once(tag) {
+      const list = idleApps(apps, tag);
+      const t0 = wallMs();
+      const uuid = await runIdlePod(list);
+      const back = wallMs() - t0;
+      const lines = await Promise.all(list.map((a) => watch.at(a.line)));
+      if (!tag.startsWith('warm')) returned.set(this.name, [...(returned.get(this.name) ?? []), back]);
+      return [Math.max(...lines) - t0, () => removePods([uuid])];
+    },
+  });
+  const variants: Variant[] = [
+    floor('nspawn --boot (floor)', startBootFloor),
+    floor('nspawn --as-pid2', startPid2Floor),
+    pod(1),
+    pod(2),
+  ];
+  const skipped = await setUpPodman();
+  if (!skipped) {
+    variants.push(
+      {
+        name: 'podman run --rm',
+        async once(tag) {
+          const t0 = wallMs();
+          await podman(['run', '--rm', '--network=host', PODMAN_IMAGE, 'echo', `bench-${tag}`]);
+          return [wallMs() - t0, async () => undefined];
+        },
+      },
+      {
+        name: 'podman pod, 2 containers',
+        async once(tag) {
+          const p = `bench-${tag}`;
+          const t0 = wallMs();
+          await podman(['pod', 'create', '--name', p, '--network=host']);
+          for (const c of ['a', 'b']) await podman(['run', '-d', '--pod', p, '--name', `${p}-${c}`, PODMAN_IMAGE, 'echo', `${p}-${c}`]);
+          await podman(['wait', `${p}-a`, `${p}-b`]);
+          return [wallMs() - t0, () => podman(['pod', 'rm', '--force', p])];
+        },
+      },
+    );
+  }
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let round = -1; round < n; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(k + Math.max(round, 0)) % variants.length]!;
+      const tag = `${round < 0 ? 'warm' : `r${round}`}-${k}`;
+      const [elapsed, cleanup] = await v.once(tag);
+      await cleanup();
+      if (round >= 0) samples.get(v.name)!.push(elapsed);
+    }
+    await removeFloorRoots();
+  }
+  watch.stop();
+
+  const floorMedian = median(samples.get(variants[0]!.name)!);
+  const rows: (string | number)[][] = [['', 'median ms', 'p90 ms', 'median / floor', 'CLI returned (median ms)']];
+  for (const v of variants) {
+    const s = samples.get(v.name)!;
+    rows.push([v.name, ms(median(s)), ms(p90(s)), ratio(median(s), floorMedian), returned.has(v.name) ? ms(median(returned.get(v.name)!)) : '']);
+  }
+  console.log(`pod start, N=${n} per row, interleaved; until every app's first line is in the journal (podman: until exited)`);
+  console.log(table(rows));
+  const two = median(samples.get(pod(2).name)!);
+  console.log(`target: 2-app pod <= 1.25x floor: ${ratio(two, floorMedian)}`);
+  if (skipped) console.log(`podman: skipped, ${skipped}`);
+  else console.log(`target: 2-app pod <= 0.5x podman pod of 2: ${ratio(two, median(samples.get('podman pod, 2 containers')!))}`);
+  console.log(load());
+}
+
+if (INSIDE) await measure();
+else await runInHost(import.meta.url, argv);
