@@ -1,0 +1,116 @@
+// The pod state machine against a fake systemd: prepare, start, the end of a
+// pod as status finds it, events written once, gc, names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeSystemd } from '../../support/fake-systemd.js';
+import type { PodEvent } from '../../../src/journal/events.js';
+import type { PodContext } from '../../../src/pod/context.js';
+import { podDir, podPaths } from '../../../src/pod/dir.js';
+import { collectPods } from '../../../src/pod/gc.js';
+import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
+import { startPod } from '../../../src/pod/run.js';
+import { readState, writeState } from '../../../src/pod/state.js';
+import { podStatus } from '../../../src/pod/status.js';
+import { parseRunArgs } from '../../../src/cli/run-args.js';
+import { SprocketError } from '../../../src/errors.js';
+
+const ID = `sha512-${'c'.repeat(128)}`;
+
+async function setUp() {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-pods-'));
+  const tree = path.join(root, 'tree');
+  await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
+  await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\n');
+  const refs = new Set<string>();
+  const images: PodImages = {
+    resolve: async () => ID,
+    manifest: async () => ({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/idle', app: { exec: ['/bin/sleep', '9'], user: 'root', group: '0' } }),
+    treePath: () => tree,
+    hold: async (ids, uuid) => ids.forEach((id) => refs.add(`${id}/${uuid}`)),
+    release: async (ids, uuid) => ids.forEach((id) => refs.delete(`${id}/${uuid}`)),
+  };
+  const events: PodEvent[] = [];
+  const systemd = new FakeSystemd();
+  const ctx: PodContext = { stateDir: path.join(root, 'state'), systemd, event: (e) => events.push(e) };
+  return { ctx, systemd, images, refs, events };
+}
+
+const prepare = (ctx: PodContext, images: PodImages, ...flags: string[]) => preparePod(ctx, parseRunArgs([...flags, 'idle']), images);
+
+/** What the pod's ExecStopPost hooks write when the pod ends. */
+async function endPod(ctx: PodContext, systemd: FakeSystemd, uuid: string, app: string, podStatusLine: string, appLine: string) {
+  const paths = podPaths(podDir(ctx.stateDir, uuid));
+  await fs.writeFile(path.join(paths.status, app), `${appLine}\n`);
+  await fs.writeFile(paths.podExit, `${podStatusLine}\n`);
+  systemd.exit(`sprocket-${uuid}.service`, Number(podStatusLine.split(' ')[2]));
+}
+
+test('prepare, start, end: status follows systemd and writes the end events once', async () => {
+  const { ctx, systemd, images, refs, events } = await setUp();
+  const plan = await prepare(ctx, images);
+  assert.equal((await podStatus(ctx, plan.uuid)).state, 'prepared');
+  assert.deepEqual([...refs], [`${ID}/${plan.uuid}`]);
+  await assert.rejects(fs.access(path.join(ctx.stateDir, 'pods', `.new-${plan.uuid}`)));
+
+  await startPod(ctx, plan.uuid);
+  const running = await podStatus(ctx, plan.uuid);
+  assert.equal(running.state, 'running');
+  assert.ok(running.pid);
+  assert.equal(systemd.units.get(plan.unit)!.properties.Slice, 'machine.slice');
+  await assert.rejects(startPod(ctx, plan.uuid), (e: unknown) => e instanceof SprocketError && e.kind === 'conflict');
+
+  await endPod(ctx, systemd, plan.uuid, 'idle', 'exit-code exited 5', 'exit-code exited 5');
+  const exited = await podStatus(ctx, plan.uuid);
+  assert.equal(exited.state, 'exited');
+  assert.equal(exited.exitStatus, 5);
+  assert.deepEqual(exited.apps.map((a) => [a.name, a.state, a.exitStatus]), [['idle', 'exited', 5]]);
+  assert.equal((await readState(podPaths(podDir(ctx.stateDir, plan.uuid)).state)).state, 'exited');
+  await podStatus(ctx, plan.uuid);
+  assert.deepEqual(events.map((e) => [e.event, e.exitStatus]), [['prepared', undefined], ['started', undefined], ['app-exited', 5], ['stopped', 5]]);
+});
+
+test('a pod recorded running whose unit is gone without a record is exited, with a note', async () => {
+  const { ctx, images } = await setUp();
+  const plan = await prepare(ctx, images);
+  const file = podPaths(podDir(ctx.stateDir, plan.uuid)).state;
+  await writeState(file, { ...(await readState(file)), state: 'running' });
+  const status = await podStatus(ctx, plan.uuid);
+  assert.equal(status.state, 'exited');
+  assert.match(status.note!, /gone without an exit record/);
+  assert.deepEqual(status.apps.map((a) => a.state), ['stopped']);
+});
+
+test('names are unique among live pods only', async () => {
+  const { ctx, systemd, images } = await setUp();
+  const first = await prepare(ctx, images, '--name', 'web');
+  await assert.rejects(prepare(ctx, images, '--name', 'web'), /a live pod is already named web/);
+  await startPod(ctx, first.uuid);
+  await endPod(ctx, systemd, first.uuid, 'idle', 'success exited 0', 'success exited 0');
+  const second = await prepare(ctx, images, '--name', 'web');
+  assert.notEqual(second.uuid, first.uuid);
+});
+
+test('gc marks exited pods, removes them after the grace period, expires prepared pods and crashed prepares', async () => {
+  const { ctx, systemd, images, refs, events } = await setUp();
+  const ran = await prepare(ctx, images);
+  await startPod(ctx, ran.uuid);
+  await endPod(ctx, systemd, ran.uuid, 'idle', 'success exited 0', 'success exited 0');
+  const kept = await prepare(ctx, images);
+  const crashed = path.join(ctx.stateDir, 'pods', '.new-0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69');
+  await fs.mkdir(crashed);
+
+  const hour = 3_600_000;
+  const marked = await collectPods(ctx, images, { gracePeriodMs: hour, expirePreparedMs: hour, markOnly: false });
+  assert.deepEqual(marked, { marked: [ran.uuid], removed: ['0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69'] });
+  assert.equal((await podStatus(ctx, ran.uuid)).state, 'garbage');
+
+  const removed = await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false });
+  assert.deepEqual(removed.removed.sort(), [ran.uuid, kept.uuid].sort());
+  assert.deepEqual(await fs.readdir(path.join(ctx.stateDir, 'pods')), ['.lock']);
+  assert.deepEqual([...refs], []);
+  assert.equal(events.filter((e) => e.event === 'collected').length, 2);
+});
