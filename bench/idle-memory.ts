@@ -1,0 +1,121 @@
+// Idle memory (issue 5): PSS, RSS and USS of every process of one idle pod
+// (apps running `sleep`), for pods of 1 and of 10 apps, beside podman (a
+// container, a pod of 1 and of 10 containers: their processes, conmons and
+// the pod's infra container), and the machine's MemAvailable drop per pod
+// over --pods pods started together. A pod's processes are those of its
+// host unit's cgroup (nspawn, the pod's systemd, the apps).
+// Run: npm run build && bench/idle-memory [--n 5] [--pods 10]
+import fs from 'node:fs/promises';
+import { runCommand } from '../test/support/command.js';
+import { INSIDE, runInHost } from './lib/in-host.js';
+import { JournalWatch } from './lib/journal-watch.js';
+import { cgroupPids, memAvailable, memoryOf, type Memory } from './lib/memory.js';
+import { PODMAN_IMAGE, containerPids, podman, setUpPodman } from './lib/podman.js';
+import { idleApps, podUnit, removePods, runIdlePod } from './lib/sprocket-pods.js';
+import { flags, load, median, mib, table } from './lib/stats.js';
+
+const argv = process.argv.slice(2);
+const { n, pods } = flags(argv, { n: 5, pods: 10 });
+const SETTLE_MS = 2000;
+const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
+
+async function unitPids(unit: string): Promise<number[]> {
+  const cgroup = (await runCommand('systemctl', ['show', '--property=ControlGroup', '--value', unit])).stdout.trim();
+  return cgroupPids(cgroup);
+}
+
+/** Starts a sprocket pod of `apps` idle apps, waits until every app printed and the pod settled. */
+async function idlePod(watch: JournalWatch, apps: number, tag: string): Promise<string> {
+  const list = idleApps(apps, tag);
+  const uuid = await runIdlePod(list);
+  await Promise.all(list.map((a) => watch.at(a.line)));
+  return uuid;
+}
+
+/** A podman pod of `containers` sleeping containers (0: a lone container); resolves to all its PIDs and a cleanup. */
+async function podmanIdle(containers: number, tag: string): Promise<[() => Promise<number[]>, () => Promise<unknown>]> {
+  const name = `bench-${tag}`;
+  if (containers === 0) {
+    await podman(['run', '-d', '--network=host', '--name', name, PODMAN_IMAGE, 'sleep', '100000']);
+    return [() => containerPids(name), () => podman(['rm', '--force', '--time=0', name])];
+  }
+  await podman(['pod', 'create', '--name', name, '--network=host']);
+  const names = Array.from({ length: containers }, (_, i) => `${name}-${i}`);
+  for (const c of names) await podman(['run', '-d', '--pod', name, '--name', c, PODMAN_IMAGE, 'sleep', '100000']);
+  const infra = (await podman(['pod', 'inspect', '--format', '{{.InfraContainerID}}', name])).trim();
+  return [
+    async () => (await Promise.all([infra, ...names].map(containerPids))).flat(),
+    () => podman(['pod', 'rm', '--force', '--time=0', name]),
+  ];
+}
+
+async function processTable(pids: number[]): Promise<string> {
+  const rows: (string | number)[][] = [['process', 'PSS MiB', 'RSS MiB', 'USS MiB']];
+  for (const pid of pids) {
+    const comm = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(0, 2).join(' ').slice(0, 60);
+    const m = await memoryOf([pid]);
+    rows.push([comm, mib(m.pss), mib(m.rss), mib(m.uss)]);
+  }
+  return table(rows);
+}
+
+async function measure(): Promise<void> {
+  const watch = await JournalWatch.start();
+  const skipped = await setUpPodman();
+  const samples = new Map<string, Memory[]>();
+  const add = (name: string, m: Memory) => samples.set(name, [...(samples.get(name) ?? []), m]);
+  let oneAppProcesses = '';
+  for (let round = 0; round < n; round++) {
+    for (const apps of [1, 10]) {
+      const uuid = await idlePod(watch, apps, `r${round}-${apps}`);
+      await settle();
+      const pids = await unitPids(await podUnit(uuid));
+      add(`sprocket pod, ${apps} app${apps > 1 ? 's' : ''}`, await memoryOf(pids));
+      if (round === 0 && apps === 1) oneAppProcesses = await processTable(pids);
+      await removePods([uuid]);
+    }
+    if (skipped) continue;
+    for (const containers of [0, 1, 10]) {
+      const [pids, cleanup] = await podmanIdle(containers, `r${round}-${containers}`);
+      await settle();
+      add(containers === 0 ? 'podman container' : `podman pod, ${containers} container${containers > 1 ? 's' : ''}`, await memoryOf(await pids()));
+      await cleanup();
+    }
+  }
+
+  // The machine's view: MemAvailable and the host journal's size before and after `pods` idle pods.
+  const journal = async () => {
+    const du = await runCommand('du', ['-sb', '/run/log/journal', '/var/log/journal']);
+    return du.stdout.split('\n').reduce((sum, l) => sum + (Number(l.split('\t')[0]) || 0), 0);
+  };
+  await settle();
+  const [availBefore, journalBefore] = [await memAvailable(), await journal()];
+  const started: string[] = [];
+  for (let i = 0; i < pods; i++) started.push(await idlePod(watch, 1, `drop-${i}`));
+  await settle();
+  const [availAfter, journalAfter] = [await memAvailable(), await journal()];
+  const podJournals = (await runCommand('find', ['/var/lib/sprocket/pods', '-name', '*.journal'])).stdout.split('\n').filter(Boolean).length;
+  await removePods(started);
+  watch.stop();
+
+  const rows: (string | number)[][] = [['', 'PSS MiB', 'RSS MiB', 'USS MiB', 'processes']];
+  for (const [name, ms] of samples) {
+    const med = (f: (m: Memory) => number) => mib(median(ms.map(f)));
+    rows.push([name, med((m) => m.pss), med((m) => m.rss), med((m) => m.uss), median(ms.map((m) => m.processes))]);
+  }
+  console.log(`idle memory, median of N=${n} per row (each measured ${SETTLE_MS / 1000} s after every app printed its line)`);
+  console.log(table(rows));
+  const pss = (name: string) => median(samples.get(name)!.map((m) => m.pss));
+  const one = pss('sprocket pod, 1 app');
+  const perApp = (pss('sprocket pod, 10 apps') - one) / 9;
+  console.log(`target: 1-app pod <= 4 MiB PSS: ${mib(one)} MiB; extra app <= 0.3 MiB: ${mib(perApp)} MiB`);
+  console.log(`machine: MemAvailable drop per idle 1-app pod over ${pods} pods: ${mib((availBefore - availAfter) / pods)} MiB (other load on the machine counts too)`);
+  console.log(`journal: ${podJournals} journal files inside the pods (no journald per pod); host journal grew ${mib((journalAfter - journalBefore) / pods)} MiB per pod`);
+  if (skipped) console.log(`podman: skipped, ${skipped}`);
+  console.log('processes of one idle 1-app pod:');
+  console.log(oneAppProcesses);
+  console.log(load());
+}
+
+if (INSIDE) await measure();
+else await runInHost(import.meta.url, argv);
