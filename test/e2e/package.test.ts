@@ -1,0 +1,141 @@
+// The Debian package (packaging/, docs/install.md): built from this
+// checkout's dist/, installed with dpkg in a test host (whose root is an
+// overlay: the machine itself is not touched), its units at work under
+// systemd, a prepared pod run by sprocket-pod@.service, removal and purge.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runCommand } from '../support/command.js';
+import { CHECKOUT, useHost } from '../support/host.js';
+import { busyboxImage, IN_HOST, podStatusJson } from '../support/pods.js';
+
+const { version } = JSON.parse(readFileSync(path.join(CHECKOUT, 'package.json'), 'utf8')) as { version: string };
+const OUT = path.join(CHECKOUT, 'build', `e2e-package-${process.pid}`);
+const IMAGE = 'example.com/packaged';
+const HAS_METADATA_UNITS = existsSync(path.join(CHECKOUT, 'units/sprocket-metadata.socket'));
+
+describe('Debian package', () => {
+  const host = useHost('e2e-package');
+  let deb = '';
+  const field = async (name: string) => (await runCommand('dpkg-deb', ['-f', deb, name])).stdout.trim();
+  const sprocket = (args: string[]) => host().run(['/usr/bin/sprocket', ...args]);
+  const unitValue = async (unit: string, property: string) =>
+    (await host().run(['systemctl', 'show', '-p', property, '--value', unit])).trim();
+  const waitFor = async (what: string, check: () => Promise<boolean>) => {
+    for (let i = 0; i < 150; i++) {
+      if (await check()) return;
+      await sleep(100);
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+
+  before(async () => {
+    // dist/ as the suite built it; its own output directory, so that runs in parallel do not meet.
+    const build = await runCommand(path.join(CHECKOUT, 'packaging/build-deb'), ['--prebuilt', '--out', OUT]);
+    assert.equal(build.code, 0, build.stderr);
+    deb = build.stdout.trim();
+    // This machine's policy-rc.d forbids starting services (its PID 1 is not
+    // systemd); an operator's host has none. Removed from the host's overlay only.
+    await host().run(['rm', '-f', '/usr/sbin/policy-rc.d']);
+  });
+  after(async () => {
+    await rm(OUT, { recursive: true, force: true });
+  });
+
+  it('is sprocket_<version>_<arch>.deb with the app, the launcher and the units, and no tests or dev modules', async () => {
+    const arch = (await runCommand('dpkg', ['--print-architecture'])).stdout.trim();
+    assert.equal(path.basename(deb), `sprocket_${version}_${arch}.deb`);
+    assert.equal(await field('Package'), 'sprocket');
+    assert.equal(await field('Architecture'), arch);
+    for (const dep of ['systemd', 'systemd-container', 'dbus', 'xz-utils', 'bzip2', 'libsystemd0']) {
+      assert.ok((await field('Depends')).split(/,\s*/).includes(dep), `Depends: ${dep}`);
+    }
+    const files = (await runCommand('dpkg-deb', ['-c', deb])).stdout.split('\n').map((l) => l.split(/\s+/).slice(5).join(' '));
+    for (const f of [
+      './usr/bin/sprocket',
+      './usr/lib/sprocket/app/package.json',
+      './usr/lib/sprocket/app/dist/src/cli/main.js',
+      './usr/lib/sprocket/app/stage1-nspawn/scripts/app-stopped',
+      './usr/lib/sprocket/app/node_modules/systemd-journald/build/Release/journal_send.node',
+      './lib/systemd/system/sprocket-gc.service',
+      './lib/systemd/system/sprocket-gc.timer',
+      './lib/systemd/system/sprocket-pod@.service',
+      './usr/share/doc/sprocket/install.md',
+      './usr/share/doc/sprocket/copyright',
+    ]) assert.ok(files.includes(f), `${f} in the package`);
+    if (HAS_METADATA_UNITS) assert.ok(files.includes('./lib/systemd/system/sprocket-metadata.socket'));
+    assert.deepEqual(files.filter((f) => /\/dist\/(test|bench)\/|\.map$|node_modules\/(typescript|@types)\//.test(f)), []);
+  });
+
+  it('installs with dpkg -i; sprocket runs from /usr/bin', async () => {
+    await host().run(['dpkg', '-i', deb]);
+    assert.equal((await sprocket(['--version'])).trim(), version);
+    assert.match(await host().run(['dpkg-query', '-W', '-f', '${Status}', 'sprocket']), /install ok installed/);
+  });
+
+  it('enables and starts the gc timer and the metadata socket', async () => {
+    assert.equal(await host().run(['systemctl', 'is-enabled', 'sprocket-gc.timer']), 'enabled\n');
+    assert.equal(await host().run(['systemctl', 'is-active', 'sprocket-gc.timer']), 'active\n');
+    assert.equal(await unitValue('sprocket-gc.timer', 'Unit'), 'sprocket-gc.service');
+    if (!HAS_METADATA_UNITS) return;
+    assert.equal(await host().run(['systemctl', 'is-active', 'sprocket-metadata.socket']), 'active\n');
+    assert.match(await host().run(['ss', '-Hltn', 'sport = :2375']), /127\.0\.0\.1:2375/);
+  });
+
+  it('sprocket-gc.service runs sprocket gc on a fresh state directory', async () => {
+    const r = await host().exec(['systemctl', 'start', 'sprocket-gc.service']);
+    assert.equal(r.code, 0, `${r.stderr}${await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'sprocket-gc.service'])}`);
+    assert.equal(await unitValue('sprocket-gc.service', 'Result'), 'success');
+  });
+
+  it('sprocket-pod@UUID.service runs a prepared pod: its output and exit status are the unit\'s', async () => {
+    await busyboxImage(host(), IMAGE);
+    const uuid = (await sprocket(['prepare', IMAGE, '--exec', '/bin/sh', '--', '-c', 'echo hello-from-template; exit 3'])).trim();
+    const unit = `sprocket-pod@${uuid}.service`;
+    await host().run(['systemctl', 'start', unit]);
+    await waitFor(`${unit} to end`, async () => ['inactive', 'failed'].includes(await unitValue(unit, 'ActiveState')));
+    assert.equal(await unitValue(unit, 'ExecMainStatus'), '3');
+    assert.match(await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', unit]), /^hello-from-template$/m);
+    assert.equal((await podStatusJson(host(), uuid)).state, 'exited');
+    await host().run(['systemctl', 'reset-failed', unit]);
+  });
+
+  it('systemctl stop of sprocket-pod@UUID.service stops the pod cleanly', async () => {
+    const uuid = (await sprocket(['prepare', IMAGE, '--exec', '/bin/sleep', '--', '600'])).trim();
+    const unit = `sprocket-pod@${uuid}.service`;
+    await host().run(['systemctl', 'start', unit]);
+    await waitFor('the pod to run', async () => (await podStatusJson(host(), uuid)).state === 'running');
+    await host().run(['systemctl', 'stop', unit]);
+    assert.equal(await unitValue(unit, 'ActiveState'), 'inactive');
+    assert.equal(await unitValue(unit, 'Result'), 'success');
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(status.state, 'exited');
+    assert.deepEqual(status.apps.map((a) => a.state), ['stopped']);
+  });
+
+  it('sprocket-gc.service marks the exited pods as garbage', async () => {
+    await host().run(['systemctl', 'start', 'sprocket-gc.service']);
+    const log = await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'sprocket-gc.service']);
+    assert.equal(log.match(/^marked [0-9a-f-]{36}$/gm)?.length, 2, log);
+  });
+
+  it('dpkg -r removes it cleanly and keeps the state; dpkg -P removes the state', async () => {
+    await host().run(['dpkg', '-r', 'sprocket']);
+    assert.notEqual((await host().exec(['test', '-e', '/usr/bin/sprocket'])).code, 0);
+    assert.notEqual((await host().exec(['test', '-e', '/usr/lib/sprocket/app'])).code, 0);
+    for (const unit of ['sprocket-gc.timer', 'sprocket-metadata.socket', 'sprocket-metadata.service']) {
+      assert.equal(await unitValue(unit, 'ActiveState'), 'inactive', unit);
+    }
+    assert.equal(await host().run(['systemctl', 'list-units', '--failed', '--no-legend', 'sprocket*']), '');
+    assert.ok(existsSync(path.join(host().stateDir, 'pods')), 'pods kept on remove');
+
+    await host().run(['dpkg', '-P', 'sprocket']);
+    assert.notEqual((await host().exec(['dpkg-query', '-W', 'sprocket'])).code, 0);
+    assert.equal(await host().run(['find', '/etc/systemd/system', '-name', 'sprocket*']), '');
+    // The state directory is a mount point in the test host: emptied, not removed.
+    assert.equal(await host().run(['find', IN_HOST, '-mindepth', '1', '-maxdepth', '1']), '');
+  });
+});
