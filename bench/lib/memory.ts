@@ -40,7 +40,7 @@ export async function cgroupPids(cgroup: string): Promise<number[]> {
   return pids;
 }
 
-/** MemAvailable of the machine, in bytes (a test host sees the machine's /proc/meminfo). */
-export async function memAvailable(): Promise<number> {
-  return Number(/^MemAvailable:\s+(\d+) kB/m.exec(await fs.readFile('/proc/meminfo', 'utf8'))?.[1]) * 1024;
+/** A field of the machine's /proc/meminfo (MemAvailable, Slab ...) in bytes; a test host sees the machine's. */
+export async function meminfo(field: string): Promise<number> {
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(await fs.readFile('/proc/meminfo', 'utf8'))?.[1]) * 1024;
 }

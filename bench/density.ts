@@ -1,0 +1,43 @@
+// Density (issue 5): --count idle 1-app pods started one after another on
+// this machine, each until its app's first line is in the journal: start
+// time as the count grows, and memory per pod (PSS of all pods' processes,
+// and the machine's MemAvailable drop). The pods are left running until the
+// test host powers off (that is the cleanup).
+// Run: npm run build && bench/density [--count 200]
+import { runCommand } from '../test/support/command.js';
+import { INSIDE, runInHost } from './lib/in-host.js';
+import { JournalWatch, wallMs } from './lib/journal-watch.js';
+import { cgroupPids, meminfo, memoryOf } from './lib/memory.js';
+import { idleApps, runIdlePod } from './lib/sprocket-pods.js';
+import { flags, load, median, mib, ms, p90, table } from './lib/stats.js';
+
+const argv = process.argv.slice(2);
+const { count } = flags(argv, { count: 200 });
+
+async function measure(): Promise<void> {
+  const watch = await JournalWatch.start();
+  const checkpoints = [...new Set([1, 10, 25, 50, 100, 150, 200, 300, 400, 500].filter((c) => c < count).concat(count))];
+  const rows: (string | number)[][] = [['pods', 'start median ms', 'start p90 ms', 'PSS per pod MiB', 'MemAvailable drop per pod MiB', 'Slab growth per pod MiB', 'load']];
+  const [availBefore, slabBefore] = [await meminfo('MemAvailable'), await meminfo('Slab')];
+  let times: number[] = [];
+  for (let i = 1; i <= count; i++) {
+    const apps = idleApps(1, `density-${i}`);
+    const t0 = wallMs();
+    await runIdlePod(apps);
+    times.push((await watch.at(apps[0]!.line)) - t0);
+    if (!checkpoints.includes(i)) continue;
+    const pss = (await memoryOf(await cgroupPids('/machine.slice'))).pss;
+    const first = rows.length === 1 ? 1 : Number(String(rows.at(-1)![0]).split('-')[1]) + 1;
+    rows.push([`${first}-${i}`, ms(median(times)), ms(p90(times)), mib(pss / i), mib((availBefore - (await meminfo('MemAvailable'))) / i), mib(((await meminfo('Slab')) - slabBefore) / i), load().split(' ')[1]!]);
+    times = [];
+  }
+  watch.stop();
+  const units = (await runCommand('systemctl', ['list-units', '--no-legend', '--state=running', 'sprocket-*'])).stdout.split('\n').filter(Boolean).length;
+  console.log(`density: ${count} idle 1-app pods started one after another; start = run -d until the app's first journal line`);
+  console.log(table(rows));
+  console.log(`running pod units at the end: ${units}; PSS counts every process under machine.slice; MemAvailable is the machine's (other load counts too)`);
+  console.log(load());
+}
+
+if (INSIDE) await measure();
+else await runInHost(import.meta.url, argv);
