@@ -70,6 +70,22 @@ describe('pods: lifecycle', () => {
     assert.equal((await podStatusJson(host(), uuid)).state, 'exited');
   });
 
+  it('Ctrl-C of a foreground run stops the pod cleanly; run exits with the pod\'s status', async () => {
+    const unit = `sprocket-ctrl-c-${process.pid}.service`;
+    const foreground = sprocket(host(), ['run', '--uuid-file-save', `${IN_HOST}/ctrl-c.uuid`, IMAGE, '--exec', '/bin/sleep', '--', '600'], { unit });
+    let uuid = '';
+    await waitFor('the pod to run', async () => {
+      uuid = (await host().exec(['cat', `${IN_HOST}/ctrl-c.uuid`])).stdout.trim();
+      return uuid !== '' && (await podStatusJson(host(), uuid)).state === 'running';
+    });
+    await host().run(['systemctl', 'kill', '--signal=SIGINT', '--kill-whom=main', unit]);
+    const r = await foreground;
+    assert.equal(r.code, 0, r.stderr);
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(status.state, 'exited');
+    assert.deepEqual(status.apps.map((a) => [a.state, a.signal]), [['stopped', 'TERM']]);
+  });
+
   it('prepare or run -d killed at any step leaves pods that status explains and gc removes', async () => {
     for (const command of [['prepare'], ['run', '-d']]) {
       for (const ms of [100, 300, 500, 700, 900, 1100]) {
