@@ -67,7 +67,7 @@ describe('Debian package', () => {
       './usr/share/doc/sprocket/copyright',
     ]) assert.ok(files.includes(f), `${f} in the package`);
     if (HAS_METADATA_UNITS) assert.ok(files.includes('./lib/systemd/system/sprocket-metadata.socket'));
-    assert.deepEqual(files.filter((f) => /\/dist\/(test|bench)\/|\.map$|node_modules\/(typescript|@types)\//.test(f)), []);
+    assert.deepEqual(files.filter((f) => /\/app\/dist\/(test|bench)\/|\/app\/dist\/.*\.map$|node_modules\/(typescript|@types\/node)\//.test(f)), []);
   });
 
   it('installs with dpkg -i; sprocket runs from /usr/bin', async () => {
