@@ -6,7 +6,7 @@
 // Run: npm run build && bench/density [--count 200]
 import { runCommand } from '../test/support/command.js';
 import { INSIDE, runInHost } from './lib/in-host.js';
-import { JournalWatch, wallMs } from './lib/journal-watch.js';
+import { JournalWatch, nowMs } from './lib/journal-watch.js';
 import { cgroupPids, meminfo, memoryOf } from './lib/memory.js';
 import { idleApps, runIdlePod } from './lib/sprocket-pods.js';
 import { flags, load, median, mib, ms, p90, table } from './lib/stats.js';
@@ -22,7 +22,7 @@ async function measure(): Promise<void> {
   let times: number[] = [];
   for (let i = 1; i <= count; i++) {
     const apps = idleApps(1, `density-${i}`);
-    const t0 = wallMs();
+    const t0 = nowMs();
     await runIdlePod(apps);
     times.push((await watch.at(apps[0]!.line)) - t0);
     if (!checkpoints.includes(i)) continue;

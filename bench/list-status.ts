@@ -13,7 +13,7 @@ import { CLI } from '../test/support/pods.js';
 import { BENCH_IMAGE, INSIDE, runInHost } from './lib/in-host.js';
 import { sprocket } from './lib/sprocket-pods.js';
 import { flags, load, median, ms, p90, table } from './lib/stats.js';
-import { wallMs } from './lib/journal-watch.js';
+import { nowMs } from './lib/journal-watch.js';
 
 const argv = process.argv.slice(2);
 const { n, pods } = flags(argv, { n: 15, pods: 1000 });
@@ -41,10 +41,10 @@ async function copyPod(uuid: string, count: number): Promise<void> {
 }
 
 async function timed(file: string, args: string[]): Promise<number> {
-  const t0 = wallMs();
+  const t0 = nowMs();
   const r = await runCommand(file, args);
   if (r.code !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return wallMs() - t0;
+  return nowMs() - t0;
 }
 
 async function rounds(commands: [string, string, string[]][], rows: (string | number)[][]): Promise<void> {

@@ -8,9 +8,10 @@
 // Run: npm run build && bench/pod-start [--n 15]
 import { load, median, ms, p90, ratio, table, flags } from './lib/stats.js';
 import { INSIDE, runInHost } from './lib/in-host.js';
-import { JournalWatch, wallMs } from './lib/journal-watch.js';
-import { removeFloorRoots, startBootFloor, startPid2Floor, unitGone } from './lib/floor.js';
-import { idleApps, removePods, runIdlePod } from './lib/sprocket-pods.js';
+import { JournalWatch, nowMs } from './lib/journal-watch.js';
+import { removeFloorRoots, startBootFloor, startPid2Floor } from './lib/floor.js';
+import { mainStartMs, unitGone } from './lib/unit.js';
+import { idleApps, podUnit, removePods, runIdlePod } from './lib/sprocket-pods.js';
 import { PODMAN_IMAGE, podman, setUpPodman } from './lib/podman.js';
 
 const argv = process.argv.slice(2);
@@ -28,23 +29,24 @@ async function measure(): Promise<void> {
     name,
     async once(tag) {
       const line = `bench-${tag}`;
-      const t0 = wallMs();
+      const t0 = nowMs();
       const unit = await start(tag, line);
       return [(await watch.at(line)) - t0, () => unitGone(unit)];
     },
   });
-  /** CLI return times of the sprocket variants, beside their start times. */
-  const returned = new Map<string, number[]>();
+  /** Parts of the sprocket variants' start: [CLI returned, pod unit's nspawn started, nspawn start to the last line]. */
+  const parts = new Map<string, number[][]>();
   const pod = (apps: number): Variant => ({
     name: `sprocket run -d, ${apps} app${apps > 1 ? 's' : ''}`,
     async once(tag) {
       const list = idleApps(apps, tag);
-      const t0 = wallMs();
+      const t0 = nowMs();
       const uuid = await runIdlePod(list);
-      const back = wallMs() - t0;
-      const lines = await Promise.all(list.map((a) => watch.at(a.line)));
-      if (!tag.startsWith('warm')) returned.set(this.name, [...(returned.get(this.name) ?? []), back]);
-      return [Math.max(...lines) - t0, () => removePods([uuid])];
+      const back = nowMs() - t0;
+      const last = Math.max(...(await Promise.all(list.map((a) => watch.at(a.line)))));
+      const nspawn = await mainStartMs(await podUnit(uuid));
+      if (!tag.startsWith('warm')) parts.set(this.name, [...(parts.get(this.name) ?? []), [back, nspawn - t0, last - nspawn]]);
+      return [last - t0, () => removePods([uuid])];
     },
   });
   const variants: Variant[] = [
@@ -59,20 +61,20 @@ async function measure(): Promise<void> {
       {
         name: 'podman run --rm',
         async once(tag) {
-          const t0 = wallMs();
+          const t0 = nowMs();
           await podman(['run', '--rm', '--network=host', PODMAN_IMAGE, 'echo', `bench-${tag}`]);
-          return [wallMs() - t0, async () => undefined];
+          return [nowMs() - t0, async () => undefined];
         },
       },
       {
         name: 'podman pod, 2 containers',
         async once(tag) {
           const p = `bench-${tag}`;
-          const t0 = wallMs();
+          const t0 = nowMs();
           await podman(['pod', 'create', '--name', p, '--network=host']);
           for (const c of ['a', 'b']) await podman(['run', '-d', '--pod', p, '--name', `${p}-${c}`, PODMAN_IMAGE, 'echo', `${p}-${c}`]);
           await podman(['wait', `${p}-a`, `${p}-b`]);
-          return [wallMs() - t0, () => podman(['pod', 'rm', '--force', p])];
+          return [nowMs() - t0, () => podman(['pod', 'rm', '--force', p])];
         },
       },
     );
@@ -91,13 +93,15 @@ async function measure(): Promise<void> {
   watch.stop();
 
   const floorMedian = median(samples.get(variants[0]!.name)!);
-  const rows: (string | number)[][] = [['', 'median ms', 'p90 ms', 'median / floor', 'CLI returned (median ms)']];
+  const rows: (string | number)[][] = [['', 'median ms', 'p90 ms', 'median / floor', 'CLI returned', 'nspawn started', 'nspawn to lines']];
   for (const v of variants) {
     const s = samples.get(v.name)!;
-    rows.push([v.name, ms(median(s)), ms(p90(s)), ratio(median(s), floorMedian), returned.has(v.name) ? ms(median(returned.get(v.name)!)) : '']);
+    const part = (i: number) => (parts.has(v.name) ? ms(median(parts.get(v.name)!.map((p) => p[i]!))) : '');
+    rows.push([v.name, ms(median(s)), ms(p90(s)), ratio(median(s), floorMedian), part(0), part(1), part(2)]);
   }
   console.log(`pod start, N=${n} per row, interleaved; until every app's first line is in the journal (podman: until exited)`);
   console.log(table(rows));
+  console.log('sprocket rows, medians in ms from the start of `run -d`: when the CLI returned, when the pod unit\'s nspawn was started (systemd\'s ExecMainStartTimestamp), and from then to the last app line');
   const two = median(samples.get(pod(2).name)!);
   console.log(`target: 2-app pod <= 1.25x floor: ${ratio(two, floorMedian)}`);
   if (skipped) console.log(`podman: skipped, ${skipped}`);

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from '../test/support/command.js';
 import { BENCH_IMAGE, INSIDE, runInHost } from './lib/in-host.js';
-import { JournalWatch, wallMs } from './lib/journal-watch.js';
+import { JournalWatch, nowMs } from './lib/journal-watch.js';
 import { idleApps, removePods, runIdlePod, sprocket } from './lib/sprocket-pods.js';
 import { flags, load, median, ms, p90, ratio, table } from './lib/stats.js';
 
@@ -42,7 +42,7 @@ async function measure(): Promise<void> {
     for (let k = 0; k < images.length; k++) {
       const i = (k + Math.max(round, 0)) % images.length;
       const apps = idleApps(1, `size-${round}-${i}`);
-      const t0 = wallMs();
+      const t0 = nowMs();
       const uuid = await runIdlePod(apps, images[i]);
       const elapsed = (await watch.at(apps[0]!.line)) - t0;
       if (round < 0) first[i] = elapsed;

@@ -3,7 +3,6 @@
 // systemd (as a pod is). --boot is test/host/tiny-pod (the recipe stage1 is
 // built on: the inner systemd runs one unit that echoes a line); --as-pid2
 // runs the echo directly under nspawn's stub init.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKOUT } from '../../test/support/host.js';
@@ -19,21 +18,6 @@ async function startUnit(unit: string, argv: string[], env: string[] = []): Prom
     ...env.map((e) => `--setenv=${e}`), '--', ...argv,
   ]);
   if (r.code !== 0) throw new Error(`systemd-run ${unit} exited ${r.code}: ${r.stderr}`);
-}
-
-/** Waits until `unit` is gone (the floors end by themselves once their line is written). */
-export async function unitGone(unit: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await runCommand('systemctl', ['is-active', unit]);
-    if (!/^(active|activating|deactivating|reloading)$/m.test(r.stdout)) break;
-    if (Date.now() > deadline) {
-      spawn('systemctl', ['kill', '--signal=SIGKILL', unit], { stdio: 'ignore' });
-      throw new Error(`${unit} still ${r.stdout.trim()} after ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await runCommand('systemctl', ['reset-failed', unit]);
 }
 
 /** nspawn --boot of a minimal systemd root whose only unit prints `line`. */

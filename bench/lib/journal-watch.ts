@@ -1,13 +1,14 @@
 // When did a line reach the journal? One `journalctl --follow` for the whole
 // benchmark; a line is found by its MESSAGE (every benchmark line is unique)
-// and timed by the journal's own receive time (__REALTIME_TIMESTAMP), so how
-// late the follower reads it does not count.
+// and timed by the journal's own receive time (__MONOTONIC_TIMESTAMP, the
+// machine's monotonic clock, also inside test hosts and pods), so how late
+// the follower reads it does not count.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 
-/** Wall-clock time in milliseconds, comparable with the journal's timestamps. */
-export const wallMs = () => performance.timeOrigin + performance.now();
+/** CLOCK_MONOTONIC in milliseconds, comparable with the journal's and systemd's monotonic timestamps. */
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export class JournalWatch {
   private readonly seen = new Map<string, number>();
@@ -15,14 +16,14 @@ export class JournalWatch {
 
   private constructor(private readonly child: ChildProcess) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { MESSAGE?: unknown; __REALTIME_TIMESTAMP?: string };
+      let entry: { MESSAGE?: unknown; __MONOTONIC_TIMESTAMP?: string };
       try {
         entry = JSON.parse(line);
       } catch {
         return;
       }
       if (typeof entry.MESSAGE !== 'string' || this.seen.has(entry.MESSAGE)) return;
-      const at = Number(entry.__REALTIME_TIMESTAMP) / 1000;
+      const at = Number(entry.__MONOTONIC_TIMESTAMP) / 1000;
       this.seen.set(entry.MESSAGE, at);
       this.waiting.get(entry.MESSAGE)?.(at);
     });
