@@ -1,7 +1,9 @@
 // <app>.service for the pod's systemd: the app chrooted into its overlay
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
+import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import type { PlanApp, PodPlan } from './plan.js';
+import { sensitivePathLines } from './sensitive-paths.js';
 import { APP_USR, throughSystemdCat, type SystemdCat } from './systemd-cat.js';
 import { execLine, quoteWord } from './unit-syntax.js';
 
@@ -18,6 +20,8 @@ export const APP_STOPPED_TEMPLATE = 'app-stopped@.service';
 export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
 /** Inside the pod: the host's journal sockets, bound by nspawn; systemd-cat needs them in the app's root too. */
 export const JOURNAL_SOCKETS = '/run/systemd/journal';
+/** Inside the pod: the pod's systemd's notification socket; bound into the root of an app that says READY=1. */
+export const NOTIFY_SOCKET = '/run/systemd/notify';
 
 export const appUnitName = (app: string) => `${app}.service`;
 
@@ -56,6 +60,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
   const run = (argv: string[]) => (cat ? throughSystemdCat(cat, app.name, argv) : argv);
   const rw = app.mounts.filter((m) => !m.readOnly);
   const ro = app.mounts.filter((m) => m.readOnly);
+  // The pod's sysctls are set before any app starts.
+  const sysctl = plan.isolation.sysctls.length ? [`Requires=${SYSCTL_UNIT}`, `After=${SYSCTL_UNIT}`] : [];
   const lines = [
     '[Unit]',
     `Description=sprocket app ${app.name} of pod ${plan.uuid}`,
@@ -65,11 +71,13 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     'Before=shutdown.target',
     // rkt semantics: an app that fails ends the pod at once with its exit code.
     'FailureAction=exit',
+    ...sysctl,
     // Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines).
     `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`,
     '',
     '[Service]',
-    'Type=exec',
+    // notify: started (and the pod ready) once the app sends READY=1, from any of its processes.
+    ...(app.notify ? ['Type=notify', 'NotifyAccess=all', `BindPaths=${NOTIFY_SOCKET}`] : ['Type=exec']),
     `RootDirectory=${appRoot(app.name)}`,
     'MountAPIVFS=yes',
     `User=${app.uid}`,
@@ -82,6 +90,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     ...(cat ? [`BindReadOnlyPaths=${bindPath('/usr', APP_USR)} ${bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)}`] : []),
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
+    ...isolationLines(app.isolation),
+    ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
     ...(app.preStart ? [`ExecStartPre=${execLine(run(app.preStart))}`] : []),
     `ExecStart=${execLine(run(app.exec))}`,
     // "-": a failing post-stop handler must not hide how the app itself ended.

@@ -2,6 +2,7 @@
 // main process is the pod's nspawn. Started over D-Bus by src/pod.
 import path from 'node:path';
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
+import { podIsolationProperties } from './isolation-unit.js';
 import { nspawnArgv } from './nspawn-args.js';
 import type { PodPlan } from './plan.js';
 import { literalArg } from './unit-syntax.js';
@@ -33,5 +34,7 @@ export function hostUnitProperties(plan: PodPlan): UnitProperties {
     // The stage1 root has no systemd before /usr is bound: nspawn would pick the legacy cgroup layout.
     Environment: { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' },
     LogExtraFields: { SPROCKET_POD: plan.uuid },
+    // Pod isolators bound the whole pod: nspawn, the pod's systemd and every app.
+    ...podIsolationProperties(plan.isolation),
   };
 }

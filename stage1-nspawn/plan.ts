@@ -6,6 +6,7 @@
 // mount options, so the schema refuses what those formats cannot carry.
 import { z } from 'zod';
 import { invalid } from '../src/errors.js';
+import { AppIsolation, PodIsolation } from './isolators.js';
 
 /** PATH of an app whose image and flags do not set one (appc execution environment). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -36,7 +37,7 @@ export const EnvironmentVariable = z.object({
 });
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 
-/** appc isolator, kept as given; issue 4 maps them to unit properties. */
+/** appc isolator, kept as given; `isolation` holds what they became (isolators.ts). */
 export const PlanIsolator = z.looseObject({ name: z.string(), value: z.unknown() });
 
 export const PlanMount = z.object({
@@ -67,6 +68,10 @@ export const PlanApp = z.object({
   preStart: ExecArgv.optional(),
   postStop: ExecArgv.optional(),
   isolators: z.array(PlanIsolator).default([]),
+  /** The isolators resolved into unit directives, with the outcome of each (appIsolation). */
+  isolation: AppIsolation.prefault({}),
+  /** Type=notify: the app says READY=1 (annotation appc.io/executor/supports-systemd-notify). */
+  notify: z.boolean().default(false),
 });
 export type PlanApp = z.infer<typeof PlanApp>;
 
@@ -114,6 +119,10 @@ export const PodPlan = z
     volumes: z.array(PlanVolume).default([]),
     /** Pod-level isolators, kept as given. */
     isolators: z.array(PlanIsolator).default([]),
+    /** Pod-level isolators resolved: host unit properties, sysctls (podIsolation). */
+    isolation: PodIsolation.prefault({}),
+    /** --insecure-options=paths: apps see /proc and /sys without the sensitive paths made read-only or hidden. */
+    insecurePaths: z.boolean().default(false),
   })
   .superRefine((plan, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -5,10 +5,11 @@
 // units: faster boot, less memory), and the scripts run inside the pod.
 // Also makes the other per-pod directories stage1 binds: status/, the apps'
 // overlay upper dirs and the empty volumes. Writing twice gives the same tree.
-import { chmod, chown, copyFile, lstat, mkdir, readlink, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, lstat, mkdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
-import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import type { PodPlan } from './plan.js';
 import { APP_USR, findSystemdCat } from './systemd-cat.js';
 
@@ -38,7 +39,7 @@ export const MASKED_UNITS = [
 
 /** Inside the pod: the app names, one a line, read by app-stopped. */
 export const APP_LIST = '/sprocket/apps';
-const APP_STOPPED_SOURCE = new URL('../../stage1-nspawn/scripts/app-stopped', import.meta.url);
+const script = (name: string) => new URL(`../../stage1-nspawn/scripts/${name}`, import.meta.url);
 
 /** pods/<uuid>/apps/<app>/upper: the writable layer of an app's overlay root. */
 export const appUpper = (plan: PodPlan, app: string) => path.join(plan.podDir, 'apps', app, 'upper');
@@ -118,10 +119,11 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     // A read-only root cannot get mount points later.
     const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
     for (const target of later) await makeDirs(appUpper(plan, app.name), target, field);
+    if (app.notify) await makeFile(appUpper(plan, app.name), NOTIFY_SOCKET, field);
   }
   await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
-  await copyFile(APP_STOPPED_SOURCE, inRoot(APP_STOPPED));
-  await chmod(inRoot(APP_STOPPED), 0o755);
+  await installScript(script('app-stopped'), inRoot(APP_STOPPED));
+  await writeSysctls(plan, inRoot);
   await mkdir(statusDir(plan), { recursive: true });
   for (const v of plan.volumes) {
     await mkdir(inRoot(volumeInPod(v.name)), { recursive: true });
@@ -133,6 +135,35 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
       await chown(emptyVolume(plan, v.name), v.uid, v.gid);
     }
   }
+}
+
+async function installScript(source: URL, at: string): Promise<void> {
+  await copyFile(source, at);
+  await chmod(at, 0o755);
+}
+
+/** An empty regular file at `rel` below `base` (a mount point for a socket), never through a symlink. */
+async function makeFile(base: string, rel: string, field: string): Promise<void> {
+  await makeDirs(base, path.dirname(rel), field);
+  const file = path.join(base, rel);
+  try {
+    await writeFile(file, '', { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!(await lstat(file)).isFile()) throw invalid(`${file} exists and is not a regular file`, { file: 'plan.json', field });
+  }
+}
+
+/** The sysctl unit, its script and values; none of them without pod sysctls. */
+async function writeSysctls(plan: PodPlan, inRoot: (p: string) => string): Promise<void> {
+  const unit = path.join(inRoot('etc/systemd/system'), SYSCTL_UNIT);
+  if (!plan.isolation.sysctls.length) {
+    for (const f of [unit, inRoot(SYSCTL_CONF), inRoot(SYSCTL_SCRIPT)]) await rm(f, { force: true });
+    return;
+  }
+  await writeFile(unit, SYSCTL_UNIT_TEXT);
+  await writeFile(inRoot(SYSCTL_CONF), sysctlConf(plan.isolation));
+  await installScript(script('sysctl'), inRoot(SYSCTL_SCRIPT));
 }
 
 /** Host volumes must exist: nspawn would fail only after the unit started. */

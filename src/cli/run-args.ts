@@ -16,6 +16,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--insecure-options': 'value',
   '--interactive': 'bool',
   '--detach': 'bool',
+  '--strict-isolators': 'bool',
 };
 const APP_FLAGS: Record<string, FlagKind> = {
   '--name': 'value',
@@ -90,10 +91,19 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--name': pod.name = s; break;
     case '--uuid-file-save': pod.uuidFileSave = s; break;
     case '--set-env': pod.setEnv.push(parseNameValue(s, flag)); break;
-    case '--insecure-options': pod.insecureOptions = s; break;
+    case '--insecure-options': setInsecureOptions(pod, s); break;
+    case '--strict-isolators': pod.strictIsolators = value as boolean; break;
     case '--interactive': pod.interactive = value as boolean; break;
     case '--detach': pod.detach = value as boolean; break;
   }
+}
+
+/** `paths` is for the pod (sensitive paths open); the other options are for fetching images. */
+function setInsecureOptions(pod: PodRequest, s: string): void {
+  const words = s.split(',');
+  if (words.includes('paths') || words.includes('all')) pod.insecurePaths = true;
+  const fetch = words.filter((w) => w !== 'paths');
+  if (fetch.length) pod.insecureOptions = fetch.join(',');
 }
 
 function setAppFlag(app: AppRequest, flag: string, value: string | boolean): void {

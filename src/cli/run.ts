@@ -9,6 +9,7 @@ import type { PodContext } from '../pod/context.js';
 import { preparePod } from '../pod/prepare.js';
 import { podExitCode, startPod } from '../pod/run.js';
 import { isHelp, parseRunArgs } from './run-args.js';
+import { reportLines } from '../../stage1-nspawn/isolators.js';
 import { podImages, withPods } from './pod-context.js';
 
 const FLAGS = `
@@ -18,7 +19,9 @@ Pod flags (before the first image):
   --name NAME                a name for the pod, unique among live pods
   --uuid-file-save FILE      write the pod's UUID to FILE
   --set-env NAME=VALUE       environment of every app
-  --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch)
+  --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch);
+                             paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md)
+  --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
   -d, --detach               (run) start the pod and return at once
   --interactive              one app with the terminal as its stdin/stdout (not supported yet)
 App flags (after an image):
@@ -53,6 +56,7 @@ async function prepare(argv: string[], cmd: Command, ctx: PodContext): Promise<s
   const request = parseRunArgs(argv);
   if (request.interactive) throw usage('--interactive is not supported yet', { field: '--interactive', hint: 'use sprocket enter to reach a running app' });
   const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
+  for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
   if (request.uuidFileSave) {
     await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {
       throw new SprocketError('io', `cannot save the UUID: ${e.message}`, { file: request.uuidFileSave });

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { findPod } from '../pod/find.js';
 import { podStatus, type PodStatus } from '../pod/status.js';
 import { waitPod } from '../pod/run.js';
+import { waitReady } from '../pod/ready.js';
 import { parseDuration, withPods } from './pod-context.js';
 
 function text(s: PodStatus): string {
@@ -13,7 +14,9 @@ function text(s: PodStatus): string {
   for (const a of s.apps) {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';
     out += `app-${a.name}=${a.state}${how}\n`;
+    for (const i of a.isolators ?? []) out += `app-${a.name}-isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;
   }
+  for (const i of s.isolators ?? []) out += `isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;
   return out;
 }
 
@@ -23,13 +26,16 @@ export function register(program: Command): void {
     .description("show a pod's state, unit, machine, pid, times and each app's state and exit status")
     .argument('<pod>', 'UUID (or a unique prefix) or name of the pod')
     .addOption(new Option('--wait [duration]', 'wait until the pod has exited (at most DURATION, like 30s)'))
+    .addOption(new Option('--wait-ready [duration]', 'wait until the pod is ready: every app started, apps of Type=notify said READY=1 (at most DURATION)').conflicts('wait'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nThe JSON fields are documented in docs/pods.md.')
-    .action((ref: string, o: { wait?: string | true; format: string }, cmd: Command) =>
+    .action((ref: string, o: { wait?: string | true; waitReady?: string | true; format: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
         const uuid = await findPod(ctx, ref);
-        const status = o.wait === undefined ? await podStatus(ctx, uuid)
-          : await waitPod(ctx, uuid, o.wait === true ? {} : { timeoutMs: parseDuration(o.wait, '--wait') });
+        const limit = (v: string | true, flag: string) => (v === true ? {} : { timeoutMs: parseDuration(v, flag) });
+        const status = o.waitReady !== undefined ? await waitReady(ctx, uuid, limit(o.waitReady, '--wait-ready'))
+          : o.wait !== undefined ? await waitPod(ctx, uuid, limit(o.wait, '--wait'))
+          : await podStatus(ctx, uuid);
         process.stdout.write(o.format === 'json' ? `${JSON.stringify(status)}\n` : text(status));
       }));
 }

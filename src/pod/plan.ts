@@ -7,6 +7,8 @@ import fs from 'node:fs/promises';
 import { invalid } from '../errors.js';
 import type { ImageManifest, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
 import { appEnvironment, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
+import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
+import { readHostSupport } from '../../stage1-nspawn/host-support.js';
 import { podPaths } from './dir.js';
 import { readDatabase, resolveInTree } from './image-tree.js';
 
@@ -24,24 +26,37 @@ export interface PlanInput {
   /** Names the manifest in error messages. */
   source: string;
   network?: 'host' | 'none';
+  /** --strict-isolators: refuse a pod whose isolators would not all be enforced as given. */
+  strictIsolators?: boolean;
+  /** --insecure-options=paths: leave the sensitive /proc and /sys paths open to apps. */
+  insecurePaths?: boolean;
 }
+
+/** Image or pod annotation by which an app says it sends READY=1 (appc executor annotation). */
+export const NOTIFY_ANNOTATION = 'appc.io/executor/supports-systemd-notify';
 
 export async function buildPlan(input: PlanInput, images: PlanImages): Promise<PodPlan> {
   const { manifest, source } = input;
   const volumes = await Promise.all((manifest.volumes ?? []).map((v, i) => planVolume(v, source, `volumes[${i}]`)));
   const apps: PlanApp[] = [];
-  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i));
-  return parsePodPlan({
+  const support = await readHostSupport();
+  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i, support));
+  const network = input.network ?? 'host';
+  const plan = parsePodPlan({
     uuid: input.uuid,
     machine: podMachine(input.uuid),
     unit: podUnit(input.uuid),
     podDir: input.podDir,
     stage1Root: podPaths(input.podDir).stage1,
-    network: input.network ?? 'host',
+    network,
     apps,
     volumes,
     isolators: manifest.isolators ?? [],
+    isolation: podIsolation(manifest.isolators ?? [], network, support, { file: source, field: 'isolators' }),
+    insecurePaths: input.insecurePaths ?? false,
   }, source);
+  if (input.strictIsolators) requireEnforced(plan, source);
+  return plan;
 }
 
 async function planVolume(v: Volume, source: string, field: string): Promise<PlanVolume> {
@@ -53,7 +68,7 @@ async function planVolume(v: Volume, source: string, field: string): Promise<Pla
   return { name: v.name, kind: 'empty', readOnly: v.readOnly ?? false, mode: parseInt(v.mode, 8), uid: v.uid, gid: v.gid };
 }
 
-async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number): Promise<PlanApp> {
+async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number, support: HostSupport): Promise<PlanApp> {
   const id = ra.image.id!;
   const tree = images.treePath(id);
   const image = await images.manifest(id);
@@ -89,6 +104,8 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     ...(preStart ? { preStart } : {}),
     ...(postStop ? { postStop } : {}),
     isolators: app.isolators ?? [],
+    isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators')),
+    notify: [...(ra.annotations ?? []), ...(image.annotations ?? [])].find((a) => a.name === NOTIFY_ANNOTATION)?.value === 'true',
   };
 }
 

@@ -27,7 +27,10 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
   const manifest = await reifyPod(request, images);
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
-  const plan = await buildPlan({ uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE }, images);
+  const plan = await buildPlan({
+    uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE,
+    strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false,
+  }, images);
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);
   await fs.mkdir(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });

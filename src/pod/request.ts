@@ -46,6 +46,10 @@ export const PodRequest = z.object({
   setEnv: z.array(NameValue),
   /** --insecure-options for images fetched by `run` (as `sprocket fetch`). */
   insecureOptions: z.string().optional(),
+  /** --insecure-options=paths (or all): sensitive /proc and /sys paths left open to apps. */
+  insecurePaths: z.boolean().optional(),
+  /** --strict-isolators: refuse to run unless every isolator is enforced as given. */
+  strictIsolators: z.boolean().optional(),
   interactive: z.boolean(),
   detach: z.boolean(),
   apps: z.array(AppRequest),

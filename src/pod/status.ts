@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { parsePodPlan, type PodPlan } from '../../stage1-nspawn/plan.js';
+import { IsolatorOutcome } from '../../stage1-nspawn/isolators.js';
 import type { UnitState } from '../systemd/unit-state.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
@@ -33,6 +34,8 @@ export const AppStatus = z.object({
   exitStatus: z.number().int().optional(),
   signal: z.string().optional(),
   result: z.string().optional(),
+  /** What became of each isolator of the app: enforced, modified or ignored, and how. */
+  isolators: z.array(IsolatorOutcome).optional(),
 });
 export type AppStatus = z.infer<typeof AppStatus>;
 
@@ -54,6 +57,8 @@ export const PodStatus = z.object({
   apps: z.array(AppStatus),
   /** Why the state is what it is, when the stored state alone would mislead. */
   note: z.string().optional(),
+  /** What became of each pod isolator. */
+  isolators: z.array(IsolatorOutcome).optional(),
 });
 export type PodStatus = z.infer<typeof PodStatus>;
 
@@ -123,12 +128,14 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
     else if (podExit) base.signal = podExit.status;
   }
   if (note) base.note = note;
+  if (plan.isolation.report.length) base.isolators = plan.isolation.report;
   return base;
 }
 
 async function appStatuses(plan: PodPlan, podState: PodStatus['state']): Promise<AppStatus[]> {
   return Promise.all(plan.apps.map(async (app): Promise<AppStatus> => {
-    const base = { name: app.name, image: app.imageId };
+    const report = app.isolation.report;
+    const base = { name: app.name, image: app.imageId, ...(report.length ? { isolators: report } : {}) };
     const record = await readExitRecord(path.join(podPaths(plan.podDir).status, app.name));
     if (!record) {
       if (podState === 'prepared') return { ...base, state: 'prepared' };

@@ -62,6 +62,7 @@ test('app unit: volumes bound read-write or read-only', () => {
       mounts: [{ volume: 'data', target: '/var/data', readOnly: false }, { volume: 'conf', target: '/etc/my conf', readOnly: true }],
     });
   });
-  assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"']);
+  // The pod's /proc (sensitive paths protected) comes last.
+  assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"', '/proc']);
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/volumes/conf":"/etc/my conf"']);
 });

@@ -1,0 +1,176 @@
+// Isolators, sensitive paths and readiness in a test host (issue 4, "Done
+// when"): busybox apps look at themselves from inside the pod.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CAPABILITIES } from '../../stage1-nspawn/isolators.js';
+import { findSystemdCat } from '../../stage1-nspawn/systemd-cat.js';
+import { LINUX_CAPABILITIES } from '../../src/spec/index.js';
+import { useHost } from '../support/host.js';
+import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+
+const PROBE = 'example.com/iso-probe';
+const LIMITS = 'example.com/iso-limits';
+const NOTIFY = 'example.com/iso-notify';
+
+/** CapBnd of /proc/PID/status for these capabilities. */
+const capMask = (caps: readonly string[]) =>
+  caps.reduce((m, c) => m | (1n << BigInt(LINUX_CAPABILITIES.indexOf(c))), 0n).toString(16).padStart(16, '0');
+
+const sh = (script: string) => ['/bin/sh', '-c', script];
+const PROBE_SCRIPT = [
+  'busybox grep -E "^(CapBnd|NoNewPrivs):" /proc/self/status >/out/$AC_APP_NAME-status',
+  'busybox mkdir /tmp/x 2>/out/$AC_APP_NAME-mkdir && echo made >/out/$AC_APP_NAME-mkdir',
+  'cat /proc/self/oom_score_adj >/out/$AC_APP_NAME-oom',
+  'cat /proc/sys/kernel/msgmax >/out/$AC_APP_NAME-msgmax',
+  // The pod's IPC namespace: harmless to write when the paths are open.
+  'if echo 4321 2>/dev/null >/proc/sys/kernel/msgmni; then echo writable; else echo protected; fi >/out/$AC_APP_NAME-procsys',
+  'busybox grep -oE " /(proc/sys|proc/sysrq-trigger|sys/firmware) [a-z]+" /proc/self/mountinfo >/out/$AC_APP_NAME-masks || true',
+].join('; ');
+
+describe('isolators: enforced inside the pod, reported, readiness', () => {
+  const host = useHost('e2e-isolators');
+  const pods = () => onMachine(host(), `${IN_HOST}/pods`);
+  const out = (uuid: string, file: string) => readFile(path.join(pods(), uuid, 'volumes', 'out', file), 'utf8');
+  const manifest = async (name: string, body: Record<string, unknown>) => {
+    const file = `${IN_HOST}/${name}.json`;
+    await writeFile(onMachine(host(), file), JSON.stringify({ acKind: 'PodManifest', acVersion: '0.8.11', volumes: [{ name: 'out', kind: 'empty', mode: '0777' }], ...body }));
+    return file;
+  };
+  const mountOut = { mounts: [{ volume: 'out', path: '/out' }] };
+  /** The value of a property read over D-Bus: the pod's systemd (its private bus) or the host's. */
+  const podUnitProperty = async (machine: string, unit: string, property: string) => {
+    const leader = (await host().run(['machinectl', 'show', '-p', 'Leader', '--value', machine])).trim();
+    return (await host().run(['nsenter', '-t', leader, '-a', 'systemctl', 'show', '-p', property, '--value', unit])).trim();
+  };
+  const hostUnitProperty = async (unit: string, property: string) => (await host().run(['systemctl', 'show', '-p', property, '--value', unit])).trim();
+
+  before(async () => {
+    await busyboxImage(host(), PROBE, {
+      app: {
+        exec: sh(PROBE_SCRIPT), user: '0', group: '0',
+        isolators: [
+          { name: 'os/linux/capabilities-retain-set', value: { set: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'] } },
+          { name: 'os/linux/no-new-privileges', value: true },
+          { name: 'os/linux/seccomp-remove-set', value: { set: ['mkdir', 'mkdirat'], errno: 'ENAMETOOLONG' } },
+          { name: 'os/linux/oom-score-adj', value: 345 },
+        ],
+      },
+    });
+    await busyboxImage(host(), LIMITS, {
+      app: {
+        exec: ['/bin/sleep', '60'], user: '0', group: '0',
+        isolators: [
+          { name: 'resource/memory', value: { request: '16Mi', limit: '64Mi' } },
+          { name: 'resource/cpu', value: { limit: '500m' } },
+          { name: 'resource/block-bandwidth', value: { default: true, limit: '1M' } },
+        ],
+      },
+    });
+    const cat = await findSystemdCat();
+    assert.ok(cat, 'systemd-notify is reached like systemd-cat');
+    const notify = [cat.loader, '--library-path', cat.libraryPath.join(':'), cat.binary.replace(/systemd-cat$/, 'systemd-notify'), '--ready'].join(' ');
+    await busyboxImage(host(), NOTIFY, {
+      annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }],
+      app: { exec: sh(`sleep 2; echo sent >/out/ready-sent; ${notify}; sleep 60`), user: '0', group: '0' },
+    });
+  });
+
+  it('enforces capabilities, no-new-privileges, seccomp errno, oom-score-adj, a pod sysctl and sensitive paths (an app without isolators beside)', async () => {
+    const file = await manifest('probe', {
+      apps: [
+        { name: 'probe', image: { name: PROBE }, ...mountOut },
+        { name: 'plain', image: { name: PROBE }, app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0' }, ...mountOut },
+      ],
+      isolators: [{ name: 'os/unix/sysctl', value: { 'kernel.msgmax': '12345' } }],
+    });
+    const uuidFile = `${IN_HOST}/probe.uuid`;
+    const r = await sprocket(host(), ['run', '--uuid-file-save', uuidFile, '--pod-manifest', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = (await readFile(onMachine(host(), uuidFile), 'utf8')).trim();
+
+    assert.equal(await out(uuid, 'probe-status'), `CapBnd:\t${capMask(['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'])}\nNoNewPrivs:\t1\n`);
+    assert.equal(await out(uuid, 'plain-status'), `CapBnd:\t${capMask(DEFAULT_CAPABILITIES)}\nNoNewPrivs:\t0\n`);
+    assert.match(await out(uuid, 'probe-mkdir'), /File name too long/);
+    assert.equal(await out(uuid, 'plain-mkdir'), 'made\n');
+    assert.equal(await out(uuid, 'probe-oom'), '345\n');
+    assert.equal(await out(uuid, 'plain-oom'), '0\n');
+    assert.equal(await out(uuid, 'probe-msgmax'), '12345\n', 'the pod sysctl is visible in every app');
+    assert.equal(await out(uuid, 'plain-msgmax'), '12345\n');
+    assert.match(await out(uuid, 'plain-masks'), /^ \/proc\/sys ro\n(.*\n)* \/sys\/firmware ro\n$/);
+    assert.equal(await out(uuid, 'plain-procsys'), 'protected\n');
+    assert.notEqual((await host().run(['cat', '/proc/sys/kernel/msgmax'])).trim(), '12345', 'the host keeps its own value');
+  });
+
+  it('leaves sensitive paths open with --insecure-options=paths', async () => {
+    const file = await manifest('open', { apps: [{ name: 'plain', image: { name: PROBE }, app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0' }, ...mountOut }] });
+    const uuidFile = `${IN_HOST}/open.uuid`;
+    const r = await sprocket(host(), ['run', '--insecure-options=paths', '--uuid-file-save', uuidFile, '--pod-manifest', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = (await readFile(onMachine(host(), uuidFile), 'utf8')).trim();
+    assert.equal(await out(uuid, 'plain-procsys'), 'writable\n');
+    assert.equal(await out(uuid, 'plain-masks'), '');
+  });
+
+  it('sets memory and CPU limits that read back over D-Bus (this machine has no cgroup2 resource controllers: enforcement is checked only where one exists) and reports what is ignored', async () => {
+    const file = await manifest('limits', {
+      apps: [{ name: 'limits', image: { name: LIMITS } }],
+      isolators: [{ name: 'resource/memory', value: { limit: '256Mi' } }],
+    });
+    const r = await sprocket(host(), ['run', '-d', '--pod-manifest', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = r.stdout.trim();
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(await podUnitProperty(status.machine, 'limits.service', 'MemoryMax'), String(64 * 2 ** 20));
+    assert.equal(await podUnitProperty(status.machine, 'limits.service', 'MemoryLow'), String(16 * 2 ** 20));
+    assert.equal(await podUnitProperty(status.machine, 'limits.service', 'CPUQuotaPerSecUSec'), '500ms');
+    assert.equal(await hostUnitProperty(status.unit, 'MemoryMax'), String(256 * 2 ** 20));
+
+    const controllers = (await host().run(['cat', '/sys/fs/cgroup/cgroup.controllers'])).trim().split(/\s+/);
+    assert.match(r.stderr, /^sprocket: app limits: isolator resource\/block-bandwidth ignored: /m);
+    if (controllers.includes('memory')) {
+      assert.match(r.stderr, /^sprocket: app limits: isolator resource\/memory enforced: MemoryMax=67108864$/m);
+      const cgroup = (await podUnitProperty(status.machine, 'limits.service', 'ControlGroup'));
+      const leader = (await host().run(['machinectl', 'show', '-p', 'Leader', '--value', status.machine])).trim();
+      assert.equal((await host().run(['nsenter', '-t', leader, '-a', 'cat', `/sys/fs/cgroup${cgroup}/memory.max`])).trim(), String(64 * 2 ** 20));
+    } else {
+      assert.match(r.stderr, /^sprocket: app limits: isolator resource\/memory ignored: MemoryMax=67108864 is set, but this host gives pods no cgroup memory controller$/m);
+      assert.match(r.stderr, /^sprocket: pod: isolator resource\/memory ignored: MemoryMax=268435456 is set/m);
+    }
+    const text = await sprocketOk(host(), ['status', uuid]);
+    assert.match(text, /^app-limits-isolator=resource\/block-bandwidth ignored: sprocket does not enforce bandwidth or I\/O limits$/m);
+    assert.match(text, /^app-limits-isolator=resource\/cpu (enforced|ignored): CPUQuota=50%/m);
+    await sprocketOk(host(), ['stop', uuid]);
+  });
+
+  it('--strict-isolators refuses a pod with an isolator it cannot enforce, before anything is made', async () => {
+    const file = await manifest('strict', { apps: [{ name: 'limits', image: { name: LIMITS } }] });
+    const before = await readdir(pods());
+    const r = await sprocket(host(), ['run', '--strict-isolators', '--pod-manifest', file]);
+    assert.equal(r.code, 254);
+    assert.match(r.stderr, /--strict-isolators: isolators not enforced as given: .*app limits: resource\/block-bandwidth ignored/);
+    assert.deepEqual(await readdir(pods()), before);
+  });
+
+  it('a notify app makes the pod ready only after READY=1; status --wait-ready waits for it', async () => {
+    const file = await manifest('notify', { apps: [{ name: 'notifier', image: { name: NOTIFY }, ...mountOut }] });
+    const uuid = (await sprocketOk(host(), ['prepare', '--pod-manifest', file])).trim();
+    const unit = (await podStatusJson(host(), uuid)).unit;
+    const starting = sprocket(host(), ['run-prepared', '-d', uuid]);
+    let state = '';
+    for (let i = 0; i < 50 && state !== 'activating'; i++) {
+      await sleep(100);
+      state = (await host().exec(['systemctl', 'is-active', unit])).stdout.trim();
+    }
+    assert.equal(state, 'activating', 'the pod is not ready while its notify app has not said READY=1');
+    await assert.rejects(readFile(path.join(pods(), uuid, 'volumes', 'out', 'ready-sent')));
+    const ready = await sprocket(host(), ['status', '--wait-ready', '20s', uuid]);
+    assert.equal(ready.code, 0, ready.stderr);
+    assert.equal(await out(uuid, 'ready-sent'), 'sent\n');
+    assert.equal((await host().exec(['systemctl', 'is-active', unit])).stdout.trim(), 'active');
+    assert.equal((await starting).code, 0);
+    await sprocketOk(host(), ['stop', uuid]);
+  });
+});
