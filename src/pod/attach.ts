@@ -4,7 +4,8 @@
 // the pod's apps write them, so what the terminal shows is what `logs` shows.
 import { journalEntries, type JournalEntry } from '../journal/read.js';
 import type { PodContext } from './context.js';
-import { podDir } from './dir.js';
+import { podDir, podPaths } from './dir.js';
+import { lockFile } from './lock.js';
 import { waitPod } from './run.js';
 import { readPlan, type PodStatus } from './status.js';
 
@@ -18,7 +19,9 @@ export interface Terminal {
 
 /** Follows pod `uuid` (start it after calling this, before awaiting `done`). */
 export async function followPod(ctx: PodContext, uuid: string, term: Terminal): Promise<{ done: () => Promise<PodStatus>; cancel: () => void }> {
-  const plan = await readPlan(podDir(ctx.stateDir, uuid));
+  const dir = podDir(ctx.stateDir, uuid);
+  const plan = await readPlan(dir);
+  const attached = (await lockFile(podPaths(dir).attached, { wait: true, shared: true }))!;
   const apps = plan.apps.map((a) => a.name);
   const abort = new AbortController();
   let ended = false;
@@ -40,7 +43,10 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
     }
   })();
   return {
-    cancel: () => abort.abort(),
+    cancel: () => {
+      abort.abort();
+      void attached.release();
+    },
     done: async () => {
       const stop = () => void ctx.systemd.stopUnit(plan.unit).catch(() => undefined);
       process.on('SIGINT', stop);
@@ -54,6 +60,7 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
         abort.abort();
         return status;
       } finally {
+        await attached.release();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }

@@ -20,6 +20,8 @@ export function podPaths(dir: string) {
     plan: path.join(dir, 'plan.json'),
     state: path.join(dir, 'state'),
     lock: path.join(dir, 'lock'),
+    /** Held (shared) by every foreground run attached to the pod: rm and gc leave the pod alone meanwhile. */
+    attached: path.join(dir, 'attached'),
     stage1: path.join(dir, 'stage1'),
     apps: path.join(dir, 'apps'),
     volumes: path.join(dir, 'volumes'),

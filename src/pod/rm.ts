@@ -18,6 +18,11 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
   const paths = podPaths(dir);
   const lock = await lockFile(paths.lock, { wait: false });
   if (!lock) throw new SprocketError('conflict', `pod ${uuid} is in use by another sprocket command`, { file: uuid, hint: 'try again when it is done' });
+  const attached = await lockFile(paths.attached, { wait: false });
+  if (!attached) {
+    await lock.release();
+    throw new SprocketError('conflict', `pod ${uuid} has a sprocket run attached`, { file: uuid, hint: 'try again when that run has ended' });
+  }
   try {
     const status = await podStatus(ctx, uuid);
     if (status.state === 'running') {
@@ -30,6 +35,7 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
     await destroyPodDir(dir);
     await images.release(plan.apps.map((a) => a.imageId), uuid);
   } finally {
+    await attached.release();
     await lock.release();
   }
   ctx.event({ pod: uuid, event: 'collected' });

@@ -10,6 +10,8 @@ import type { PodEvent } from '../../../src/journal/events.js';
 import type { PodContext } from '../../../src/pod/context.js';
 import { podDir, podPaths } from '../../../src/pod/dir.js';
 import { collectPods } from '../../../src/pod/gc.js';
+import { lockFile } from '../../../src/pod/lock.js';
+import { removePod } from '../../../src/pod/rm.js';
 import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
 import { startPod } from '../../../src/pod/run.js';
 import { readState, writeState } from '../../../src/pod/state.js';
@@ -113,4 +115,14 @@ test('gc marks exited pods, removes them after the grace period, expires prepare
   assert.deepEqual(await fs.readdir(path.join(ctx.stateDir, 'pods')), ['.lock']);
   assert.deepEqual([...refs], []);
   assert.equal(events.filter((e) => e.event === 'collected').length, 2);
+});
+
+test('rm leaves alone a pod that a foreground run is attached to', async () => {
+  const { ctx, images } = await setUp();
+  const plan = await prepare(ctx, images);
+  const attached = (await lockFile(podPaths(podDir(ctx.stateDir, plan.uuid)).attached, { wait: true, shared: true }))!;
+  await assert.rejects(removePod(ctx, plan.uuid, images), /has a sprocket run attached/);
+  await attached.release();
+  await removePod(ctx, plan.uuid, images);
+  await assert.rejects(fs.access(podDir(ctx.stateDir, plan.uuid)));
 });
