@@ -14,6 +14,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--uuid-file-save': 'value',
   '--set-env': 'value',
   '--insecure-options': 'value',
+  '--net': 'value',
   '--interactive': 'bool',
   '--detach': 'bool',
   '--strict-isolators': 'bool',
@@ -92,6 +93,10 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--uuid-file-save': pod.uuidFileSave = s; break;
     case '--set-env': pod.setEnv.push(parseNameValue(s, flag)); break;
     case '--insecure-options': setInsecureOptions(pod, s); break;
+    case '--net':
+      if (s !== 'host' && s !== 'none') throw usage(`expected host or none, got "${s}"`, { field: flag });
+      pod.net = s;
+      break;
     case '--strict-isolators': pod.strictIsolators = value as boolean; break;
     case '--interactive': pod.interactive = value as boolean; break;
     case '--detach': pod.detach = value as boolean; break;

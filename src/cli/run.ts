@@ -19,6 +19,7 @@ Pod flags (before the first image):
   --name NAME                a name for the pod, unique among live pods
   --uuid-file-save FILE      write the pod's UUID to FILE
   --set-env NAME=VALUE       environment of every app
+  --net host|none            the host's network (default), or a private one with loopback only
   --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch);
                              paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given

@@ -28,7 +28,7 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
   const plan = await buildPlan({
-    uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE,
+    uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.net ? { network: request.net } : {}),
     strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false,
   }, images);
   const tmp = newPodDir(ctx.stateDir, uuid);

@@ -44,6 +44,8 @@ export const PodRequest = z.object({
   uuidFileSave: z.string().optional(),
   /** Environment given to every app (after the image's own). */
   setEnv: z.array(NameValue),
+  /** host: the host's network (default); none: a private network with loopback only. */
+  net: z.enum(['host', 'none']).optional(),
   /** --insecure-options for images fetched by `run` (as `sprocket fetch`). */
   insecureOptions: z.string().optional(),
   /** --insecure-options=paths (or all): sensitive /proc and /sys paths left open to apps. */

@@ -118,6 +118,12 @@ describe('pods: run', () => {
     await assert.rejects(access(onMachine(host(), `${IN_HOST}/hostvol/new`)));
   });
 
+  it('--net none gives the pod a network of its own with loopback only', async () => {
+    const r = await sprocket(host(), ['run', '--net', 'none', IMAGE, ...sh('ls /sys/class/net')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'lo\n');
+  });
+
   it('refuses a mount without a volume before anything is made, naming the field', async () => {
     const before = await readdir(pods());
     const r = await sprocket(host(), ['run', IMAGE, '--mount', 'volume=nope,target=/x']);

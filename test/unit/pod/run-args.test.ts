@@ -5,13 +5,14 @@ import { SprocketError } from '../../../src/errors.js';
 
 test('pod flags, two app groups separated by ---, app arguments after --', () => {
   const r = parseRunArgs([
-    '--volume', 'data,kind=empty,mode=0700,uid=5', '--name=web1', '-d', '--set-env', 'A=b=c',
+    '--volume', 'data,kind=empty,mode=0700,uid=5', '--name=web1', '-d', '--net', 'none', '--set-env', 'A=b=c',
     'example.com/web', '--name', 'front', '--exec=/bin/sh', '--environment', 'X=1', '--mount', 'volume=data,target=/d',
     '--', '-c', '--name not-a-flag', '---',
     'sha512-abc', '--user=nobody', '--readonly-rootfs',
   ]);
   assert.equal(r.name, 'web1');
   assert.equal(r.detach, true);
+  assert.equal(r.net, 'none');
   assert.deepEqual(r.volumes, [{ name: 'data', kind: 'empty', mode: '0700', uid: 5 }]);
   assert.deepEqual(r.setEnv, [{ name: 'A', value: 'b=c' }]);
   assert.equal(r.apps.length, 2);
@@ -49,6 +50,7 @@ test('bad command lines are usage errors naming the flag', () => {
   fails(['img', '---'], /must be followed by an image/);
   fails(['--', 'x'], /before any image/);
   fails(['img', '--name'], /--name needs a value/);
+  fails(['--net=bridge', 'img'], /--net: expected host or none/);
   fails(['-d=false', 'img'], /unknown pod flag/);
 });
 
