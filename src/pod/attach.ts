@@ -7,10 +7,16 @@ import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
 import { waitPod } from './run.js';
+import { readState } from './state.js';
 import { readPlan, type PodStatus } from './status.js';
 
-/** How long the last lines of an ended pod may take to reach the journal (ms). */
-const DRAIN_MS = 1500;
+/**
+ * After the pod ended, its last lines may still be on their way through
+ * journald (stream sockets are read asynchronously): reading goes on until
+ * the journal has been quiet this long (ms), at most DRAIN_MAX_MS.
+ */
+const QUIET_MS = 400;
+const DRAIN_MAX_MS = 3000;
 
 export interface Terminal {
   stdout: (line: string) => void;
@@ -21,23 +27,24 @@ export interface Terminal {
 export async function followPod(ctx: PodContext, uuid: string, term: Terminal): Promise<{ done: () => Promise<PodStatus>; cancel: () => void }> {
   const dir = podDir(ctx.stateDir, uuid);
   const plan = await readPlan(dir);
+  const { created } = await readState(podPaths(dir).state);
   const attached = (await lockFile(podPaths(dir).attached, { wait: true, shared: true }))!;
   const apps = plan.apps.map((a) => a.name);
   const abort = new AbortController();
+  let quiet: NodeJS.Timeout | undefined;
   let ended = false;
   const show = (e: JournalEntry) => {
+    if (ended) quiet?.refresh();
     const id = String(e.SYSLOG_IDENTIFIER ?? '');
-    if (e.SPROCKET_EVENT === 'stopped') ended = true;
     if (!apps.includes(id)) return;
     const line = apps.length > 1 ? `${id}: ${String(e.MESSAGE)}` : String(e.MESSAGE);
     (Number(e.PRIORITY) <= 3 ? term.stderr : term.stdout)(line);
   };
+  // Every entry of the pod from its creation on: entries written before journalctl is up are not lost.
+  const since = `${new Date(Date.parse(created) - 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
   const reading = (async () => {
     try {
-      for await (const e of journalEntries({ pod: uuid, lines: 1 }, { follow: true, signal: abort.signal })) {
-        show(e);
-        if (ended) break;
-      }
+      for await (const e of journalEntries({ pod: uuid, since }, { follow: true, signal: abort.signal })) show(e);
     } catch (e) {
       if (!abort.signal.aborted) throw e;
     }
@@ -53,11 +60,12 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
       process.on('SIGTERM', stop);
       try {
         const status = await waitPod(ctx, uuid);
-        // The "stopped" event is written after the apps' last lines: wait for it a little.
-        const timer = setTimeout(() => abort.abort(), DRAIN_MS);
+        ended = true;
+        quiet = setTimeout(() => abort.abort(), QUIET_MS);
+        const limit = setTimeout(() => abort.abort(), DRAIN_MAX_MS);
         await reading;
-        clearTimeout(timer);
-        abort.abort();
+        clearTimeout(quiet);
+        clearTimeout(limit);
         return status;
       } finally {
         await attached.release();

@@ -16,6 +16,10 @@ describe('pods: run', () => {
   /** UUID of the pod a `run --uuid-file-save` wrote. */
   const savedUuid = async (file: string) => (await readFile(onMachine(host(), file), 'utf8')).trim();
   const sh = (script: string) => ['--exec', '/bin/sh', '--', '-c', script];
+  // Lines of short-lived processes can reach journald after their writer is
+  // gone, without the pod's fields (see docs/pods.md, "Known problems"): tests
+  // that read the output print it from the long-lived shell.
+  const say = (script: string) => sh(`${script}; sleep 0.5`);
 
   before(async () => {
     await busyboxImage(host(), IMAGE);
@@ -53,7 +57,7 @@ describe('pods: run', () => {
   });
 
   it('shows stdout on stdout and stderr on stderr; runs as the user and group named in the image', async () => {
-    const r = await sprocket(host(), ['run', IMAGE, ...sh('id -u; id -g; echo to-stderr >&2')]);
+    const r = await sprocket(host(), ['run', IMAGE, ...say('echo $(id -u); echo $(id -g); echo to-stderr >&2')]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '33\n34\n');
     assert.match(r.stderr, /^to-stderr$/m);
@@ -111,7 +115,7 @@ describe('pods: run', () => {
     await writeFile(onMachine(host(), `${IN_HOST}/hostvol/data`), 'host data\n');
     const r = await sprocket(host(), [
       'run', '--volume', `hv,kind=host,source=${IN_HOST}/hostvol,readOnly=true`,
-      IMAGE, '--user', '0', '--group', '0', '--mount', 'volume=hv,target=/hv', ...sh('cat /hv/data; touch /hv/new || echo refused'),
+      IMAGE, '--user', '0', '--group', '0', '--mount', 'volume=hv,target=/hv', ...say('read -r line </hv/data; echo "$line"; touch /hv/new 2>/dev/null || echo refused'),
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'host data\nrefused\n');
@@ -119,9 +123,9 @@ describe('pods: run', () => {
   });
 
   it('--net none gives the pod a network of its own with loopback only', async () => {
-    const r = await sprocket(host(), ['run', '--net', 'none', IMAGE, ...sh('ls /sys/class/net')]);
+    const r = await sprocket(host(), ['run', '--net', 'none', IMAGE, ...say('echo /sys/class/net/*')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'lo\n');
+    assert.equal(r.stdout, '/sys/class/net/lo\n');
   });
 
   it('refuses a mount without a volume before anything is made, naming the field', async () => {
