@@ -46,6 +46,12 @@ describe('pods: lifecycle', () => {
     assert.deepEqual(stopped.apps.map((a) => [a.name, a.state]), [['idle', 'stopped']]);
   });
 
+  it('status --wait returns once the pod has exited', async () => {
+    const uuid = (await sprocketOk(host(), ['run', '-d', IMAGE, '--exec', '/bin/sleep', '--', '1'])).trim();
+    const status = JSON.parse(await sprocketOk(host(), ['status', '--wait=20s', '--format', 'json', uuid])) as { state: string; exitStatus: number };
+    assert.deepEqual([status.state, status.exitStatus], ['exited', 0]);
+  });
+
   it('systemctl stop of the unit stops the pod cleanly; status agrees', async () => {
     const uuid = await runDetached();
     await host().run(['systemctl', 'stop', `sprocket-${uuid}.service`]);
