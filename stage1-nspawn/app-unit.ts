@@ -57,7 +57,7 @@ const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quo
  * (findSystemdCat); without it the app's stdout and stderr share one stream.
  */
 export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | undefined): string {
-  const run = (argv: string[]) => (cat ? throughSystemdCat(cat, app.name, argv) : argv);
+  const run = (argv: string[]) => (cat && !app.interactive ? throughSystemdCat(cat, app.name, argv) : argv);
   const rw = app.mounts.filter((m) => !m.readOnly);
   const ro = app.mounts.filter((m) => m.readOnly);
   // The pod's sysctls are set before any app starts.
@@ -87,6 +87,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     `WorkingDirectory=${app.workingDirectory.replaceAll('%', '%%')}`,
     ...app.environment.map((v) => `Environment=${quoteWord(`${v.name}=${v.value}`)}`),
     `SyslogIdentifier=${app.name}`,
+    // --interactive: the console nspawn forwards to the operator's terminal.
+    ...(app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : []),
     ...(cat ? [`BindReadOnlyPaths=${bindPath('/usr', APP_USR)} ${bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)}`] : []),
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),

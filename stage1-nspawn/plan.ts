@@ -72,6 +72,8 @@ export const PlanApp = z.object({
   isolation: AppIsolation.prefault({}),
   /** Type=notify: the app says READY=1 (annotation appc.io/executor/supports-systemd-notify). */
   notify: z.boolean().default(false),
+  /** run --interactive: the pod's console (the operator's terminal) is the app's stdin, stdout and stderr. */
+  interactive: z.boolean().default(false),
 });
 export type PlanApp = z.infer<typeof PlanApp>;
 

@@ -103,6 +103,11 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   const gids = [...new Set(plan.apps.flatMap((a) => [a.gid, ...a.supplementaryGids]).filter((id) => id !== 0))];
   await writeFile(inRoot('etc/passwd'), ['root:x:0:0:root:/:/bin/sh', ...uids.map((id) => `u${id}:x:${id}:${id}::/:/bin/false`)].join('\n') + '\n');
   await writeFile(inRoot('etc/group'), ['root:x:0:', ...gids.map((id) => `g${id}:x:${id}:`)].join('\n') + '\n');
+  if (plan.apps.some((a) => a.interactive)) {
+    // The console is the operator's terminal: no boot status or manager messages on it.
+    await mkdir(inRoot('etc/systemd/system.conf.d'), { recursive: true });
+    await writeFile(inRoot('etc/systemd/system.conf.d/interactive.conf'), '[Manager]\nShowStatus=no\nLogTarget=null\n');
+  }
   const units = inRoot('etc/systemd/system');
   for (const u of MASKED_UNITS) await link('/dev/null', path.join(units, u));
   await writeFile(path.join(units, 'default.target'), podTarget(plan));

@@ -81,6 +81,7 @@ export function parseRunArgs(argv: string[]): PodRequest {
   }
   if (!pod.podManifest && !pod.apps.length) throw usage('no image given', { hint: 'sprocket run IMAGE [app flags] [--- IMAGE ...]' });
   if (pod.interactive && pod.apps.length > 1) throw usage('--interactive needs exactly one app', { field: '--interactive' });
+  if (pod.interactive && pod.detach) throw usage('--interactive runs in the foreground: it cannot be detached', { field: '--interactive' });
   return pod;
 }
 

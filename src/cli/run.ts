@@ -3,7 +3,7 @@
 // foreground (output shown, exit code = the pod's) or detached (-d).
 import { Command } from 'commander';
 import fs from 'node:fs/promises';
-import { SprocketError, usage } from '../errors.js';
+import { SprocketError } from '../errors.js';
 import { followPod } from '../pod/attach.js';
 import type { PodContext } from '../pod/context.js';
 import { preparePod } from '../pod/prepare.js';
@@ -24,7 +24,7 @@ Pod flags (before the first image):
                              paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
   -d, --detach               (run) start the pod and return at once
-  --interactive              one app with the terminal as its stdin/stdout (not supported yet)
+  --interactive              one app, in the foreground, with this terminal as its stdin and stdout
 App flags (after an image):
   --name NAME                the app's name (default: last element of the image name)
   --exec PATH                replace the image's command
@@ -55,7 +55,6 @@ function podCommand(program: Command, name: string, description: string, action:
 
 async function prepare(argv: string[], cmd: Command, ctx: PodContext): Promise<string> {
   const request = parseRunArgs(argv);
-  if (request.interactive) throw usage('--interactive is not supported yet', { field: '--interactive', hint: 'use sprocket enter to reach a running app' });
   const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
   for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
   if (request.uuidFileSave) {
@@ -64,6 +63,12 @@ async function prepare(argv: string[], cmd: Command, ctx: PodContext): Promise<s
     });
   }
   return plan.uuid;
+}
+
+/** The path of the terminal this command runs on, if stdin and stdout are one. */
+async function terminal(): Promise<string | undefined> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
+  return fs.readlink('/proc/self/fd/0');
 }
 
 /** Starts prepared pod `uuid`; detached prints its UUID, else follows it and exits with its status. */
@@ -77,7 +82,7 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean): Pr
     stdout: (l) => process.stdout.write(`${l}\n`),
     stderr: (l) => process.stderr.write(`${l}\n`),
   });
-  await startPod(ctx, uuid).catch((e: unknown) => {
+  await startPod(ctx, uuid, { terminal: await terminal() }).catch((e: unknown) => {
     follow.cancel();
     throw e;
   });

@@ -4,7 +4,7 @@
 // environment, every mount with its volume. Everything that could stop a pod
 // from starting and can be known here is an error here, before any start.
 import fs from 'node:fs/promises';
-import { invalid } from '../errors.js';
+import { invalid, usage } from '../errors.js';
 import type { ImageManifest, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
 import { appEnvironment, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
@@ -30,6 +30,8 @@ export interface PlanInput {
   strictIsolators?: boolean;
   /** --insecure-options=paths: leave the sensitive /proc and /sys paths open to apps. */
   insecurePaths?: boolean;
+  /** --interactive: the one app has the operator's terminal as stdin and stdout. */
+  interactive?: boolean;
 }
 
 /** Image or pod annotation by which an app says it sends READY=1 (appc executor annotation). */
@@ -41,6 +43,10 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
   const apps: PlanApp[] = [];
   const support = await readHostSupport();
   for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i, support));
+  if (input.interactive) {
+    if (apps.length !== 1) throw usage(`--interactive needs a pod of exactly one app, not ${apps.length}`, { file: source, field: '--interactive' });
+    apps[0]!.interactive = true;
+  }
   const network = input.network ?? 'host';
   const plan = parsePodPlan({
     uuid: input.uuid,
@@ -100,6 +106,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     workingDirectory,
     environment: appEnvironment({ app: ra.name, image: app.environment }),
     readOnlyRootFS: ra.readOnlyRootFS ?? false,
+    interactive: false,
     mounts: planMounts(ra, app.mountPoints ?? [], pod, fail),
     ...(preStart ? { preStart } : {}),
     ...(postStop ? { postStop } : {}),

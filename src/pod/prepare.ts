@@ -29,7 +29,7 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
   const final = podDir(ctx.stateDir, uuid);
   const plan = await buildPlan({
     uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.net ? { network: request.net } : {}),
-    strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false,
+    strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, interactive: request.interactive,
   }, images);
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);

@@ -3,7 +3,7 @@
 // systemd from then on: the CLI may die at any point and status explains it.
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { EXIT_FAILURE, SprocketError } from '../errors.js';
+import { EXIT_FAILURE, SprocketError, usage } from '../errors.js';
 import { hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
@@ -13,8 +13,12 @@ import { podStatus, readPlan, type PodStatus } from './status.js';
 
 const POLL_MS = 200;
 
-/** Starts prepared pod `uuid`; returns once the pod's systemd is up (or the pod already ended). */
-export async function startPod(ctx: PodContext, uuid: string): Promise<void> {
+/**
+ * Starts prepared pod `uuid`; returns once the pod's systemd is up (or the
+ * pod already ended). `terminal` (a tty path) becomes nspawn's stdin and
+ * stdout, and so the console of an interactive app.
+ */
+export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string } = {}): Promise<void> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
   await withLock(paths.lock, async () => {
@@ -23,11 +27,15 @@ export async function startPod(ctx: PodContext, uuid: string): Promise<void> {
       throw new SprocketError('conflict', `pod ${uuid} is ${status.state}: only a prepared pod can be started`, { file: uuid, hint: 'prepare a new pod' });
     }
     const plan = await readPlan(dir);
+    const { terminal } = opts;
+    if (plan.apps.some((a) => a.interactive) && !terminal) {
+      throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
+    }
     const stored = await readState(paths.state);
     // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
     await writeState(paths.state, { ...stored, state: 'running', started: now() });
     try {
-      await ctx.systemd.startTransientUnit(plan.unit, hostUnitProperties(plan));
+      await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) });
     } catch (e) {
       // A pod that ended before it was ready fails its start job but has its exit record.
       const ended = await fs.stat(paths.podExit).then(() => true, () => false);

@@ -56,6 +56,9 @@ export const UnitPropertiesSchema = z
     StandardInput: z.enum(['null', 'tty', 'tty-force', 'tty-fail', 'socket']),
     StandardOutput: z.enum(['inherit', 'null', 'tty', 'journal', 'kmsg', 'journal+console', 'kmsg+console', 'socket']),
     StandardError: z.enum(['inherit', 'null', 'tty', 'journal', 'kmsg', 'journal+console', 'kmsg+console', 'socket']),
+    /** StandardInput=file:PATH / StandardOutput=file:PATH (a terminal, say: no controlling tty is taken). */
+    StandardInputFile: z.string().startsWith('/'),
+    StandardOutputFile: z.string().startsWith('/'),
     LogExtraFields: z.record(z.string().regex(journalField, 'is not a journal field name'), z.string()),
     NoNewPrivileges: z.boolean(),
     OOMScoreAdjust: z.number().int().min(-1000).max(1000),
@@ -121,6 +124,8 @@ const ENCODERS: { [K in keyof Parsed]-?: Encoder<K> } = {
   StandardInput: ['s', id],
   StandardOutput: ['s', id],
   StandardError: ['s', id],
+  StandardInputFile: ['s', id],
+  StandardOutputFile: ['s', id],
   LogExtraFields: ['aay', (v) => toPairs(v).map((p) => Buffer.from(p))],
   NoNewPrivileges: ['b', id],
   OOMScoreAdjust: ['i', id],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { useHost } from '../support/host.js';
-import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
 
 const IMAGE = 'example.com/busy';
 
@@ -126,6 +126,14 @@ describe('pods: run', () => {
     const r = await sprocket(host(), ['run', '--net', 'none', IMAGE, ...say('echo /sys/class/net/*')]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '/sys/class/net/lo\n');
+  });
+
+  it('--interactive gives the app the terminal as its stdin and stdout', async () => {
+    // script(1) makes the terminal; the input is typed once the shell is up.
+    const typed = "(sleep 3; printf '%s\\n' 'echo $((40+2))' 'exit 3'; sleep 2)";
+    const r = await host().exec(['sh', '-c', `${typed} | script -qec '${['node', CLI, 'run', '--interactive', IMAGE, '--exec', '/bin/sh'].join(' ')}' /dev/null`]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /^42\r?$/m);
   });
 
   it('refuses a mount without a volume before anything is made, naming the field', async () => {

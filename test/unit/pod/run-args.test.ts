@@ -47,6 +47,7 @@ test('bad command lines are usage errors naming the flag', () => {
   fails(['img', '--environment', 'novalue'], /--environment: expected NAME=VALUE/);
   fails(['--pod-manifest', 'p.json', 'img'], /--pod-manifest replaces images/);
   fails(['--interactive', 'a', 'b'], /--interactive needs exactly one app/);
+  fails(['--interactive', '-d', 'a'], /--interactive runs in the foreground/);
   fails(['img', '---'], /must be followed by an image/);
   fails(['--', 'x'], /before any image/);
   fails(['img', '--name'], /--name needs a value/);
