@@ -9,7 +9,7 @@ import { parseDuration, withPods } from './pod-context.js';
 function text(s: PodStatus): string {
   const line = (k: string, v: string | number | undefined) => (v === undefined ? '' : `${k}=${v}\n`);
   let out = line('uuid', s.uuid) + line('name', s.name) + line('state', s.state) + line('unit', s.unit) + line('machine', s.machine)
-    + line('pid', s.pid) + line('created', s.created) + line('started', s.started) + line('exited', s.exited)
+    + line('pid', s.pid) + line('attached', s.attached === undefined ? undefined : String(s.attached)) + line('created', s.created) + line('started', s.started) + line('exited', s.exited)
     + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('note', s.note);
   for (const a of s.apps) {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';

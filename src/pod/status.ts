@@ -57,6 +57,8 @@ export const PodStatus = z.object({
   apps: z.array(AppStatus),
   /** Why the state is what it is, when the stored state alone would mislead. */
   note: z.string().optional(),
+  /** While running: whether a foreground `sprocket run` follows the pod (false after -d, or when that run was killed). */
+  attached: z.boolean().optional(),
   /** What became of each pod isolator. */
   isolators: z.array(IsolatorOutcome).optional(),
 });
@@ -119,6 +121,7 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
     apps: await appStatuses(plan, state),
   };
   if (running && unit!.mainPID) base.pid = unit!.mainPID;
+  if (running) base.attached = await isAttached(podPaths(plan.podDir).attached);
   const started = stored.started ?? (unit?.execMainStartTimestamp ? new Date(unit.execMainStartTimestamp / 1000).toISOString() : undefined);
   if (started && state !== 'prepared') base.started = started;
   if (state === 'exited' || state === 'garbage') {
@@ -130,6 +133,15 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
   if (note) base.note = note;
   if (plan.isolation.report.length) base.isolators = plan.isolation.report;
   return base;
+}
+
+/** True while some foreground run holds the pod's attached lock. */
+async function isAttached(file: string): Promise<boolean> {
+  const probe = await lockFile(file, { wait: false }).catch(() => null);
+  if (probe === null) return false; // the pod went away meanwhile
+  if (!probe) return true;
+  await probe.release();
+  return false;
 }
 
 async function appStatuses(plan: PodPlan, podState: PodStatus['state']): Promise<AppStatus[]> {

@@ -68,10 +68,12 @@ describe('pods: lifecycle', () => {
       uuid = (await host().exec(['cat', `${IN_HOST}/fg.uuid`])).stdout.trim();
       return uuid !== '' && (await podStatusJson(host(), uuid)).state === 'running';
     });
+    assert.equal((await podStatusJson(host(), uuid)).attached, true);
     await host().run(['systemctl', 'kill', '--signal=SIGKILL', unit]);
     await foreground;
     const status = await podStatusJson(host(), uuid);
     assert.equal(status.state, 'running', 'the pod belongs to systemd, not to the CLI');
+    assert.equal(status.attached, false, 'status tells that no sprocket run follows the pod any more');
     await sprocketOk(host(), ['stop', uuid]);
     assert.equal((await podStatusJson(host(), uuid)).state, 'exited');
   });

@@ -48,6 +48,6 @@ export async function busyboxImage(host: Host, name: string, manifest: Record<st
 }
 
 export const podStatusJson = async (host: Host, pod: string) => JSON.parse(await sprocketOk(host, ['status', '--format', 'json', pod])) as {
-  uuid: string; state: string; pid?: number; exitStatus?: number; unit: string; machine: string; note?: string;
+  uuid: string; state: string; pid?: number; attached?: boolean; exitStatus?: number; unit: string; machine: string; note?: string;
   apps: { name: string; state: string; exitStatus?: number; signal?: string }[];
 };
