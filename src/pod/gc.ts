@@ -2,6 +2,7 @@
 // garbage, and removed once it has been garbage for the grace period (so that
 // its status stays readable for a while). Prepared pods that were never run
 // expire too, and directories of prepares that crashed are removed at once.
+import fs from 'node:fs/promises';
 import type { PodContext } from './context.js';
 import { listPodDirs, newPodDir, podDir, podPaths, podsLockFile } from './dir.js';
 import { lockFile, withLock } from './lock.js';
@@ -9,7 +10,6 @@ import type { PodImages } from './prepare.js';
 import { destroyPodDir, removePod } from './rm.js';
 import { now, readState, writeState } from './state.js';
 import { podStatus } from './status.js';
-import fs from 'node:fs/promises';
 
 export interface GcOptions {
   gracePeriodMs: number;
