@@ -8,6 +8,7 @@ import { followPod } from '../pod/attach.js';
 import type { PodContext } from '../pod/context.js';
 import { preparePod } from '../pod/prepare.js';
 import { podExitCode, startPod } from '../pod/run.js';
+import type { PodRequest } from '../pod/request.js';
 import { isHelp, parseRunArgs } from './run-args.js';
 import { reportLines } from '../../stage1-nspawn/isolators.js';
 import { podImages, withPods } from './pod-context.js';
@@ -37,7 +38,8 @@ App flags (after an image):
 IMAGE is an image ID, name[:version][,label=value], FILE.aci or URL. Apps are
 separated by --- (or start at the next image). See docs/pods.md.`;
 
-function podCommand(program: Command, name: string, description: string, action: (argv: string[], cmd: Command) => Promise<void>) {
+/** run and prepare: the command line is parsed (and refused) before anything else happens. */
+function podCommand(program: Command, name: string, description: string, action: (request: PodRequest, cmd: Command) => Promise<void>) {
   program
     .command(name)
     .description(description)
@@ -49,12 +51,11 @@ function podCommand(program: Command, name: string, description: string, action:
     .addHelpText('after', FLAGS)
     .action(async (argv: string[], _o: unknown, cmd: Command) => {
       if (isHelp(argv)) cmd.help();
-      await action(argv, cmd);
+      await action(parseRunArgs(argv), cmd);
     });
 }
 
-async function prepare(argv: string[], cmd: Command, ctx: PodContext): Promise<string> {
-  const request = parseRunArgs(argv);
+async function prepare(request: PodRequest, cmd: Command, ctx: PodContext): Promise<string> {
   const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
   for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
   if (request.uuidFileSave) {
@@ -90,10 +91,10 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean): Pr
 }
 
 export function register(program: Command): void {
-  podCommand(program, 'run', 'prepare a pod and run it (in the foreground, or detached with -d)', (argv, cmd) =>
-    withPods(cmd, async (ctx) => launch(ctx, await prepare(argv, cmd, ctx), parseRunArgs(argv).detach)));
-  podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (argv, cmd) =>
+  podCommand(program, 'run', 'prepare a pod and run it (in the foreground, or detached with -d)', (request, cmd) =>
+    withPods(cmd, async (ctx) => launch(ctx, await prepare(request, cmd, ctx), request.detach)));
+  podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (request, cmd) =>
     withPods(cmd, async (ctx) => {
-      process.stdout.write(`${await prepare(argv, cmd, ctx)}\n`);
+      process.stdout.write(`${await prepare(request, cmd, ctx)}\n`);
     }));
 }

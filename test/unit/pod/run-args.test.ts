@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHelp, parseRunArgs } from '../../../src/cli/run-args.js';
 import { SprocketError } from '../../../src/errors.js';
+import { runSprocket } from '../../support/cli.js';
 
 test('pod flags, two app groups separated by ---, app arguments after --', () => {
   const r = parseRunArgs([
@@ -59,4 +60,10 @@ test('--help among the pod flags asks for help; after an image it does not', () 
   assert.equal(isHelp(['-d', '--help']), true);
   assert.equal(isHelp(['img', '--help']), false);
   assert.equal(isHelp(['img', '--', '--help']), false);
+});
+
+test('sprocket run refuses a bad command line with exit 64 before it needs systemd', async () => {
+  const r = await runSprocket(['run', 'example.com/web', '--volume', 'v,kind=empty']);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /^sprocket: --volume: unknown app flag \(after image example\.com\/web\)/);
 });
