@@ -4,11 +4,12 @@ import { listPods } from '../pod/list.js';
 import type { PodStatus } from '../pod/status.js';
 import { withPods } from './pod-context.js';
 
-const imageName = (s: PodStatus, full: boolean) => s.apps.map((a) => (full ? a.image : a.image.slice(0, 19))).join(',');
+/** Image names (IDs when a name is unknown); --full: full image IDs. */
+const images = (s: PodStatus, full: boolean) => s.apps.map((a) => (full ? a.image : (a.imageName ?? a.image.slice(0, 19)))).join(',');
 
 function table(pods: PodStatus[], full: boolean, legend: boolean): string {
   const rows = pods.map((p) => [
-    full ? p.uuid : p.uuid.slice(0, 8), p.name ?? '-', p.apps.map((a) => a.name).join(','), imageName(p, full), p.state,
+    full ? p.uuid : p.uuid.slice(0, 8), p.name ?? '-', p.apps.map((a) => a.name).join(','), images(p, full), p.state,
     p.created, p.started ?? '-',
   ]);
   if (legend) rows.unshift(['UUID', 'NAME', 'APPS', 'IMAGES', 'STATE', 'CREATED', 'STARTED']);
@@ -20,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('list')
     .description('list pods: UUID, name, apps, images, state, created, started')
-    .option('--full', 'full UUIDs and image IDs')
+    .option('--full', 'full UUIDs, image IDs instead of names')
     .option('--no-legend', 'no header line')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nThe JSON output is an array of the objects `sprocket status --format json` prints (docs/pods.md).')

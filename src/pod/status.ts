@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
+import { PodManifest } from '../spec/index.js';
 import { parsePodPlan, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { IsolatorOutcome } from '../../stage1-nspawn/isolators.js';
 import type { UnitState } from '../systemd/unit-state.js';
@@ -29,6 +30,8 @@ export type ExitRecord = z.infer<typeof ExitRecord>;
 export const AppStatus = z.object({
   name: z.string(),
   image: z.string(),
+  /** The image's name, from the reified pod manifest. */
+  imageName: z.string().optional(),
   /** prepared, running, exited (ended by itself), stopped (ended by SIGTERM when the pod stopped), killed (another signal). */
   state: z.enum(['prepared', 'running', 'exited', 'stopped', 'killed']),
   exitStatus: z.number().int().optional(),
@@ -118,7 +121,7 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
     unit: plan.unit,
     machine: plan.machine,
     created: stored.created,
-    apps: await appStatuses(plan, state),
+    apps: await appStatuses(plan, state, await imageNames(plan.podDir)),
   };
   if (running && unit!.mainPID) base.pid = unit!.mainPID;
   if (running) base.attached = await isAttached(podPaths(plan.podDir).attached);
@@ -144,10 +147,18 @@ async function isAttached(file: string): Promise<boolean> {
   return false;
 }
 
-async function appStatuses(plan: PodPlan, podState: PodStatus['state']): Promise<AppStatus[]> {
+/** App name to image name, from the reified manifest (none if it cannot be read). */
+async function imageNames(dir: string): Promise<Map<string, string>> {
+  const text = await fs.readFile(podPaths(dir).manifest, 'utf8').catch(() => undefined);
+  const parsed = text ? PodManifest.safeParse(JSON.parse(text)) : undefined;
+  return new Map(parsed?.success ? parsed.data.apps.flatMap((a) => (a.image.name ? [[a.name, a.image.name] as const] : [])) : []);
+}
+
+async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: Map<string, string>): Promise<AppStatus[]> {
   return Promise.all(plan.apps.map(async (app): Promise<AppStatus> => {
     const report = app.isolation.report;
-    const base = { name: app.name, image: app.imageId, ...(report.length ? { isolators: report } : {}) };
+    const imageName = names.get(app.name);
+    const base = { name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(report.length ? { isolators: report } : {}) };
     const record = await readExitRecord(path.join(podPaths(plan.podDir).status, app.name));
     if (!record) {
       if (podState === 'prepared') return { ...base, state: 'prepared' };

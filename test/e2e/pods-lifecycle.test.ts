@@ -40,6 +40,7 @@ describe('pods: lifecycle', () => {
     assert.match(dup.stderr, /a live pod is already named web-1/);
     const list = JSON.parse(await sprocketOk(host(), ['list', '--format', 'json'])) as { uuid: string; state: string }[];
     assert.ok(list.some((p) => p.uuid === uuid && p.state === 'running'));
+    assert.match(await sprocketOk(host(), ['list', '--no-legend']), new RegExp(`^${uuid.slice(0, 8)}  web-1  idle  ${IMAGE}  running  `, 'm'));
     assert.match(await sprocketOk(host(), ['stop', uuid]), new RegExp(`${uuid} exited`));
     const stopped = await podStatusJson(host(), uuid);
     assert.equal(stopped.state, 'exited');

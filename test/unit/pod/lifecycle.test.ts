@@ -18,6 +18,8 @@ import { readState, writeState } from '../../../src/pod/state.js';
 import { podStatus } from '../../../src/pod/status.js';
 import { parseRunArgs } from '../../../src/cli/run-args.js';
 import { SprocketError } from '../../../src/errors.js';
+import { METADATA_SERVICE_UNIT, METADATA_SOCKET_UNIT } from '../../../src/metadata/ensure.js';
+import { podOfToken } from '../../../src/metadata/secrets.js';
 
 const ID = `sha512-${'c'.repeat(128)}`;
 
@@ -37,6 +39,8 @@ async function setUp() {
   };
   const events: PodEvent[] = [];
   const systemd = new FakeSystemd();
+  // As installed by the package: pods find the metadata service without starting one.
+  await systemd.startTransientUnit(METADATA_SOCKET_UNIT, { Description: 'sprocket metadata service socket' });
   const ctx: PodContext = { stateDir: path.join(root, 'state'), systemd, event: (e) => events.push(e) };
   return { ctx, systemd, images, refs, events };
 }
@@ -54,7 +58,9 @@ async function endPod(ctx: PodContext, systemd: FakeSystemd, uuid: string, app: 
 test('prepare, start, end: status follows systemd and writes the end events once', async () => {
   const { ctx, systemd, images, refs, events } = await setUp();
   const plan = await prepare(ctx, images);
-  assert.equal((await podStatus(ctx, plan.uuid)).state, 'prepared');
+  const prepared = await podStatus(ctx, plan.uuid);
+  assert.equal(prepared.state, 'prepared');
+  assert.deepEqual(prepared.apps.map((a) => [a.name, a.image, a.imageName]), [['idle', ID, 'example.com/idle']]);
   assert.deepEqual([...refs], [`${ID}/${plan.uuid}`]);
   await assert.rejects(fs.access(path.join(ctx.stateDir, 'pods', `.new-${plan.uuid}`)));
 
@@ -125,4 +131,65 @@ test('rm leaves alone a pod that a foreground run is attached to', async () => {
   await attached.release();
   await removePod(ctx, plan.uuid, images);
   await assert.rejects(fs.access(podDir(ctx.stateDir, plan.uuid)));
+});
+
+test('gc of a fresh state directory (no pods/ yet) finds nothing and makes nothing', async () => {
+  const { ctx, images } = await setUp();
+  assert.deepEqual(await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false }), { marked: [], removed: [] });
+  await assert.rejects(fs.access(path.join(ctx.stateDir, 'pods')));
+});
+
+const metadataUrl = (plan: { apps: { environment: { name: string; value: string }[] }[] }) =>
+  plan.apps[0]!.environment.find((e) => e.name === 'AC_METADATA_URL')?.value;
+
+test('a pod is registered with the metadata service from prepare until rm; start makes sure the service is there', async () => {
+  const { ctx, systemd, images } = await setUp();
+  const plan = await prepare(ctx, images);
+  const url = metadataUrl(plan);
+  assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:2375\/[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(plan.apps[0]!.environment.map((e) => e.name), ['PATH', 'AC_APP_NAME', 'AC_METADATA_URL', 'container']);
+  const token = url!.split('/').pop()!;
+  assert.equal(await podOfToken(ctx.stateDir, token), plan.uuid, 'the token works once the pod is in place');
+  const stored = JSON.parse(await fs.readFile(podPaths(podDir(ctx.stateDir, plan.uuid)).plan, 'utf8')) as typeof plan;
+  assert.equal(metadataUrl(stored), url);
+
+  // The installed socket unit is stopped: start starts it.
+  systemd.units.get(METADATA_SOCKET_UNIT)!.state.activeState = 'inactive';
+  await startPod(ctx, plan.uuid);
+  assert.deepEqual(systemd.calls.filter(([, unit]) => unit.startsWith('sprocket-metadata')), [
+    ['startTransientUnit', METADATA_SOCKET_UNIT], ['startUnit', METADATA_SOCKET_UNIT],
+  ]);
+  assert.ok(!systemd.units.has(METADATA_SERVICE_UNIT));
+  await endPod(ctx, systemd, plan.uuid, 'idle', 'success exited 0', 'success exited 0');
+  await removePod(ctx, plan.uuid, images);
+  assert.equal(await podOfToken(ctx.stateDir, token), null);
+  assert.deepEqual(await fs.readdir(path.join(ctx.stateDir, 'metadata', 'tokens')), []);
+});
+
+test('--mds-register=false: no registration, no AC_METADATA_URL, no service needed', async () => {
+  const { ctx, systemd, images } = await setUp();
+  systemd.units.delete(METADATA_SOCKET_UNIT);
+  const plan = await prepare(ctx, images, '--mds-register=false');
+  assert.equal(metadataUrl(plan), undefined);
+  await assert.rejects(fs.access(path.join(podDir(ctx.stateDir, plan.uuid), 'metadata')));
+  await startPod(ctx, plan.uuid);
+  assert.equal((await podStatus(ctx, plan.uuid)).state, 'running');
+});
+
+test('a prepare that fails after registering leaves no token behind; gc unregisters crashed prepares', async () => {
+  const { ctx, images } = await setUp();
+  const failing: PodImages = { ...images, hold: async () => Promise.reject(new Error('disk full')) };
+  await assert.rejects(prepare(ctx, failing), /disk full/);
+  const index = path.join(ctx.stateDir, 'metadata', 'tokens');
+  assert.deepEqual(await fs.readdir(index), []);
+  assert.deepEqual((await fs.readdir(path.join(ctx.stateDir, 'pods'))).filter((n) => n !== '.lock'), []);
+
+  // A maker that died after registering: its .new- directory and index entry.
+  const plan = await prepare(ctx, images);
+  const tmp = path.join(ctx.stateDir, 'pods', `.new-${plan.uuid}`);
+  await fs.rename(podDir(ctx.stateDir, plan.uuid), tmp);
+  assert.equal((await fs.readdir(index)).length, 1);
+  const r = await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false });
+  assert.deepEqual(r.removed, [plan.uuid]);
+  assert.deepEqual(await fs.readdir(index), []);
 });
