@@ -2,6 +2,7 @@
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
+import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
 import type { PlanApp, PodPlan } from './plan.js';
 import { sensitivePathLines } from './sensitive-paths.js';
 import { APP_USR, throughSystemdCat, type SystemdCat } from './systemd-cat.js';
@@ -62,6 +63,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
   const ro = app.mounts.filter((m) => m.readOnly);
   // The pod's sysctls are set before any app starts.
   const sysctl = plan.isolation.sysctls.length ? [`Requires=${SYSCTL_UNIT}`, `After=${SYSCTL_UNIT}`] : [];
+  // A private-network pod's metadata listener is up before any app asks it.
+  const proxy = needsMetadataProxy(plan) ? [`Wants=${METADATA_PROXY_SOCKET}`, `After=${METADATA_PROXY_SOCKET}`] : [];
   const lines = [
     '[Unit]',
     `Description=sprocket app ${app.name} of pod ${plan.uuid}`,
@@ -72,6 +75,7 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     // rkt semantics: an app that fails ends the pod at once with its exit code.
     'FailureAction=exit',
     ...sysctl,
+    ...proxy,
     // Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines).
     `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`,
     '',

@@ -5,10 +5,10 @@
 // forwards each connection to the service's unix socket on the host. The
 // host's /run/sprocket is bound as a directory, not the socket alone, so the
 // pod still reaches a service that was restarted (new socket inode).
-// Wiring (stage1): when needsMetadataProxy(plan), add metadataProxyNspawnArgs()
-// to the nspawn argv, write METADATA_PROXY_UNITS into etc/systemd/system,
-// and let default.target want METADATA_PROXY_SOCKET and the app units start
-// after it.
+// Wiring: when needsMetadataProxy(plan), nspawn-args.ts adds
+// metadataProxyNspawnArgs(), stage1-root.ts writes METADATA_PROXY_UNITS and
+// lets default.target want METADATA_PROXY_SOCKET, and app-unit.ts starts the
+// apps after it.
 import path from 'node:path';
 import { METADATA_HOST, METADATA_PORT, METADATA_SOCKET } from '../src/metadata/register.js';
 import type { PodPlan } from './plan.js';
@@ -43,9 +43,11 @@ export const METADATA_PROXY_UNITS: Record<string, string> = {
   ].join('\n'),
 };
 
-/** Whether the pod needs the proxy: it was registered (AC_METADATA_URL is set) and has no host network. */
-export const needsMetadataProxy = (plan: PodPlan) =>
-  plan.network !== 'host' && plan.apps.some((a) => a.environment.some((e) => e.name === 'AC_METADATA_URL'));
+/** Whether the pod was registered with the metadata service: its apps have AC_METADATA_URL. */
+export const usesMetadataService = (plan: PodPlan) => plan.apps.some((a) => a.environment.some((e) => e.name === 'AC_METADATA_URL'));
+
+/** Whether the pod needs the proxy: it was registered and has no host network. */
+export const needsMetadataProxy = (plan: PodPlan) => plan.network !== 'host' && usesMetadataService(plan);
 
 /** What the nspawn argv needs for the proxy: the host's socket directory, read-only (connect works on a read-only mount). */
 export const metadataProxyNspawnArgs = () => [`--bind-ro=${path.dirname(METADATA_SOCKET)}`];

@@ -1,6 +1,7 @@
 // The systemd-nspawn command line that boots a pod: its stage1 root with the
 // host's /usr, the apps' overlay roots, the volumes and the status directory.
 import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js';
 import type { PlanApp, PodPlan } from './plan.js';
 import { appUpper, emptyVolume, statusDir } from './stage1-root.js';
 
@@ -43,5 +44,6 @@ export function nspawnArgv(plan: PodPlan): string[] {
     `--bind=${part(statusDir(plan))}:${STATUS_DIR}`,
     ...plan.apps.map((a) => `${appOverlay(a)}=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
     ...volumes,
+    ...(needsMetadataProxy(plan) ? metadataProxyNspawnArgs() : []),
   ];
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
+import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import type { PodPlan } from './plan.js';
 import { APP_USR, findSystemdCat } from './systemd-cat.js';
 
@@ -81,8 +82,10 @@ async function link(target: string, at: string): Promise<void> {
   await symlink(target, at);
 }
 
-const podTarget = (plan: PodPlan) =>
-  ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${plan.apps.flatMap((a) => [appUnitName(a.name), appStoppedUnitName(a.name)]).join(' ')}`, ''].join('\n');
+const podTarget = (plan: PodPlan) => {
+  const units = [...plan.apps.flatMap((a) => [appUnitName(a.name), appStoppedUnitName(a.name)]), ...(needsMetadataProxy(plan) ? [METADATA_PROXY_SOCKET] : [])];
+  return ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${units.join(' ')}`, ''].join('\n');
+};
 
 /** Writes the stage1 root and the per-pod directories it binds. */
 export async function writeStage1Root(plan: PodPlan): Promise<void> {
@@ -129,6 +132,10 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
   await installScript(script('app-stopped'), inRoot(APP_STOPPED));
   await writeSysctls(plan, inRoot);
+  for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
+    if (needsMetadataProxy(plan)) await writeFile(path.join(units, name), text);
+    else await rm(path.join(units, name), { force: true });
+  }
   await mkdir(statusDir(plan), { recursive: true });
   for (const v of plan.volumes) {
     await mkdir(inRoot(volumeInPod(v.name)), { recursive: true });

@@ -3,6 +3,7 @@
 // its status stays readable for a while). Prepared pods that were never run
 // expire too, and directories of prepares that crashed are removed at once.
 import fs from 'node:fs/promises';
+import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
 import { listPodDirs, newPodDir, podDir, podPaths, podsLockFile } from './dir.js';
 import { lockFile, withLock } from './lock.js';
@@ -61,6 +62,9 @@ async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
 
 /** pods/.new-<uuid> whose maker died (its lock is free). Under the pods lock, which prepare holds while it makes one. */
 async function collectUnfinished(ctx: PodContext, images: Pick<PodImages, 'release'>): Promise<string[]> {
+  // Nothing to collect (a fresh state directory has no pods/ and so no lock file): a prepare
+  // that starts after this look holds its own lock and is not collected anyway.
+  if (!(await listPodDirs(ctx.stateDir)).unfinished.length) return [];
   return withLock(podsLockFile(ctx.stateDir), async () => {
     const removed: string[] = [];
     for (const uuid of (await listPodDirs(ctx.stateDir)).unfinished) {
@@ -71,6 +75,7 @@ async function collectUnfinished(ctx: PodContext, images: Pick<PodImages, 'relea
         // References are taken after the manifest is written: no manifest, no references.
         const manifest = await fs.readFile(podPaths(dir).manifest, 'utf8').then((t) => JSON.parse(t) as { apps: { image: { id: string } }[] }, () => undefined);
         if (manifest) await images.release(manifest.apps.map((a) => a.image.id), uuid);
+        await unregisterPod(ctx.stateDir, uuid, { podDir: dir });
         await destroyPodDir(dir);
         removed.push(uuid);
       } finally {

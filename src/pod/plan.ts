@@ -65,6 +65,12 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
   return plan;
 }
 
+/** The plan of a pod registered with the metadata service: AC_METADATA_URL in every app's environment. */
+export function planWithMetadataUrl(plan: PodPlan, metadataUrl: string): PodPlan {
+  const apps = plan.apps.map((a) => ({ ...a, environment: appEnvironment({ app: a.name, image: a.environment, metadataUrl }) }));
+  return parsePodPlan({ ...plan, apps });
+}
+
 async function planVolume(v: Volume, source: string, field: string): Promise<PlanVolume> {
   if (v.kind === 'host') {
     const exists = await fs.stat(v.source).then(() => true, () => false);

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
+import { registerPod, unregisterPod } from '../metadata/register.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
 import { newPodDir, podDir, podPaths, podsDir, podsLockFile } from './dir.js';
 import { lockFile, withLock } from './lock.js';
 import { findPodByName } from './find.js';
-import { buildPlan, type PlanImages } from './plan.js';
+import { buildPlan, planWithMetadataUrl, type PlanImages } from './plan.js';
 import { COMMAND_LINE, reifyPod, type ImageSource } from './reify.js';
 import type { PodRequest } from './request.js';
 import { now, writeAtomically, writeState } from './state.js';
@@ -27,7 +28,7 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
   const manifest = await reifyPod(request, images);
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
-  const plan = await buildPlan({
+  let plan = await buildPlan({
     uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.net ? { network: request.net } : {}),
     strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, interactive: request.interactive,
   }, images);
@@ -45,6 +46,8 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
     return held;
   });
   try {
+    // Registered first: AC_METADATA_URL carries the token (the secrets move with the directory).
+    if (request.mdsRegister ?? true) plan = planWithMetadataUrl(plan, (await registerPod(ctx.stateDir, uuid, { podDir: tmp })).url);
     await writeAtomically(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
     await writeAtomically(paths.plan, `${JSON.stringify(plan, null, 2)}\n`);
     await writeStage1Root({ ...plan, podDir: tmp, stage1Root: paths.stage1 });
@@ -54,6 +57,7 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
     await fs.rename(tmp, final);
   } catch (e) {
     await images.release(plan.apps.map((a) => a.imageId), uuid).catch(() => undefined);
+    await unregisterPod(ctx.stateDir, uuid, { podDir: tmp }).catch(() => undefined);
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   } finally {

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { SprocketError } from '../errors.js';
+import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
@@ -32,6 +33,8 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
     await writeState(paths.state, { ...(await readState(paths.state)), state: 'garbage' });
     const plan = await readPlan(dir);
     await ctx.systemd.resetFailedUnit(plan.unit).catch(() => undefined);
+    // Its token stops working before its secrets go with the directory.
+    await unregisterPod(ctx.stateDir, uuid);
     await destroyPodDir(dir);
     await images.release(plan.apps.map((a) => a.imageId), uuid);
   } finally {

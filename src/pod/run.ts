@@ -5,6 +5,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { EXIT_FAILURE, SprocketError, usage } from '../errors.js';
 import { hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
+import { usesMetadataService } from '../../stage1-nspawn/metadata-proxy.js';
+import { ensureMetadataService } from '../metadata/ensure.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
@@ -31,6 +33,8 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
     if (plan.apps.some((a) => a.interactive) && !terminal) {
       throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
     }
+    // Before anything is recorded: a pod that cannot reach the service stays prepared.
+    if (usesMetadataService(plan)) await ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir });
     const stored = await readState(paths.state);
     // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
     await writeState(paths.state, { ...stored, state: 'running', started: now() });
