@@ -2,8 +2,11 @@
 // express: pod flags, then one group per app,
 //   [pod flags] IMAGE [app flags] [-- ARGS] [--- IMAGE [app flags] [-- ARGS]]...
 // A new app starts at `---` or at the next word that is not a flag.
+import type { z } from 'zod';
 import { usage } from '../errors.js';
 import type { AppRequest, PodRequest, VolumeRequest } from '../pod/request.js';
+import { Annotation, isolatorIn } from '../spec/index.js';
+import { issueMessage, jsonPath } from '../spec/issues.js';
 
 type FlagKind = 'value' | 'bool';
 
@@ -13,6 +16,9 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--name': 'value',
   '--uuid-file-save': 'value',
   '--set-env': 'value',
+  '--set-env-file': 'value',
+  '--inherit-env': 'bool',
+  '--mds-register': 'bool',
   '--insecure-options': 'value',
   '--net': 'value',
   '--interactive': 'bool',
@@ -28,6 +34,18 @@ const APP_FLAGS: Record<string, FlagKind> = {
   '--environment': 'value',
   '--mount': 'value',
   '--readonly-rootfs': 'bool',
+  '--memory': 'value',
+  '--cpu': 'value',
+  '--cpu-shares': 'value',
+  '--caps-retain': 'value',
+  '--caps-remove': 'value',
+  '--seccomp': 'value',
+  '--oom-score-adj': 'value',
+  '--oom-score-adjust': 'value',
+  '--supplementary-gids': 'value',
+  '--annotation': 'value',
+  '--user-annotation': 'value',
+  '--user-label': 'value',
 };
 const SHORT: Record<string, string> = { '-d': '--detach' };
 
@@ -36,8 +54,8 @@ export const isHelp = (argv: string[]) => {
   return argv.slice(0, end < 0 ? argv.length : end).some((a) => a === '-h' || a === '--help');
 };
 
-/** Parses the words after `run` / `prepare` into a pod request. */
-export function parseRunArgs(argv: string[]): PodRequest {
+/** Parses the words after `run` / `prepare` into a pod request; `env` is what --inherit-env passes on. */
+export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): PodRequest {
   const pod: PodRequest = { volumes: [], setEnv: [], interactive: false, detach: false, apps: [] };
   let app: AppRequest | undefined;
   let i = 0;
@@ -76,6 +94,7 @@ export function parseRunArgs(argv: string[]): PodRequest {
     if (app) setAppFlag(app, flag, value);
     else setPodFlag(pod, flag, value);
   }
+  if (pod.inheritedEnv) pod.inheritedEnv = inheritable(env);
   if (pod.podManifest && pod.apps.length) {
     throw usage('--pod-manifest replaces images: give one or the other', { field: '--pod-manifest' });
   }
@@ -93,6 +112,9 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--name': pod.name = s; break;
     case '--uuid-file-save': pod.uuidFileSave = s; break;
     case '--set-env': pod.setEnv.push(parseNameValue(s, flag)); break;
+    case '--set-env-file': pod.setEnvFile = s; break;
+    case '--inherit-env': pod.inheritedEnv = value ? [] : undefined; break;
+    case '--mds-register': pod.mdsRegister = value as boolean; break;
     case '--insecure-options': setInsecureOptions(pod, s); break;
     case '--net':
       if (s !== 'host' && s !== 'none') throw usage(`expected host or none, got "${s}"`, { field: flag });
@@ -123,7 +145,84 @@ function setAppFlag(app: AppRequest, flag: string, value: string | boolean): voi
     case '--environment': app.environment.push(parseNameValue(s, flag)); break;
     case '--mount': app.mounts.push(parseMount(s)); break;
     case '--readonly-rootfs': app.readOnlyRootFS = value as boolean; break;
+    case '--supplementary-gids': app.supplementaryGids = parseGids(s); break;
+    case '--annotation': {
+      const a = checked(Annotation, parseNameValue(s, flag), flag);
+      app.annotations = [...(app.annotations ?? []).filter((b) => b.name !== a.name), a];
+      break;
+    }
+    case '--user-annotation': {
+      const { name, value: v } = parseNameValue(s, flag);
+      app.userAnnotations = { ...app.userAnnotations, [name]: v };
+      break;
+    }
+    case '--user-label': {
+      const { name, value: v } = parseNameValue(s, flag);
+      app.userLabels = { ...app.userLabels, [name]: v };
+      break;
+    }
+    default: {
+      // An isolator flag: the last one of a name counts.
+      const iso = checked(isolatorIn('app'), flagIsolator(flag, s), flag);
+      app.isolators = [...(app.isolators ?? []).filter((i) => i.name !== iso.name), iso];
+    }
   }
+}
+
+/** The appc isolator an isolator flag stands for (rkt's flags), before validation. */
+function flagIsolator(flag: string, s: string): { name: string; value: unknown } {
+  const list = (text: string) => text.split(',').filter(Boolean);
+  const int = (text: string) => (/^-?\d+$/.test(text) ? Number(text) : text);
+  switch (flag) {
+    case '--memory': return { name: 'resource/memory', value: { limit: s } };
+    case '--cpu': return { name: 'resource/cpu', value: { limit: s } };
+    case '--cpu-shares': return { name: 'os/linux/cpu-shares', value: int(s) };
+    case '--caps-retain': return { name: 'os/linux/capabilities-retain-set', value: { set: list(s) } };
+    case '--caps-remove': return { name: 'os/linux/capabilities-remove-set', value: { set: list(s) } };
+    case '--seccomp': return parseSeccomp(s);
+    default: return { name: 'os/linux/oom-score-adj', value: int(s) };
+  }
+}
+
+/** `mode=retain|remove[,errno=ENAME],SYSCALL...` (rkt's --seccomp). */
+function parseSeccomp(s: string): { name: string; value: unknown } {
+  const flag = '--seccomp';
+  let mode: string | undefined;
+  let errno: string | undefined;
+  const set: string[] = [];
+  for (const part of s.split(',').filter(Boolean)) {
+    if (part.startsWith('mode=')) mode = part.slice(5);
+    else if (part.startsWith('errno=')) errno = part.slice(6);
+    else set.push(part);
+  }
+  if (mode !== 'retain' && mode !== 'remove') {
+    throw usage(`expected mode=retain or mode=remove, then [errno=ENAME,]SYSCALL,...; got "${s}"`, { field: flag });
+  }
+  return { name: `os/linux/seccomp-${mode}-set`, value: { set, ...(errno !== undefined ? { errno } : {}) } };
+}
+
+/** Validates a flag's value with its appc schema: the error names the flag and quotes the value. */
+function checked<S extends z.ZodType>(schema: S, input: unknown, flag: string): z.output<S> {
+  const r = schema.safeParse(input, { reportInput: true });
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const at = jsonPath(issue.path);
+  throw usage(`${at ? `${at}: ` : ''}${issueMessage(issue)}`, { field: flag });
+}
+
+function parseGids(s: string): number[] {
+  const words = s.split(',');
+  if (!words.every((w) => /^\d+$/.test(w) && Number(w) <= 0xfffffffe)) {
+    throw usage(`expected group IDs separated by commas (like 1024,2048), got "${s}"`, { field: '--supplementary-gids' });
+  }
+  return words.map(Number);
+}
+
+/** The variables of `env` that an app can be given (names systemd accepts in Environment=). */
+function inheritable(env: NodeJS.ProcessEnv): { name: string; value: string }[] {
+  return Object.entries(env)
+    .filter((e): e is [string, string] => e[1] !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e[0]) && !e[1].includes('\0'))
+    .map(([name, value]) => ({ name, value }));
 }
 
 function parseBool(s: string, flag: string): boolean {

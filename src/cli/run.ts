@@ -20,6 +20,9 @@ Pod flags (before the first image):
   --name NAME                a name for the pod, unique among live pods
   --uuid-file-save FILE      write the pod's UUID to FILE
   --set-env NAME=VALUE       environment of every app
+  --set-env-file FILE        environment of every app from NAME=VALUE lines (# and ; lines skipped), below --set-env
+  --inherit-env[=BOOL]       every app gets this command's environment (below the image's and the flags')
+  --mds-register[=BOOL]      register with the metadata service and set AC_METADATA_URL (default true)
   --net host|none            the host's network (default), or a private one with loopback only
   --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch);
                              paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md)
@@ -34,6 +37,19 @@ App flags (after an image):
   --environment NAME=VALUE   environment of this app
   --mount volume=NAME,target=PATH
   --readonly-rootfs[=BOOL]   the app's root filesystem is read-only
+  --supplementary-gids GIDS  supplementary group IDs, like 1024,2048
+  --annotation NAME=VALUE    an annotation of the app in the pod manifest (metadata service)
+  --user-annotation NAME=VALUE, --user-label NAME=VALUE
+                             the app's userAnnotations, userLabels
+Isolator flags (after an image; each replaces the image's isolator of its kind, docs/isolators.md):
+  --memory QUANTITY          memory limit, like 64Mi or 128M (resource/memory)
+  --cpu QUANTITY             CPU limit, like 500m or 2 (resource/cpu)
+  --cpu-shares N             relative CPU weight, 2..262144 (os/linux/cpu-shares)
+  --caps-retain CAPS         keep only these capabilities: CAP_NET_BIND_SERVICE,CAP_CHOWN
+  --caps-remove CAPS         remove these from the default capabilities
+  --seccomp mode=retain|remove[,errno=ENAME],SYSCALL,...
+                             allow only / deny these system calls; errno: fail them with it instead of SIGSYS
+  --oom-score-adj N          -1000..1000 (also --oom-score-adjust, rkt's name)
   -- ARGS                    arguments appended to the command (up to ---)
 IMAGE is an image ID, name[:version][,label=value], FILE.aci or URL. Apps are
 separated by --- (or start at the next image). See docs/pods.md.`;

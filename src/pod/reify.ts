@@ -22,15 +22,20 @@ export async function reifyPod(request: PodRequest, images: ImageSource): Promis
 
 async function reifyFlags(request: PodRequest, images: ImageSource): Promise<PodManifest> {
   const apps: RuntimeApp[] = [];
+  const podEnv = {
+    below: request.inheritedEnv ?? [],
+    above: [...(request.setEnvFile ? await readEnvFile(request.setEnvFile) : []), ...request.setEnv],
+  };
   for (const [i, req] of request.apps.entries()) {
     const id = await images.resolve(req.image);
     const manifest = await images.manifest(id);
     apps.push({
       name: req.name ?? defaultAppName(manifest.name, i),
       image: { id, name: manifest.name, ...(manifest.labels ? { labels: manifest.labels } : {}) },
-      app: overrideApp(manifest, req, request.setEnv, i),
+      app: overrideApp(manifest, req, podEnv, i),
       ...(req.readOnlyRootFS !== undefined ? { readOnlyRootFS: req.readOnlyRootFS } : {}),
       ...(req.mounts.length ? { mounts: req.mounts.map((m) => ({ volume: m.volume, path: m.target })) } : {}),
+      ...(req.annotations ? { annotations: req.annotations } : {}),
     });
   }
   return parseValue(PodManifest, {
@@ -50,15 +55,27 @@ function defaultAppName(imageName: string, i: number): string {
   return name;
 }
 
-/** The image's app with the flags applied; environment: image, then --set-env, then --environment. */
-function overrideApp(manifest: ImageManifest, req: AppRequest, setEnv: PodRequest['setEnv'], i: number): App {
+/** Environment of every app: `below` the image's (--inherit-env), `above` it (--set-env-file, then --set-env). */
+interface PodEnvironment {
+  below: NameValue[];
+  above: NameValue[];
+}
+type NameValue = PodRequest['setEnv'][number];
+
+/**
+ * The image's app with the flags applied. Environment, later wins: the CLI's
+ * (--inherit-env), the image's, --set-env-file, --set-env, --environment.
+ * An isolator flag replaces the image's isolators of its name and of the
+ * name it cannot be combined with (retain and remove sets).
+ */
+function overrideApp(manifest: ImageManifest, req: AppRequest, podEnv: PodEnvironment, i: number): App {
   const base = manifest.app;
   const exec = req.exec !== undefined ? [req.exec] : (base?.exec ?? []);
   if (!exec.length) {
     throw invalid(`image ${manifest.name} has no exec`, { file: COMMAND_LINE, field: `apps[${i}].app.exec`, hint: 'give the command with --exec' });
   }
   const env = new Map<string, string>();
-  for (const v of [...(base?.environment ?? []), ...setEnv, ...req.environment]) env.set(v.name, v.value);
+  for (const v of [...podEnv.below, ...(base?.environment ?? []), ...podEnv.above, ...req.environment]) env.set(v.name, v.value);
   const app: App = {
     ...base,
     exec: [...exec, ...req.args],
@@ -67,7 +84,40 @@ function overrideApp(manifest: ImageManifest, req: AppRequest, setEnv: PodReques
     ...(env.size ? { environment: [...env].map(([name, value]) => ({ name, value })) } : {}),
   };
   if (req.workingDir !== undefined) app.workingDirectory = req.workingDir;
+  if (req.supplementaryGids) app.supplementaryGIDs = req.supplementaryGids;
+  if (req.isolators?.length) {
+    const replaced = new Set(req.isolators.flatMap((iso) => [iso.name, PARTNER[iso.name]]));
+    app.isolators = [...(base?.isolators ?? []).filter((iso) => !replaced.has(iso.name)), ...req.isolators];
+  }
+  if (req.userAnnotations) app.userAnnotations = { ...base?.userAnnotations, ...req.userAnnotations };
+  if (req.userLabels) app.userLabels = { ...base?.userLabels, ...req.userLabels };
   return app;
+}
+
+/** Isolators that exclude each other: a flag for one replaces the image's other. */
+const PARTNER: Record<string, string> = {
+  'os/linux/capabilities-retain-set': 'os/linux/capabilities-remove-set',
+  'os/linux/capabilities-remove-set': 'os/linux/capabilities-retain-set',
+  'os/linux/seccomp-retain-set': 'os/linux/seccomp-remove-set',
+  'os/linux/seccomp-remove-set': 'os/linux/seccomp-retain-set',
+};
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** --set-env-file: NAME=VALUE lines (as rkt: empty lines and lines starting with # or ; are skipped). */
+export async function readEnvFile(file: string): Promise<NameValue[]> {
+  const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot read the environment file: ${e.message}`, { file, field: '--set-env-file' });
+  });
+  const vars: NameValue[] = [];
+  for (const [n, line] of text.split('\n').entries()) {
+    if (!line.trim() || line.startsWith('#') || line.startsWith(';')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw invalid(`expected NAME=VALUE, got "${line}"`, { file, field: `line ${n + 1}` });
+    if (!ENV_NAME.test(line.slice(0, eq))) throw invalid(`"${line.slice(0, eq)}" is not a variable name (letters, digits, _)`, { file, field: `line ${n + 1}` });
+    vars.push({ name: line.slice(0, eq), value: line.slice(eq + 1) });
+  }
+  return vars;
 }
 
 /** A pod manifest given with --pod-manifest: images named without ID are looked up; apps without app get the image's. */

@@ -1,6 +1,7 @@
 // What the operator asked for on the command line of `run` / `prepare`,
 // before images are resolved. reify.ts turns it into a pod manifest.
 import { z } from 'zod';
+import { Annotation, isolatorIn, UserMap } from '../spec/index.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() });
 
@@ -19,6 +20,13 @@ export const AppRequest = z.object({
   environment: z.array(NameValue),
   mounts: z.array(z.object({ volume: z.string(), target: z.string() })),
   readOnlyRootFS: z.boolean().optional(),
+  /** From --memory, --cpu, --caps-retain ...: each replaces the image's isolator of its name. */
+  isolators: z.array(isolatorIn('app')).optional(),
+  supplementaryGids: z.array(z.number().int().nonnegative()).optional(),
+  /** The pod manifest's app annotations (--annotation). */
+  annotations: z.array(Annotation).optional(),
+  userAnnotations: UserMap.optional(),
+  userLabels: UserMap.optional(),
 });
 export type AppRequest = z.infer<typeof AppRequest>;
 
@@ -44,6 +52,12 @@ export const PodRequest = z.object({
   uuidFileSave: z.string().optional(),
   /** Environment given to every app (after the image's own). */
   setEnv: z.array(NameValue),
+  /** --set-env-file: NAME=VALUE lines for every app, below --set-env. */
+  setEnvFile: z.string().optional(),
+  /** --inherit-env: the CLI's environment, for every app, below the image's. */
+  inheritedEnv: z.array(NameValue).optional(),
+  /** --mds-register (default true): register with the metadata service, set AC_METADATA_URL. */
+  mdsRegister: z.boolean().optional(),
   /** host: the host's network (default); none: a private network with loopback only. */
   net: z.enum(['host', 'none']).optional(),
   /** --insecure-options for images fetched by `run` (as `sprocket fetch`). */
