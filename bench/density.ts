@@ -4,15 +4,27 @@
 // and the machine's MemAvailable drop). The pods are left running until the
 // test host powers off (that is the cleanup).
 // Run: npm run build && bench/density [--count 200]
+import fs from 'node:fs/promises';
 import { runCommand } from '../test/support/command.js';
 import { INSIDE, runInHost } from './lib/in-host.js';
 import { JournalWatch, nowMs } from './lib/journal-watch.js';
 import { cgroupPids, meminfo, memoryOf } from './lib/memory.js';
-import { idleApps, runIdlePod } from './lib/sprocket-pods.js';
+import { idleApps, podUnit, runIdlePod } from './lib/sprocket-pods.js';
 import { flags, load, median, mib, ms, p90, table } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
 const { count } = flags(argv, { count: 200 });
+
+/** What is known about a pod that did not come up, and the machine's inotify instances (a pod's systemd takes some; root may hold 128). */
+async function whyNot(uuid: string): Promise<string> {
+  const inotify = (await runCommand('sh', ['-c', 'find /proc/[0-9]*/fd -lname "anon_inode:inotify" 2>/dev/null | wc -l'])).stdout.trim();
+  const limit = (await fs.readFile('/proc/sys/fs/inotify/max_user_instances', 'utf8')).trim();
+  const unit = uuid ? await podUnit(uuid).catch(() => '') : '';
+  const systemctl = unit ? await runCommand('systemctl', ['status', '--no-pager', '--lines=0', unit]) : undefined;
+  const journal = unit ? await runCommand('journalctl', ['--no-pager', '--lines=20', `--unit=${unit}`]) : undefined;
+  const status = systemctl && journal ? `${systemctl.stdout}${systemctl.stderr}${journal.stdout}` : '(no pod unit)';
+  return `inotify instances in use on the machine: ${inotify} (max_user_instances ${limit})\n${status}`;
+}
 
 async function measure(): Promise<void> {
   const watch = await JournalWatch.start();
@@ -20,11 +32,18 @@ async function measure(): Promise<void> {
   const rows: (string | number)[][] = [['pods', 'start median ms', 'start p90 ms', 'PSS per pod MiB', 'MemAvailable drop per pod MiB', 'Slab growth per pod MiB', 'load']];
   const [availBefore, slabBefore] = [await meminfo('MemAvailable'), await meminfo('Slab')];
   let times: number[] = [];
+  let stopped = '';
   for (let i = 1; i <= count; i++) {
     const apps = idleApps(1, `density-${i}`);
     const t0 = nowMs();
-    await runIdlePod(apps);
-    times.push((await watch.at(apps[0]!.line)) - t0);
+    let uuid = '';
+    try {
+      uuid = await runIdlePod(apps);
+      times.push((await watch.at(apps[0]!.line, 30_000)) - t0);
+    } catch (e) {
+      stopped = `stopped at pod ${i}: ${(e as Error).message}\n${await whyNot(uuid)}`;
+      break;
+    }
     if (!checkpoints.includes(i)) continue;
     const pss = (await memoryOf(await cgroupPids('/machine.slice'))).pss;
     const first = rows.length === 1 ? 1 : Number(String(rows.at(-1)![0]).split('-')[1]) + 1;
@@ -35,6 +54,7 @@ async function measure(): Promise<void> {
   const units = (await runCommand('systemctl', ['list-units', '--no-legend', '--state=running', 'sprocket-*'])).stdout.split('\n').filter(Boolean).length;
   console.log(`density: ${count} idle 1-app pods started one after another; start = run -d until the app's first journal line`);
   console.log(table(rows));
+  if (stopped) console.log(stopped);
   console.log(`running pod units at the end: ${units}; PSS counts every process under machine.slice; MemAvailable is the machine's (other load counts too)`);
   console.log(load());
 }
