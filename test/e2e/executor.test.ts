@@ -80,6 +80,12 @@ describe('executor: everything of issue 4 in one pod', () => {
     });
   });
 
+  it('sprocket gc on a fresh state directory (no pods/ yet) succeeds and collects nothing', async () => {
+    const r = await sprocket(host(), ['--dir', '/var/lib/sprocket-fresh', 'gc', '--grace-period', '0s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+  });
+
   it('a 2-app pod with a shared empty volume, handlers, working directory, image environment and the metadata service passes every check in one run', async () => {
     const manifest = `${IN_HOST}/executor-pod.json`;
     await writeFile(onMachine(host(), manifest), JSON.stringify({
