@@ -41,6 +41,7 @@ App flags (after an image):
   --annotation NAME=VALUE    an annotation of the app in the pod manifest (metadata service)
   --user-annotation NAME=VALUE, --user-label NAME=VALUE
                              the app's userAnnotations, userLabels
+  -- ARGS                    arguments appended to the command (up to ---)
 Isolator flags (after an image; each replaces the image's isolator of its kind, docs/isolators.md):
   --memory QUANTITY          memory limit, like 64Mi or 128M (resource/memory)
   --cpu QUANTITY             CPU limit, like 500m or 2 (resource/cpu)
@@ -50,7 +51,6 @@ Isolator flags (after an image; each replaces the image's isolator of its kind, 
   --seccomp mode=retain|remove[,errno=ENAME],SYSCALL,...
                              allow only / deny these system calls; errno: fail them with it instead of SIGSYS
   --oom-score-adj N          -1000..1000 (also --oom-score-adjust, rkt's name)
-  -- ARGS                    arguments appended to the command (up to ---)
 IMAGE is an image ID, name[:version][,label=value], FILE.aci or URL. Apps are
 separated by --- (or start at the next image). See docs/pods.md.`;
 
