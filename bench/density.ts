@@ -51,7 +51,7 @@ async function measure(): Promise<void> {
     times = [];
   }
   watch.stop();
-  const units = (await runCommand('systemctl', ['list-units', '--no-legend', '--state=running', 'sprocket-*'])).stdout.split('\n').filter(Boolean).length;
+  const units = (await runCommand('systemctl', ['list-units', '--no-legend', '--state=running', 'sprocket-????????-*.service'])).stdout.split('\n').filter(Boolean).length;
   console.log(`density: ${count} idle 1-app pods started one after another; start = run -d until the app's first journal line`);
   console.log(table(rows));
   if (stopped) console.log(stopped);
