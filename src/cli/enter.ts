@@ -1,7 +1,5 @@
 // `sprocket enter POD [CMD...]`: a command (default /bin/sh) in a running app's root.
 import { Command } from 'commander';
-import { enterPod } from '../pod/enter.js';
-import { findPod } from '../pod/find.js';
 import { withPods } from './pod-context.js';
 
 export function register(program: Command): void {
@@ -13,6 +11,7 @@ export function register(program: Command): void {
     .option('--app <name>', 'the app to enter (needed when the pod has more than one)')
     .action((ref: string, argv: string[], o: { app?: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
+        const [{ enterPod }, { findPod }] = await Promise.all([import('../pod/enter.js'), import('../pod/find.js')]);
         process.exitCode = await enterPod(ctx, await findPod(ctx, ref), o.app, argv);
       }));
 }

@@ -1,9 +1,6 @@
 // `sprocket fetch SOURCE...`: brings images into the store and prints the
 // image ID of each, one per line.
 import { Command, Option } from 'commander';
-import { fetchImages } from '../image/fetch.js';
-import { parseInsecureOptions } from '../image/fetch-options.js';
-import { ImageStore } from '../image/store.js';
 import { globalOptions } from './options.js';
 
 export function register(program: Command): void {
@@ -15,6 +12,7 @@ export function register(program: Command): void {
     .option('--signature <file>', 'detached armored signature of a local ACI (default FILE.asc)')
     .addHelpText('after', '\nPrints the image ID of each fetched image. Dependencies are fetched first.\nTrust signing keys with `sprocket trust`. See docs/fetch.md.')
     .action(async (sources: string[], o: { insecureOptions: string; signature?: string }, cmd: Command) => {
+      const [{ fetchImages }, { parseInsecureOptions }, { ImageStore }] = await Promise.all([import('../image/fetch.js'), import('../image/fetch-options.js'), import('../image/store.js')]);
       const g = globalOptions(cmd);
       const ids = await fetchImages(sources, {
         store: await ImageStore.open(g.dir),

@@ -1,6 +1,5 @@
 // `sprocket gc`: marks exited pods as garbage and removes them after a grace period.
 import { Command } from 'commander';
-import { collectPods } from '../pod/gc.js';
 import { parseDuration, podImages, withPods } from './pod-context.js';
 
 export function register(program: Command): void {
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .option('--mark-only', 'only mark exited pods as garbage, remove nothing')
     .action((o: { gracePeriod: string; expirePrepared: string; markOnly?: boolean }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
+        const { collectPods } = await import('../pod/gc.js');
         const r = await collectPods(ctx, await podImages(cmd), {
           gracePeriodMs: parseDuration(o.gracePeriod, '--grace-period'),
           expirePreparedMs: parseDuration(o.expirePrepared, '--expire-prepared'),

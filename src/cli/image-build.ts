@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { buildAci } from '../image/aci-builder.js';
 
 export function register(image: Command): void {
   image
@@ -11,6 +10,7 @@ export function register(image: Command): void {
     .option('--no-compression', 'write a plain tar instead of gzip')
     .option('--owner-root', 'record every file as owned by uid 0 and gid 0')
     .action(async (dir: string, out: string, o: { overwrite?: boolean; compression: boolean; ownerRoot?: boolean }) => {
+      const { buildAci } = await import('../image/aci-builder.js');
       await buildAci(dir, out, { overwrite: o.overwrite, compress: o.compression, ownerRoot: o.ownerRoot });
     });
 }

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import fs from 'node:fs/promises';
-import { readAci } from '../image/aci-reader.js';
 import { openStore } from './image-options.js';
 
 export function register(image: Command): void {
@@ -10,6 +8,7 @@ export function register(image: Command): void {
     .argument('<image>', 'ACI file, or image ID / name[:version] in the store')
     .option('--pretty-print', 'indent the JSON')
     .action(async (ref: string, o: { prettyPrint?: boolean }, cmd: Command) => {
+      const [fs, { readAci }] = await Promise.all([import('node:fs/promises'), import('../image/aci-reader.js')]);
       const isFile = await fs.stat(ref).then((s) => s.isFile(), () => false);
       let bytes: Buffer;
       if (isFile) bytes = (await readAci(ref)).manifestBytes;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { usage } from '../errors.js';
-import { ManifestPatch, patchAci } from '../image/manifest-patch.js';
+import type { ManifestPatch } from '../image/manifest-patch.js';
 
 type Options = ManifestPatch & { manifest?: string; replace?: boolean; overwrite?: boolean; compression: boolean };
 
@@ -31,6 +31,7 @@ export function register(image: Command): void {
       if (replace && output) throw usage('give either OUTPUT or --replace, not both');
       if (!replace && !output) throw usage('give an OUTPUT file or --replace');
       if (manifest && Object.values(patch).some((v) => v !== undefined)) throw usage('--manifest cannot be combined with other edits');
+      const { patchAci } = await import('../image/manifest-patch.js');
       await patchAci(input, output ?? input, { patch, manifestFile: manifest }, { overwrite: overwrite || replace, compress: compression });
     });
 }

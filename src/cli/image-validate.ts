@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { validateImageFile } from '../image/validate.js';
-import { imageLimits } from '../image/limits.js';
 import { limitsFrom, maxImageSizeOption } from './image-options.js';
 
 export function register(image: Command): void {
@@ -10,7 +8,8 @@ export function register(image: Command): void {
     .argument('<file...>', 'files or directories to check')
     .addOption(maxImageSizeOption())
     .action(async (files: string[], _o: unknown, cmd: Command) => {
-      const limits = imageLimits(limitsFrom(cmd));
+      const [{ validateImageFile }, { imageLimits }] = await Promise.all([import('../image/validate.js'), import('../image/limits.js')]);
+      const limits = imageLimits(await limitsFrom(cmd));
       for (const file of files) {
         const r = await validateImageFile(file, limits);
         process.stdout.write(`${file}: valid ${r.kind === 'aci' ? `ACI ${r.id}` : r.kind === 'layout' ? 'image layout' : 'image manifest'} (${r.manifest.name})\n`);

@@ -1,6 +1,5 @@
 // `sprocket list`: every pod, one line each.
 import { Command, Option } from 'commander';
-import { listPods } from '../pod/list.js';
 import type { PodStatus } from '../pod/status.js';
 import { withPods } from './pod-context.js';
 
@@ -27,6 +26,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nThe JSON output is an array of the objects `sprocket status --format json` prints (docs/pods.md).')
     .action((o: { full?: boolean; legend: boolean; format: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
+        const { listPods } = await import('../pod/list.js');
         const pods = await listPods(ctx);
         process.stdout.write(o.format === 'json' ? `${JSON.stringify(pods)}\n` : table(pods, Boolean(o.full), o.legend));
       }));

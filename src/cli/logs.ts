@@ -1,9 +1,7 @@
 // `sprocket logs POD`: the pod's journal (its apps' lines and sprocket's lifecycle events).
 import { Command } from 'commander';
 import { usage } from '../errors.js';
-import { journalEntries, type JournalEntry } from '../journal/read.js';
-import { isPodUuid } from '../pod/dir.js';
-import { findPod } from '../pod/find.js';
+import type { JournalEntry } from '../journal/read.js';
 import { withPods } from './pod-context.js';
 
 function line(e: JournalEntry): string {
@@ -25,6 +23,7 @@ export function register(program: Command): void {
     .action((ref: string, o: { app?: string; follow?: boolean; since?: string; lines?: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
         if (o.lines !== undefined && !/^[1-9]\d*$/.test(o.lines)) throw usage(`--lines needs a positive number, got "${o.lines}"`, { field: '--lines' });
+        const [{ journalEntries }, { isPodUuid }, { findPod }] = await Promise.all([import('../journal/read.js'), import('../pod/dir.js'), import('../pod/find.js')]);
         // A removed pod's journal stays: a full UUID needs no pod directory.
         const uuid = isPodUuid(ref) ? ref : await findPod(ctx, ref);
         const query = { pod: uuid, ...(o.app ? { identifier: o.app } : {}), ...(o.since ? { since: o.since } : {}), ...(o.lines ? { lines: Number(o.lines) } : {}) };

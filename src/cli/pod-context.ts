@@ -1,18 +1,21 @@
 // What the pod commands share: the pod context (state directory, the host's
 // systemd over D-Bus, the journal), the image store, durations.
+// The library is imported when a command runs, not when it is registered:
+// a command loads only what it uses (docs/performance.md).
 import { Command } from 'commander';
-import { writePodEvent } from '../journal/events.js';
 import { usage } from '../errors.js';
-import { parseInsecureOptions } from '../image/fetch-options.js';
-import { ImageStore } from '../image/store.js';
-import { connectSystemd } from '../systemd/manager.js';
 import type { PodContext } from '../pod/context.js';
-import { storeImages } from '../pod/images.js';
+import { systemdOnDemand } from '../systemd/on-demand.js';
 import { globalOptions } from './options.js';
 
-/** Runs `fn` with a pod context; the D-Bus connection is closed afterwards. */
+/**
+ * Runs `fn` with a pod context. The D-Bus connection is made on the first
+ * call to systemd (list and status of exited pods make none) and closed
+ * afterwards.
+ */
 export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise<T>): Promise<T> {
-  const systemd = await connectSystemd();
+  const { writePodEvent } = await import('../journal/events.js');
+  const systemd = systemdOnDemand();
   try {
     return await fn({ stateDir: globalOptions(cmd).dir, systemd, event: (e) => writePodEvent(e) });
   } finally {
@@ -21,6 +24,9 @@ export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise
 }
 
 export async function podImages(cmd: Command, insecureOptions?: string) {
+  const [{ parseInsecureOptions }, { ImageStore }, { storeImages }] = await Promise.all([
+    import('../image/fetch-options.js'), import('../image/store.js'), import('../pod/images.js'),
+  ]);
   const g = globalOptions(cmd);
   const store = await ImageStore.open(g.dir);
   return storeImages(store, {

@@ -1,7 +1,5 @@
 // `sprocket rm POD...`: removes pods that are not running.
 import { Command } from 'commander';
-import { findPod } from '../pod/find.js';
-import { removePod } from '../pod/rm.js';
 import { podImages, withPods } from './pod-context.js';
 
 export function register(program: Command): void {
@@ -11,6 +9,7 @@ export function register(program: Command): void {
     .argument('<pod...>', 'UUIDs (or unique prefixes) or names of pods')
     .action((refs: string[], _o: unknown, cmd: Command) =>
       withPods(cmd, async (ctx) => {
+        const [{ findPod }, { removePod }] = await Promise.all([import('../pod/find.js'), import('../pod/rm.js')]);
         const images = await podImages(cmd);
         for (const ref of refs) {
           const uuid = await findPod(ctx, ref);

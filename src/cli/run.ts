@@ -2,16 +2,8 @@
 // (run-args.ts) becomes a prepared pod; run then starts it, in the
 // foreground (output shown, exit code = the pod's) or detached (-d).
 import { Command } from 'commander';
-import fs from 'node:fs/promises';
-import { SprocketError } from '../errors.js';
-import { followPod } from '../pod/attach.js';
-import type { PodContext } from '../pod/context.js';
-import { preparePod } from '../pod/prepare.js';
-import { podExitCode, startPod } from '../pod/run.js';
 import type { PodRequest } from '../pod/request.js';
-import { isHelp, parseRunArgs } from './run-args.js';
-import { reportLines } from '../../stage1-nspawn/isolators.js';
-import { podImages, withPods } from './pod-context.js';
+import { withPods } from './pod-context.js';
 
 const FLAGS = `
 Pod flags (before the first image):
@@ -66,51 +58,21 @@ function podCommand(program: Command, name: string, description: string, action:
     .argument('[args...]')
     .addHelpText('after', FLAGS)
     .action(async (argv: string[], _o: unknown, cmd: Command) => {
+      const { isHelp, parseRunArgs } = await import('./run-args.js');
       if (isHelp(argv)) cmd.help();
       await action(parseRunArgs(argv), cmd);
     });
 }
 
-async function prepare(request: PodRequest, cmd: Command, ctx: PodContext): Promise<string> {
-  const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
-  for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
-  if (request.uuidFileSave) {
-    await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {
-      throw new SprocketError('io', `cannot save the UUID: ${e.message}`, { file: request.uuidFileSave });
-    });
-  }
-  return plan.uuid;
-}
-
-/** The path of the terminal this command runs on, if stdin and stdout are one. */
-async function terminal(): Promise<string | undefined> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
-  return fs.readlink('/proc/self/fd/0');
-}
-
-/** Starts prepared pod `uuid`; detached prints its UUID, else follows it and exits with its status. */
-export async function launch(ctx: PodContext, uuid: string, detach: boolean): Promise<void> {
-  if (detach) {
-    await startPod(ctx, uuid);
-    process.stdout.write(`${uuid}\n`);
-    return;
-  }
-  const follow = await followPod(ctx, uuid, {
-    stdout: (l) => process.stdout.write(`${l}\n`),
-    stderr: (l) => process.stderr.write(`${l}\n`),
-  });
-  await startPod(ctx, uuid, { terminal: await terminal() }).catch((e: unknown) => {
-    follow.cancel();
-    throw e;
-  });
-  process.exitCode = podExitCode(await follow.done());
-}
-
 export function register(program: Command): void {
   podCommand(program, 'run', 'prepare a pod and run it (in the foreground, or detached with -d)', (request, cmd) =>
-    withPods(cmd, async (ctx) => launch(ctx, await prepare(request, cmd, ctx), request.detach)));
+    withPods(cmd, async (ctx) => {
+      const { launch, prepare } = await import('./pod-launch.js');
+      await launch(ctx, await prepare(request, cmd, ctx), request.detach);
+    }));
   podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (request, cmd) =>
     withPods(cmd, async (ctx) => {
+      const { prepare } = await import('./pod-launch.js');
       process.stdout.write(`${await prepare(request, cmd, ctx)}\n`);
     }));
 }

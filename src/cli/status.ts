@@ -1,9 +1,6 @@
 // `sprocket status POD`: the pod's state, unit, machine, times and each app.
 import { Command, Option } from 'commander';
-import { findPod } from '../pod/find.js';
-import { podStatus, type PodStatus } from '../pod/status.js';
-import { waitPod } from '../pod/run.js';
-import { waitReady } from '../pod/ready.js';
+import type { PodStatus } from '../pod/status.js';
 import { parseDuration, withPods } from './pod-context.js';
 
 function text(s: PodStatus): string {
@@ -31,10 +28,11 @@ export function register(program: Command): void {
     .addHelpText('after', '\nThe JSON fields are documented in docs/pods.md.')
     .action((ref: string, o: { wait?: string | true; waitReady?: string | true; format: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
+        const [{ findPod }, { podStatus }] = await Promise.all([import('../pod/find.js'), import('../pod/status.js')]);
         const uuid = await findPod(ctx, ref);
         const limit = (v: string | true, flag: string) => (v === true ? {} : { timeoutMs: parseDuration(v, flag) });
-        const status = o.waitReady !== undefined ? await waitReady(ctx, uuid, limit(o.waitReady, '--wait-ready'))
-          : o.wait !== undefined ? await waitPod(ctx, uuid, limit(o.wait, '--wait'))
+        const status = o.waitReady !== undefined ? await (await import('../pod/ready.js')).waitReady(ctx, uuid, limit(o.waitReady, '--wait-ready'))
+          : o.wait !== undefined ? await (await import('../pod/run.js')).waitPod(ctx, uuid, limit(o.wait, '--wait'))
           : await podStatus(ctx, uuid);
         process.stdout.write(o.format === 'json' ? `${JSON.stringify(status)}\n` : text(status));
       }));

@@ -1,7 +1,5 @@
 // `sprocket stop POD...`: stops running pods cleanly (or kills them with --force).
 import { Command } from 'commander';
-import { findPod } from '../pod/find.js';
-import { stopPod } from '../pod/stop.js';
 import { withPods } from './pod-context.js';
 
 export function register(program: Command): void {
@@ -12,6 +10,7 @@ export function register(program: Command): void {
     .option('--force', 'kill every process of the pod at once (SIGKILL) instead')
     .action((refs: string[], o: { force?: boolean }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
+        const [{ findPod }, { stopPod }] = await Promise.all([import('../pod/find.js'), import('../pod/stop.js')]);
         for (const ref of refs) {
           const status = await stopPod(ctx, await findPod(ctx, ref), { force: Boolean(o.force) });
           process.stdout.write(`${status.uuid} ${status.state}\n`);

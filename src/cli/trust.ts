@@ -1,11 +1,7 @@
 // `sprocket trust`: adds signing keys for an image name prefix (or for every
 // image with --root), and `sprocket trust list` shows them.
 import { Command, Option } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import { SprocketError, usage } from '../errors.js';
-import { discoverPubkeys } from '../image/discovery.js';
-import { parseInsecureOptions, transportOf } from '../image/fetch-options.js';
-import { addTrustedKeys, formatFingerprint, listTrustedKeys, loadKeyText, readPublicKeys, trustScope } from '../image/trust.js';
 import { globalOptions } from './options.js';
 
 export function register(program: Command): void {
@@ -19,6 +15,9 @@ export function register(program: Command): void {
     .addOption(new Option('--insecure-options <list>', 'comma-separated checks to skip when fetching keys: http (allow plain http), tls (any certificate)').default('none'))
     .addHelpText('after', '\nKeys are written to <local-config>/trustedkeys/prefix.d/<prefix>/<fingerprint> or .../root.d/<fingerprint>.\nSee docs/trust.md.')
     .action(async (keys: string[], o: { prefix?: string; root?: boolean; skipFingerprintReview?: boolean; insecureOptions: string }, cmd: Command) => {
+      const [{ discoverPubkeys }, { parseInsecureOptions, transportOf }, { addTrustedKeys, formatFingerprint, loadKeyText, readPublicKeys, trustScope }] = await Promise.all([
+        import('../image/discovery.js'), import('../image/fetch-options.js'), import('../image/trust.js'),
+      ]);
       const g = globalOptions(cmd);
       const scope = trustScope(o);
       const transport = transportOf(parseInsecureOptions(o.insecureOptions));
@@ -45,6 +44,7 @@ export function register(program: Command): void {
     .command('list')
     .description('list trusted keys: prefix, fingerprint, user IDs')
     .action(async (_o: unknown, cmd: Command) => {
+      const { listTrustedKeys } = await import('../image/trust.js');
       const g = globalOptions(cmd);
       const rows = (await listTrustedKeys(g)).map((k) => [k.prefix ?? '(root)', k.fingerprint, k.userIds.join(', ')]);
       const width = Math.max('PREFIX'.length, ...rows.map((r) => r[0]!.length));
@@ -54,6 +54,7 @@ export function register(program: Command): void {
 }
 
 async function confirm(): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question('Are you sure you want to trust this key (yes/no)? ')).trim());

@@ -5,9 +5,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { SprocketError, usage } from '../errors.js';
-import { METADATA_HOST, METADATA_PORT, METADATA_SOCKET } from './register.js';
-
-export const DEFAULT_LISTEN = [`${METADATA_HOST}:${METADATA_PORT}`, METADATA_SOCKET];
+export { DEFAULT_LISTEN } from './address.js';
 
 /** A socket to listen on: an fd from systemd, a TCP address, or a unix socket path. */
 export type ListenAddress = { fd: number } | { host: string; port: number } | { path: string };

@@ -9,11 +9,9 @@ import { notFound, SprocketError } from '../errors.js';
 import { writeAtomically } from '../pod/state.js';
 import { isToken, podSecretPaths, readIfExists, tokenIndexDir, tokenIndexFile } from './secrets.js';
 
-/** Where every pod reaches the service (pods without the host's network through a proxy, see docs/metadata.md). */
-export const METADATA_HOST = '127.0.0.1';
-export const METADATA_PORT = 2375;
-/** The service's unix socket; the proxy in private-network pods forwards to it. */
-export const METADATA_SOCKET = '/run/sprocket/metadata.sock';
+import { METADATA_HOST, METADATA_PORT } from './address.js';
+
+export { METADATA_HOST, METADATA_PORT, METADATA_SOCKET } from './address.js';
 
 /** AC_METADATA_URL of the pod with this token: no trailing slash. */
 export const metadataUrl = (token: string) => `http://${METADATA_HOST}:${METADATA_PORT}/${token}`;

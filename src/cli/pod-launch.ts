@@ -1,0 +1,53 @@
+// What run, prepare and run-prepared do once their command line is parsed:
+// prepare a pod, start it detached or follow it in the foreground. Loaded
+// only by those commands (see program.ts).
+import type { Command } from 'commander';
+import fs from 'node:fs/promises';
+import { SprocketError } from '../errors.js';
+import { followPod } from '../pod/attach.js';
+import { refuseNotUp } from '../pod/boot-failure.js';
+import type { PodContext } from '../pod/context.js';
+import { preparePod } from '../pod/prepare.js';
+import { podExitCode, startPod } from '../pod/run.js';
+import type { PodRequest } from '../pod/request.js';
+import { reportLines } from '../../stage1-nspawn/isolators.js';
+import { podImages } from './pod-context.js';
+
+export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext): Promise<string> {
+  const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
+  for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
+  if (request.uuidFileSave) {
+    await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {
+      throw new SprocketError('io', `cannot save the UUID: ${e.message}`, { file: request.uuidFileSave });
+    });
+  }
+  return plan.uuid;
+}
+
+/** The path of the terminal this command runs on, if stdin and stdout are one. */
+async function terminal(): Promise<string | undefined> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
+  return fs.readlink('/proc/self/fd/0');
+}
+
+/**
+ * Starts prepared pod `uuid`; detached prints its UUID, else follows it and
+ * exits with its status. A pod that does not come up is an error (254,
+ * src/pod/boot-failure.ts).
+ */
+export async function launch(ctx: PodContext, uuid: string, detach: boolean): Promise<void> {
+  if (detach) {
+    await refuseNotUp(ctx, await startPod(ctx, uuid));
+    process.stdout.write(`${uuid}\n`);
+    return;
+  }
+  const follow = await followPod(ctx, uuid, {
+    stdout: (l) => process.stdout.write(`${l}\n`),
+    stderr: (l) => process.stderr.write(`${l}\n`),
+  });
+  const started = await startPod(ctx, uuid, { terminal: await terminal() }).catch((e: unknown) => {
+    follow.cancel();
+    throw e;
+  });
+  process.exitCode = podExitCode(await refuseNotUp(ctx, started, await follow.done()));
+}
