@@ -1,11 +1,12 @@
 // <app>.service for the pod's systemd: the app chrooted into its overlay
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
+import { appLogDependencies, appLogLines } from './app-log.js';
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
 import type { PlanApp, PodPlan } from './plan.js';
 import { sensitivePathLines } from './sensitive-paths.js';
-import { APP_USR, throughSystemdCat, type SystemdCat } from './systemd-cat.js';
+import { APP_USR } from './systemd-cat.js';
 import { execLine, quoteWord } from './unit-syntax.js';
 
 /** Inside the pod: where each app's root is mounted (nspawn --overlay). */
@@ -19,7 +20,7 @@ export const APP_STOPPED = '/sprocket/app-stopped';
 /** The unit that runs APP_STOPPED for app %i. */
 export const APP_STOPPED_TEMPLATE = 'app-stopped@.service';
 export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
-/** Inside the pod: the host's journal sockets, bound by nspawn; systemd-cat needs them in the app's root too. */
+/** Inside the pod: the host's journal sockets, bound by nspawn, and into every app's root (apps that log natively). */
 export const JOURNAL_SOCKETS = '/run/systemd/journal';
 /** Inside the pod: the pod's systemd's notification socket; bound into the root of an app that says READY=1. */
 export const NOTIFY_SOCKET = '/run/systemd/notify';
@@ -53,12 +54,8 @@ export const APP_STOPPED_UNIT = [
 /** A bind of `source` (pod side) at `target` (app side) for BindPaths=. */
 const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quoteWord(target)}`;
 
-/**
- * The unit file text of one app. `cat` is systemd-cat as the app reaches it
- * (findSystemdCat); without it the app's stdout and stderr share one stream.
- */
-export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | undefined): string {
-  const run = (argv: string[]) => (cat && !app.interactive ? throughSystemdCat(cat, app.name, argv) : argv);
+/** The unit file text of one app. */
+export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
   const rw = app.mounts.filter((m) => !m.readOnly);
   const ro = app.mounts.filter((m) => m.readOnly);
   // The pod's sysctls are set before any app starts.
@@ -76,6 +73,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     'FailureAction=exit',
     ...sysctl,
     ...proxy,
+    // Output through app-log@<app>: a writer to the journal that outlives the app (app-log.ts).
+    ...(app.interactive ? [] : appLogDependencies(app.name)),
     // Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines).
     `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`,
     '',
@@ -90,18 +89,18 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp, cat: SystemdCat | und
     // Taken as is, not unquoted: only specifiers need escaping.
     `WorkingDirectory=${app.workingDirectory.replaceAll('%', '%%')}`,
     ...app.environment.map((v) => `Environment=${quoteWord(`${v.name}=${v.value}`)}`),
-    `SyslogIdentifier=${app.name}`,
     // --interactive: the console nspawn forwards to the operator's terminal.
-    ...(app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : []),
-    ...(cat ? [`BindReadOnlyPaths=${bindPath('/usr', APP_USR)} ${bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)}`] : []),
+    ...(app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : appLogLines(app.name)),
+    // A notify app may run the pod's systemd-notify (docs/isolators.md, readiness).
+    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)].join(' ')}`,
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...isolationLines(app.isolation),
     ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
-    ...(app.preStart ? [`ExecStartPre=${execLine(run(app.preStart))}`] : []),
-    `ExecStart=${execLine(run(app.exec))}`,
+    ...(app.preStart ? [`ExecStartPre=${execLine(app.preStart)}`] : []),
+    `ExecStart=${execLine(app.exec)}`,
     // "-": a failing post-stop handler must not hide how the app itself ended.
-    ...(app.postStop ? [`ExecStopPost=${execLine(run(app.postStop), '-')}`] : []),
+    ...(app.postStop ? [`ExecStopPost=${execLine(app.postStop, '-')}`] : []),
     '',
   ];
   return lines.join('\n');

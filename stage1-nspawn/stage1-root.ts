@@ -8,11 +8,12 @@
 import { chmod, chown, copyFile, lstat, mkdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
-import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
+import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import type { PodPlan } from './plan.js';
-import { APP_USR, findSystemdCat } from './systemd-cat.js';
+import { APP_USR } from './systemd-cat.js';
 
 /** Units of the host's /usr that a pod's systemd must not start. */
 export const MASKED_UNITS = [
@@ -115,15 +116,15 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   for (const u of MASKED_UNITS) await link('/dev/null', path.join(units, u));
   await writeFile(path.join(units, 'default.target'), podTarget(plan));
   await writeFile(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
-  const cat = await findSystemdCat();
+  await writeFile(path.join(units, APP_LOG_TEMPLATE), APP_LOG_UNIT);
   for (const app of plan.apps) {
-    await writeFile(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app, cat));
+    await writeFile(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
     await mkdir(inRoot(appRoot(app.name)), { recursive: true });
     await mkdir(appUpper(plan, app.name), { recursive: true });
-    // Mount points of systemd-cat's /usr and journal sockets in the app's root.
+    // Mount points of the journal sockets and, for a notify app, the pod's /usr in the app's root.
     const field = `apps.${plan.apps.indexOf(app)}`;
-    await makeDirs(appUpper(plan, app.name), APP_USR, field);
-    await makeDirs(appUpper(plan, app.name), '/run/systemd/journal', field);
+    if (app.notify) await makeDirs(appUpper(plan, app.name), APP_USR, field);
+    await makeDirs(appUpper(plan, app.name), JOURNAL_SOCKETS, field);
     // A read-only root cannot get mount points later.
     const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
     for (const target of later) await makeDirs(appUpper(plan, app.name), target, field);
@@ -131,6 +132,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   }
   await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
   await installScript(script('app-stopped'), inRoot(APP_STOPPED));
+  await installScript(script('app-log'), inRoot(APP_LOG));
   await writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
     if (needsMetadataProxy(plan)) await writeFile(path.join(units, name), text);

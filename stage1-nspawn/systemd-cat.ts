@@ -1,16 +1,17 @@
-// Apps log through systemd-cat so that stderr gets its own journal stream at
-// priority err (the inner systemd gives an app one stream for both). An app
-// runs chrooted in its own image, so the pod's /usr (the host's) is bound
-// read-only at APP_USR inside the app's root and systemd-cat is started
-// through the dynamic loader with the library directories given explicitly:
-// the binary's RUNPATH and ld.so.cache name host paths the app's root lacks.
+// The pod's /usr (the host's) as an app reaches it: bound read-only at
+// APP_USR in the root of a notify app, whose image may lack systemd-notify
+// (docs/isolators.md, readiness). Such a tool is started through the dynamic
+// loader with the library directories given explicitly: the binary's
+// RUNPATH and ld.so.cache name host paths the app's root lacks.
+// findSystemdCat gives that loader and those directories (and systemd-cat's
+// path, which the e2e tests turn into systemd-notify's).
 import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 
-/** Where the pod's /usr appears inside every app's root. */
+/** Where the pod's /usr appears inside a notify app's root. */
 export const APP_USR = '/.sprocket/usr';
 const SYSTEMD_CAT = '/usr/bin/systemd-cat';
 
@@ -23,8 +24,7 @@ const inApp = (hostPath: string) => (hostPath.startsWith('/usr/') ? APP_USR + ho
 
 /**
  * Reads systemd-cat's loader and libraries from `ldd` on this host (the pod
- * binds this host's /usr). Undefined when some of them live outside /usr:
- * apps then log stdout and stderr as one stream.
+ * binds this host's /usr). Undefined when some of them live outside /usr.
  */
 export async function findSystemdCat(): Promise<SystemdCat | undefined> {
   const { stdout } = await promisify(execFile)('ldd', [SYSTEMD_CAT]);
@@ -44,9 +44,4 @@ export async function findSystemdCat(): Promise<SystemdCat | undefined> {
     libraryPath: [...new Set(inside.slice(1).map((p) => path.dirname(p!)))],
     binary: inApp(SYSTEMD_CAT)!,
   };
-}
-
-/** argv that runs `argv` with stdout at priority info and stderr at err, tagged `app`. */
-export function throughSystemdCat(cat: SystemdCat, app: string, argv: string[]): string[] {
-  return [cat.loader, '--library-path', cat.libraryPath.join(':'), cat.binary, '-t', app, '--stderr-priority=err', '--', ...argv];
 }

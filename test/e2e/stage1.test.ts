@@ -43,10 +43,14 @@ describe('stage1: pods booted in a test host', () => {
     });
   }
 
-  async function start(p: PodPlan): Promise<void> {
+  async function planFile(p: PodPlan): Promise<string> {
     const file = `${IN_HOST}/plan-${p.uuid}.json`;
     await writeFile(onMachine(file), JSON.stringify(p));
-    await host().run(['node', path.join(CHECKOUT, 'dist/test/support/stage1-start.js'), file]);
+    return file;
+  }
+
+  async function start(p: PodPlan): Promise<void> {
+    await host().run(['node', path.join(CHECKOUT, 'dist/test/support/stage1-start.js'), await planFile(p)]);
   }
 
   /** Waits for the pod's end; returns pod-exit and the status record of each app. */
@@ -79,7 +83,7 @@ describe('stage1: pods booted in a test host', () => {
             'echo run >>/shared/order', 'echo hello >/shared/from-first', 'sleep 0.7', 'ps >/shared/ps',
             'echo "$X|$AC_APP_NAME|$container|$1" >/shared/env', 'id -G >/shared/groups',
             'if touch /ro/x 2>/dev/null; then echo writable; else echo refused; fi >/shared/ro-volume',
-            'echo out-line; echo err-line >&2; sleep 0.3',
+            'echo out-line; echo err-line >&2',
           ].join('; '), 'sh', '$HOME;%n'],
           postStop: ['/bin/sh', '-c', 'echo post >>/shared/order'],
           mounts: [{ volume: 'shared', target: '/shared', readOnly: false }, { volume: 'hostvol', target: '/ro', readOnly: true }],
@@ -115,6 +119,31 @@ describe('stage1: pods booted in a test host', () => {
     assert.equal(line('out-line')?.PRIORITY, '6');
     assert.equal(line('err-line')?.PRIORITY, '3');
     assert.equal(line('out-line')?.SPROCKET_POD, p.uuid);
+  });
+
+  /** The journal entries of an app found by the pod's host unit and its SPROCKET_POD: [MESSAGE, PRIORITY]. */
+  async function logged(p: PodPlan, app: string): Promise<string[][]> {
+    const out = await host().run(['journalctl', '-o', 'json', '--no-pager', `_SYSTEMD_UNIT=${p.unit}`, `SPROCKET_POD=${p.uuid}`, `SYSLOG_IDENTIFIER=${app}`]);
+    return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>).map((e) => [e.MESSAGE!, e.PRIORITY!]);
+  }
+
+  it('logs every line of apps that exit at once with the pod\'s fields, 1000 lines included, every time', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => [`line-${i}`, '6']);
+    for (let round = 0; round < 3; round++) {
+      const p = plan([
+        { name: 'quick', exec: ['/bin/sh', '-c', 'echo out; echo err >&2; printf no-newline'] },
+        { name: 'many', exec: ['/bin/sh', '-c', 'i=0; while [ $i -lt 1000 ]; do echo line-$i; i=$((i+1)); done'] },
+      ]);
+      // Apps this quick may end the pod before it reported ready: its start job fails, its exit record is there (as src/pod takes it).
+      await host().exec(['node', path.join(CHECKOUT, 'dist/test/support/stage1-start.js'), await planFile(p)]);
+      const { pod, apps } = await ended(p);
+      assert.match(pod, /^(success|protocol) exited 0$/);
+      assert.deepEqual(apps, { quick: 'success exited 0', many: 'success exited 0' });
+      await host().run(['journalctl', '--sync']);
+      // Two streams: their lines may interleave either way.
+      assert.deepEqual((await logged(p, 'quick')).sort(), [['err', '3'], ['no-newline', '6'], ['out', '6']], `round ${round}`);
+      assert.deepEqual(await logged(p, 'many'), many, `round ${round}`);
+    }
   });
 
   it('ends the pod with the code of a failing app and records the others as stopped', async () => {

@@ -45,7 +45,7 @@ describe('metadata proxy wired into stage1', () => {
     t.after(() => rm(dir, { recursive: true, force: true }));
     const p = inDir(dir, 'none');
     assert.ok(nspawnArgv(p).includes('--bind-ro=/run/sprocket'));
-    assert.match(renderAppUnit(p, p.apps[0]!, undefined), new RegExp(`^After=${METADATA_PROXY_SOCKET}$`, 'm'));
+    assert.match(renderAppUnit(p, p.apps[0]!), new RegExp(`^After=${METADATA_PROXY_SOCKET}$`, 'm'));
     await writeStage1Root(p);
     const units = path.join(p.stage1Root, 'etc/systemd/system');
     assert.match(await readFile(path.join(units, 'default.target'), 'utf8'), new RegExp(`^Wants=.* ${METADATA_PROXY_SOCKET}$`, 'm'));
@@ -57,6 +57,6 @@ describe('metadata proxy wired into stage1', () => {
     await writeStage1Root(host);
     await assert.rejects(readFile(path.join(units, METADATA_PROXY_SOCKET)));
     assert.ok(!nspawnArgv(host).includes('--bind-ro=/run/sprocket'));
-    assert.doesNotMatch(renderAppUnit(host, host.apps[0]!, undefined), /metadata-proxy/);
+    assert.doesNotMatch(renderAppUnit(host, host.apps[0]!), /metadata-proxy/);
   });
 });

@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { APP_LOG_UNIT } from '../../../stage1-nspawn/app-log.js';
 import { renderAppUnit } from '../../../stage1-nspawn/app-unit.js';
 import { parsePodPlan, type PodPlan } from '../../../stage1-nspawn/plan.js';
-import type { SystemdCat } from '../../../stage1-nspawn/systemd-cat.js';
 import { basePlan } from './fixture.js';
 
-const cat: SystemdCat = { loader: '/.sprocket/usr/lib/ld.so', libraryPath: ['/.sprocket/usr/lib', '/.sprocket/usr/lib/systemd'], binary: '/.sprocket/usr/bin/systemd-cat' };
-
-function unit(change: (p: any) => void = () => {}, withCat: SystemdCat | undefined = undefined) {
+function unit(change: (p: any) => void = () => {}) {
   const raw: any = basePlan();
   change(raw);
   const plan: PodPlan = parsePodPlan(raw);
-  return renderAppUnit(plan, plan.apps[0]!, withCat).split('\n');
+  return renderAppUnit(plan, plan.apps[0]!).split('\n');
 }
 const values = (lines: string[], key: string) => lines.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
 
@@ -23,7 +21,6 @@ test('app unit: chrooted to the overlay root, numeric ids, working directory', (
   assert.deepEqual(values(lines, 'Group'), ['100']);
   assert.deepEqual(values(lines, 'SupplementaryGroups'), ['5 6']);
   assert.deepEqual(values(lines, 'WorkingDirectory'), ['/srv/100%%']);
-  assert.deepEqual(values(lines, 'SyslogIdentifier'), ['web']);
   assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
 });
 
@@ -46,12 +43,38 @@ test('app unit: exec words quoted, $ and % escaped, handlers around the app', ()
   assert.deepEqual(values(lines, 'ExecStopPost'), ['-"/bin/post" "x"']);
 });
 
-test('app unit: through systemd-cat, with its /usr and the journal sockets bound', () => {
-  const lines = unit(() => {}, cat);
-  assert.deepEqual(values(lines, 'ExecStart'), [
-    '"/.sprocket/usr/lib/ld.so" "--library-path" "/.sprocket/usr/lib:/.sprocket/usr/lib/systemd" "/.sprocket/usr/bin/systemd-cat" "-t" "web" "--stderr-priority=err" "--" "/bin/web"',
-  ]);
+test('app unit: output to the FIFOs of app-log@<app>, which starts first; the journal sockets bound', () => {
+  const lines = unit();
+  assert.deepEqual(values(lines, 'ExecStart'), ['"/bin/web"']);
+  assert.deepEqual(values(lines, 'StandardOutput'), ['file:/run/sprocket-log/web.stdout']);
+  assert.deepEqual(values(lines, 'StandardError'), ['file:/run/sprocket-log/web.stderr']);
+  assert.deepEqual(values(lines, 'Requires'), ['app-log@web.service']);
+  assert.deepEqual(values(lines, 'After'), ['app-log@web.service']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal"']);
+});
+
+test('app unit: a notify app also gets the pod\'s /usr (its systemd-notify)', () => {
+  const lines = unit((p) => (p.apps[0].notify = true));
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/run/systemd/journal":"/run/systemd/journal"']);
+});
+
+test('app unit: an interactive app keeps the console, without app-log', () => {
+  const lines = unit((p) => (p.apps[0].interactive = true));
+  assert.deepEqual(values(lines, 'StandardOutput'), ['tty']);
+  assert.deepEqual(values(lines, 'StandardError'), []);
+  assert.deepEqual(values(lines, 'Requires'), []);
+  assert.ok(!lines.some((l) => l.includes('app-log')));
+});
+
+test('app-log@.service: starts before the app and stops after it; both streams connected by the long-lived script', () => {
+  const lines = APP_LOG_UNIT.split('\n');
+  assert.deepEqual(values(lines, 'Before'), ['shutdown.target %i.service']);
+  assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
+  assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
+  assert.deepEqual(values(lines, 'ExecStartPre'), ['/sprocket/app-log %i fifos']);
+  assert.deepEqual(values(lines, 'ExecStart'), ['/usr/bin/systemd-cat -t %i --stderr-priority=err /sprocket/app-log %i']);
+  // The stop signal reaches the script alone: its readers drain the FIFOs.
+  assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
 });
 
 test('app unit: volumes bound read-write or read-only', () => {
@@ -64,5 +87,5 @@ test('app unit: volumes bound read-write or read-only', () => {
   });
   // The pod's /proc (sensitive paths protected) comes last.
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"', '/proc']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/volumes/conf":"/etc/my conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal"', '"/sprocket/volumes/conf":"/etc/my conf"']);
 });

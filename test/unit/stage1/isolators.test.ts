@@ -19,7 +19,7 @@ function unitOf(isolation: ReturnType<typeof appIsolation>, change: (p: any) => 
   raw.apps[0].isolation = isolation;
   change(raw);
   const plan = parsePodPlan(raw);
-  return renderAppUnit(plan, plan.apps[0]!, undefined).split('\n');
+  return renderAppUnit(plan, plan.apps[0]!).split('\n');
 }
 const values = (lines: string[], key: string) => lines.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
 
@@ -103,8 +103,8 @@ test('isolators: pod sysctls only in the pod namespaces; pod resources on the ho
   raw.isolation = i;
   const plan = parsePodPlan(raw);
   assert.equal(hostUnitProperties(plan).MemoryMax, 1e9);
-  const lines = renderAppUnit(plan, plan.apps[0]!, undefined).split('\n');
-  assert.deepEqual(values(lines, 'Requires'), ['sprocket-sysctl.service']);
+  const lines = renderAppUnit(plan, plan.apps[0]!).split('\n');
+  assert.deepEqual(values(lines, 'Requires'), ['sprocket-sysctl.service', 'app-log@web.service']);
   assert.deepEqual(outcomes(podIsolation([iso('example.com/custom', 1)], 'host', bare, at)), ['example.com/custom ignored']);
 });
 

@@ -34,7 +34,9 @@ test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice give
   assert.equal(await readFile(path.join(root, 'sprocket/apps'), 'utf8'), 'web\ndb\n');
   assert.ok(((await stat(path.join(root, 'sprocket/app-stopped'))).mode & 0o111) !== 0);
   assert.ok((await stat(path.join(dir, 'status'))).isDirectory());
-  assert.ok((await stat(path.join(dir, 'apps/db/upper/.sprocket/usr'))).isDirectory());
+  assert.ok((await stat(path.join(dir, 'apps/db/upper/run/systemd/journal'))).isDirectory());
+  assert.match(await readFile(path.join(root, 'etc/systemd/system/app-log@.service'), 'utf8'), /^ExecStart=.* \/sprocket\/app-log %i$/m);
+  assert.ok(((await stat(path.join(root, 'sprocket/app-log'))).mode & 0o111) !== 0);
   const volume = await stat(path.join(dir, 'volumes/data'));
   assert.deepEqual([volume.mode & 0o7777, volume.uid, volume.gid], [0o1770, 12, 34]);
 });
@@ -44,7 +46,7 @@ test('stage1 root: refuses to follow a link an app planted in its upper dir', as
   t.after(() => rm(dir, { recursive: true, force: true }));
   const plan = await planIn(dir);
   await mkdir(path.join(dir, 'apps/web/upper'), { recursive: true });
-  await symlink(path.join(dir, 'elsewhere'), path.join(dir, 'apps/web/upper/.sprocket'));
+  await symlink(path.join(dir, 'elsewhere'), path.join(dir, 'apps/web/upper/run'));
   await assert.rejects(writeStage1Root(plan), (e: unknown) => e instanceof SprocketError && e.field === 'apps.0');
   await assert.rejects(stat(path.join(dir, 'elsewhere')));
 });
