@@ -13,20 +13,23 @@ export const podsDir = (stateDir: string) => path.join(stateDir, 'pods');
 export const podsLockFile = (stateDir: string) => path.join(podsDir(stateDir), '.lock');
 
 export function podPaths(dir: string) {
+  // One normalization instead of one path.join per file: list calls this for every pod.
+  const base = path.join(dir, '/');
+  const at = (name: string) => base + name;
   return {
     dir,
     /** The reified pod manifest. */
-    manifest: path.join(dir, 'pod'),
-    plan: path.join(dir, 'plan.json'),
-    state: path.join(dir, 'state'),
-    lock: path.join(dir, 'lock'),
+    manifest: at('pod'),
+    plan: at('plan.json'),
+    state: at('state'),
+    lock: at('lock'),
     /** Held (shared) by every foreground run attached to the pod: rm and gc leave the pod alone meanwhile. */
-    attached: path.join(dir, 'attached'),
-    stage1: path.join(dir, 'stage1'),
-    apps: path.join(dir, 'apps'),
-    volumes: path.join(dir, 'volumes'),
-    status: path.join(dir, 'status'),
-    podExit: path.join(dir, 'pod-exit'),
+    attached: at('attached'),
+    stage1: at('stage1'),
+    apps: at('apps'),
+    volumes: at('volumes'),
+    status: at('status'),
+    podExit: at('pod-exit'),
   };
 }
 export type PodPaths = ReturnType<typeof podPaths>;

@@ -1,6 +1,7 @@
 // The pod's own record of its life, DIR/pods/<uuid>/state: replaced
 // atomically (temp file + rename), so a reader sees the old or the new
 // state, never half of one, whatever happens to the writer.
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { z } from 'zod';
 import { invalid } from '../errors.js';
@@ -24,7 +25,8 @@ export const PodState = z.object({
 export type PodState = z.infer<typeof PodState>;
 
 export async function readState(file: string): Promise<PodState> {
-  const text = await fs.readFile(file, 'utf8');
+  // Synchronously: a tiny file, read for every pod by list (see status.ts).
+  const text = readFileSync(file, 'utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
