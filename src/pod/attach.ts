@@ -1,5 +1,6 @@
 // A foreground run: the apps' output is shown as it comes (stdout lines on
-// stdout, lines at priority err or worse on stderr), Ctrl-C stops the pod,
+// stdout, lines at priority err or worse on stderr), Ctrl-C (or SIGTERM,
+// SIGHUP: what systemd sends a unit that runs `sprocket run`) stops the pod,
 // and the pod's end is awaited. Lines are read back from the journal, where
 // the pod's apps write them, so what the terminal shows is what `logs` shows.
 import { journalEntries, type JournalEntry } from '../journal/read.js';
@@ -23,7 +24,14 @@ export interface Terminal {
   stderr: (line: string) => void;
 }
 
-/** Follows pod `uuid` (start it after calling this, before awaiting `done`). */
+/** The signals that stop a followed pod cleanly instead of ending the CLI. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Follows pod `uuid` (start it after calling this, before awaiting `done`).
+ * From this call on, a stop signal stops the pod: one that arrives while the
+ * pod starts is repeated once it has started, so the pod never outlives it.
+ */
 export async function followPod(ctx: PodContext, uuid: string, term: Terminal): Promise<{ done: () => Promise<PodStatus>; cancel: () => void }> {
   const dir = podDir(ctx.stateDir, uuid);
   const plan = await readPlan(dir);
@@ -42,6 +50,16 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   };
   // Every entry of the pod from its creation on: entries written before journalctl is up are not lost.
   const since = `${new Date(Date.parse(created) - 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    void ctx.systemd.stopUnit(plan.unit).catch(() => undefined);
+  };
+  const release = () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, stop);
+    return attached.release();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, stop);
   const reading = (async () => {
     try {
       for await (const e of journalEntries({ pod: uuid, since }, { follow: true, signal: abort.signal })) show(e);
@@ -52,12 +70,10 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   return {
     cancel: () => {
       abort.abort();
-      void attached.release();
+      void release();
     },
     done: async () => {
-      const stop = () => void ctx.systemd.stopUnit(plan.unit).catch(() => undefined);
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      if (stopRequested) stop();
       try {
         const status = await waitPod(ctx, uuid);
         ended = true;
@@ -68,9 +84,7 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
         clearTimeout(limit);
         return status;
       } finally {
-        await attached.release();
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        await release();
       }
     },
   };

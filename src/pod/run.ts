@@ -15,15 +15,22 @@ import { podStatus, readPlan, type PodStatus } from './status.js';
 
 const POLL_MS = 200;
 
+/** A pod startPod started: ready when its systemd came up, else it had ended (or was stopped) by then. */
+export interface Started {
+  uuid: string;
+  ready: boolean;
+}
+
 /**
- * Starts prepared pod `uuid`; returns once the pod's systemd is up (or the
- * pod already ended). `terminal` (a tty path) becomes nspawn's stdin and
- * stdout, and so the console of an interactive app.
+ * Starts prepared pod `uuid`; returns once the pod's systemd is up (ready)
+ * or the pod already ended (not ready: it ended before, or was stopped while
+ * it started). `terminal` (a tty path) becomes nspawn's stdin and stdout,
+ * and so the console of an interactive app.
  */
-export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string } = {}): Promise<void> {
+export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string } = {}): Promise<Started> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
-  await withLock(paths.lock, async () => {
+  const ready = await withLock(paths.lock, async () => {
     const status = await podStatus(ctx, uuid);
     if (status.state !== 'prepared') {
       throw new SprocketError('conflict', `pod ${uuid} is ${status.state}: only a prepared pod can be started`, { file: uuid, hint: 'prepare a new pod' });
@@ -40,16 +47,31 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
     await writeState(paths.state, { ...stored, state: 'running', started: now() });
     try {
       await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) });
+      return true;
     } catch (e) {
-      // A pod that ended before it was ready fails its start job but has its exit record.
+      // A pod that ended before it was ready (or was stopped meanwhile, which
+      // cancels the start job) fails its start job but, once its unit is done
+      // stopping, has its exit record.
+      if ((await settledState(ctx, plan.unit)) === 'active') return true;
       const ended = await fs.stat(paths.podExit).then(() => true, () => false);
       if (!ended) {
         await writeState(paths.state, stored);
         throw e;
       }
+      return false;
     }
   });
   ctx.event({ pod: uuid, event: 'started' });
+  return { uuid, ready };
+}
+
+/** The unit's active state once it is no longer activating or deactivating ('gone' if systemd dropped it). */
+async function settledState(ctx: PodContext, unit: string): Promise<string> {
+  for (;;) {
+    const state = (await ctx.systemd.getUnitState(unit))?.activeState ?? 'gone';
+    if (state !== 'activating' && state !== 'deactivating') return state;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }
 
 /** Waits until the pod's unit is gone or inactive; returns the final status. */

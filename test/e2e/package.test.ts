@@ -15,6 +15,7 @@ import { busyboxImage, IN_HOST, podStatusJson } from '../support/pods.js';
 const { version } = JSON.parse(readFileSync(path.join(CHECKOUT, 'package.json'), 'utf8')) as { version: string };
 const OUT = path.join(CHECKOUT, 'build', `e2e-package-${process.pid}`);
 const IMAGE = 'example.com/packaged';
+const STARTING = 'example.com/packaged-notify';
 const HAS_METADATA_UNITS = existsSync(path.join(CHECKOUT, 'units/sprocket-metadata.socket'));
 
 describe('Debian package', () => {
@@ -103,23 +104,35 @@ describe('Debian package', () => {
     await host().run(['systemctl', 'reset-failed', unit]);
   });
 
-  it('systemctl stop of sprocket-pod@UUID.service stops the pod cleanly', async () => {
-    const uuid = (await sprocket(['prepare', IMAGE, '--exec', '/bin/sleep', '--', '600'])).trim();
-    const unit = `sprocket-pod@${uuid}.service`;
-    await host().run(['systemctl', 'start', unit]);
-    await waitFor('the pod to run', async () => (await podStatusJson(host(), uuid)).state === 'running');
-    await host().run(['systemctl', 'stop', unit]);
-    assert.equal(await unitValue(unit, 'ActiveState'), 'inactive');
-    assert.equal(await unitValue(unit, 'Result'), 'success');
-    const status = await podStatusJson(host(), uuid);
-    assert.equal(status.state, 'exited');
-    assert.deepEqual(status.apps.map((a) => a.state), ['stopped']);
+  it('systemctl stop of sprocket-pod@UUID.service stops the pod cleanly, also while it is still starting', async () => {
+    // A notify app that never says READY=1 keeps its pod starting: the stop
+    // reaches sprocket while it waits for the pod's start (it used to die of
+    // the SIGTERM there and leave the pod running).
+    await busyboxImage(host(), STARTING, { app: { exec: ['/bin/sleep', '600'], user: 'root', group: 'root' }, annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }] });
+    for (const [image, until] of [[IMAGE, 'active'], [STARTING, 'activating']] as const) {
+      const uuid = (await sprocket(['prepare', image, '--exec', '/bin/sleep', '--', '600'])).trim();
+      const unit = `sprocket-pod@${uuid}.service`;
+      await host().run(['systemctl', 'start', unit]);
+      await waitFor(`the pod to be ${until}`, async () => (await unitValue(`sprocket-${uuid}.service`, 'ActiveState')) === until);
+      await host().run(['systemctl', 'stop', unit]);
+      assert.equal(await unitValue(unit, 'ActiveState'), 'inactive', until);
+      assert.equal(await unitValue(unit, 'Result'), 'success', until);
+      const status = await podStatusJson(host(), uuid);
+      assert.equal(status.state, 'exited', until);
+      assert.deepEqual(status.apps.map((a) => a.state), ['stopped'], until);
+    }
   });
 
-  it('sprocket-gc.service marks the exited pods as garbage', async () => {
+  it('sprocket-pod@.service waits longer for a pod to stop than the pod for its apps (90 s)', async () => {
+    const text = await unitValue('sprocket-pod@x.service', 'TimeoutStopUSec'); // like "2min 30s"
+    const seconds = [...text.matchAll(/(\d+)(min|s)\b/g)].reduce((sum, [, n, u]) => sum + Number(n) * (u === 'min' ? 60 : 1), 0);
+    assert.ok(seconds > 90, text);
+  });
+
+  it('sprocket-gc.service marks the 3 exited pods as garbage', async () => {
     await host().run(['systemctl', 'start', 'sprocket-gc.service']);
     const log = await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'sprocket-gc.service']);
-    assert.equal(log.match(/^marked [0-9a-f-]{36}$/gm)?.length, 2, log);
+    assert.equal(log.match(/^marked [0-9a-f-]{36}$/gm)?.length, 3, log);
   });
 
   it('dpkg -r removes it cleanly and keeps the state; dpkg -P removes the state', async () => {

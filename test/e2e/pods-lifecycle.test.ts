@@ -3,7 +3,7 @@
 // (issue 3, "Done when").
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useHost } from '../support/host.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
@@ -51,6 +51,21 @@ describe('pods: lifecycle', () => {
     const uuid = (await sprocketOk(host(), ['run', '-d', IMAGE, '--exec', '/bin/sleep', '--', '1'])).trim();
     const status = JSON.parse(await sprocketOk(host(), ['status', '--wait=20s', '--format', 'json', uuid])) as { state: string; exitStatus: number };
     assert.deepEqual([status.state, status.exitStatus], ['exited', 0]);
+  });
+
+  it('a pod that does not come up (a damaged stage1: nspawn refuses it) makes run-prepared exit 254, -d or not, saying where to look; the pod is exited', async () => {
+    for (const detach of [['-d'], []]) {
+      const uuid = (await sprocketOk(host(), ['prepare', IMAGE, '--exec', '/bin/sleep', '--', '600'])).trim();
+      await rm(onMachine(host(), `${IN_HOST}/pods/${uuid}/stage1/etc/os-release`));
+      const r = await sprocket(host(), ['run-prepared', ...detach, uuid]);
+      assert.equal(r.code, 254, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`^sprocket: pod ${uuid}: the pod did not come up: it ended before it was ready \\(exit status 1\\)`, 'm'));
+      assert.match(r.stderr, /^ {4}.*os-release file is missing/m);
+      assert.match(r.stderr, new RegExp(`hint: see: sprocket status ${uuid}; journalctl -u sprocket-${uuid}\\.service`));
+      const status = await podStatusJson(host(), uuid);
+      assert.deepEqual([status.state, status.exitStatus], ['exited', 1]);
+    }
   });
 
   it('systemctl stop of the unit stops the pod cleanly; status agrees', async () => {

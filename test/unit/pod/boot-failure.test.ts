@@ -1,0 +1,94 @@
+// A pod that does not come up (src/pod/boot-failure.ts): startPod reports it
+// as not ready, and run refuses it with a message that says where to look.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeSystemd } from '../../support/fake-systemd.js';
+import type { PodContext } from '../../../src/pod/context.js';
+import { podDir, podPaths } from '../../../src/pod/dir.js';
+import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
+import { startPod } from '../../../src/pod/run.js';
+import { podStatus, type PodStatus } from '../../../src/pod/status.js';
+import { notUpError, refuseNotUp } from '../../../src/pod/boot-failure.js';
+import { parseRunArgs } from '../../../src/cli/run-args.js';
+import { SprocketError } from '../../../src/errors.js';
+
+const ID = `sha512-${'d'.repeat(128)}`;
+
+/** A systemd whose pod units end before they are ready: the exit hooks write their records, the start job fails. */
+class FailingBoot extends FakeSystemd {
+  constructor(private readonly stateDir: string, private readonly podLine: string, private readonly appLine?: string) {
+    super();
+  }
+
+  override async startTransientUnit(name: string): Promise<void> {
+    this.calls.push(['startTransientUnit', name]);
+    const uuid = name.replace(/^sprocket-|\.service$/g, '');
+    const paths = podPaths(podDir(this.stateDir, uuid));
+    if (this.appLine) await fs.writeFile(path.join(paths.status, 'idle'), `${this.appLine}\n`);
+    await fs.writeFile(paths.podExit, `${this.podLine}\n`);
+    throw new SprocketError('runtime', 'start transient unit: job failed', { file: name });
+  }
+}
+
+async function setUp(podLine: string, appLine?: string) {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-boot-'));
+  const tree = path.join(root, 'tree');
+  await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
+  await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\n');
+  const images: PodImages = {
+    resolve: async () => ID,
+    manifest: async () => ({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/idle', app: { exec: ['/bin/sleep', '9'], user: 'root', group: '0' } }),
+    treePath: () => tree,
+    hold: async () => undefined,
+    release: async () => undefined,
+  };
+  const stateDir = path.join(root, 'state');
+  const ctx: PodContext = { stateDir, systemd: new FailingBoot(stateDir, podLine, appLine), event: () => undefined };
+  const plan = await preparePod(ctx, parseRunArgs(['--mds-register=false', 'idle']), images);
+  return { ctx, uuid: plan.uuid };
+}
+
+test('a pod whose systemd fails at boot is started not ready, exited, and refused with where to look', async () => {
+  const { ctx, uuid } = await setUp('exit-code exited 1');
+  const started = await startPod(ctx, uuid);
+  assert.deepEqual(started, { uuid, ready: false });
+  const status = await podStatus(ctx, uuid);
+  assert.equal(status.state, 'exited');
+  assert.equal(status.exitStatus, 1);
+  await assert.rejects(refuseNotUp(ctx, started), (e: unknown) => {
+    assert.ok(e instanceof SprocketError);
+    assert.equal(e.exitCode, 254);
+    assert.match(e.describe(), /^pod [0-9a-f-]{36}: the pod did not come up: it ended before it was ready \(exit status 1\)/);
+    assert.match(e.describe(), new RegExp(`hint: see: sprocket status ${uuid}; journalctl -u sprocket-${uuid}\\.service`));
+    return true;
+  });
+  // In the foreground too: no app got to exit.
+  await assert.rejects(refuseNotUp(ctx, started, status), SprocketError);
+});
+
+test('an app that exited before the pod was ready: refused when detached, its own exit status in the foreground', async () => {
+  const { ctx, uuid } = await setUp('exit-code exited 3', 'exit-code exited 3');
+  const started = await startPod(ctx, uuid);
+  await assert.rejects(refuseNotUp(ctx, started), /app idle: exit-code 3/);
+  const status = await podStatus(ctx, uuid);
+  assert.equal(await refuseNotUp(ctx, started, status), status);
+});
+
+test('a pod that ended cleanly before it was ready (all apps done, or stopped while starting) is not an error', async () => {
+  const { ctx, uuid } = await setUp('success exited 0', 'success exited 0');
+  const started = await startPod(ctx, uuid);
+  assert.equal(started.ready, false);
+  await refuseNotUp(ctx, started);
+});
+
+test('the message quotes the pod\'s last lines and explains an exhausted inotify limit', () => {
+  const status: PodStatus = { uuid: '8d3ac2d4-5b7e-4e55-9a36-2c5d0c1f1a10', state: 'exited', unit: 'sprocket-8d3ac2d4-5b7e-4e55-9a36-2c5d0c1f1a10.service', machine: 'm', created: '', exitStatus: 1, apps: [{ name: 'idle', image: ID, state: 'stopped' }] };
+  const text = notUpError(status, ['Failed to allocate manager object: Too many open files']).describe();
+  assert.match(text, /last lines of sprocket-8d3ac2d4-[0-9a-f-]+\.service:\n {4}Failed to allocate manager object: Too many open files/);
+  assert.match(text, /hint: the host is out of inotify instances .*fs\.inotify\.max_user_instances/);
+  assert.doesNotMatch(notUpError(status, ['Startup finished']).describe(), /inotify/);
+});
