@@ -6,7 +6,6 @@ import dbus from 'dbus-next';
 import { SprocketError } from '../errors.js';
 
 export type MessageBus = dbus.MessageBus;
-export type ClientInterface = dbus.ClientInterface;
 
 export const SYSTEM_BUS_SOCKET = '/run/dbus/system_bus_socket';
 
@@ -27,6 +26,39 @@ export async function openSystemBus(): Promise<MessageBus> {
   // would end the process. Calls in flight fail on their own.
   bus.on('error', () => {});
   return bus;
+}
+
+/** One method call: where, what, and the signature of its arguments. */
+export interface MethodCall {
+  destination: string;
+  path: string;
+  iface: string;
+  member: string;
+  signature: string;
+  body: unknown[];
+}
+
+/** Calls a method; resolves to its first return value (undefined for none). */
+export async function callMethod(bus: MessageBus, call: MethodCall): Promise<unknown> {
+  const { iface, signature, ...rest } = call;
+  const reply = await bus.call(new dbus.Message({ ...rest, interface: iface, ...(signature ? { signature } : {}) }));
+  return reply?.body[0];
+}
+
+/**
+ * Calls `handler` with the arguments of every signal that matches, from the
+ * moment the returned promise resolves (the match rule is then on the bus).
+ */
+export async function onSignal(bus: MessageBus, match: { sender: string; path: string; iface: string; member: string }, handler: (...args: never[]) => void): Promise<void> {
+  bus.on('message', (msg: dbus.Message) => {
+    if (msg.type === dbus.MessageType.SIGNAL && msg.path === match.path && msg.interface === match.iface && msg.member === match.member) {
+      handler(...(msg.body as never[]));
+    }
+  });
+  await callMethod(bus, {
+    destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's',
+    body: [`type='signal',sender='${match.sender}',path='${match.path}',interface='${match.iface}',member='${match.member}'`],
+  });
 }
 
 /** A variant for a property of the given D-Bus signature. */

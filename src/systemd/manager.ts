@@ -1,13 +1,17 @@
 // The Systemd interface over D-Bus: org.freedesktop.systemd1.Manager and
-// the unit objects' properties.
+// the unit objects' properties. Plain method calls with known signatures:
+// dbus-next's proxy objects would first introspect every object (one more
+// round trip and an XML parse per unit, docs/performance.md).
 import { SprocketError } from '../errors.js';
-import { busErrorName, busFailure, openSystemBus, plain, variant, type ClientInterface, type MessageBus, type PlainValue } from './bus.js';
+import { busErrorName, busFailure, callMethod, onSignal, openSystemBus, plain, variant, type MessageBus, type PlainValue } from './bus.js';
 import type { AuxUnit, Systemd, UnitInterface } from './systemd.js';
 import { wireProperties, type UnitProperties } from './unit-properties.js';
 import { unitStateFrom } from './unit-state.js';
 
 const DEST = 'org.freedesktop.systemd1';
 const IFACE = 'org.freedesktop.systemd1';
+const MANAGER_PATH = '/org/freedesktop/systemd1';
+const MANAGER = `${IFACE}.Manager`;
 const NO_SUCH_UNIT = 'org.freedesktop.systemd1.NoSuchUnit';
 
 // Results of JobRemoved that arrived before their caller asked for them
@@ -19,27 +23,30 @@ class DbusSystemd implements Systemd {
   private readonly waiting = new Map<string, (result: string) => void>();
   private readonly early = new Map<string, string>();
 
-  constructor(
-    private readonly bus: MessageBus,
-    private readonly manager: ClientInterface,
-  ) {
-    manager.on('JobRemoved', (_id: number, job: string, _unit: string, result: string) => {
-      const resolve = this.waiting.get(job);
-      if (resolve) {
-        this.waiting.delete(job);
-        resolve(result);
-        return;
-      }
-      this.early.set(job, result);
-      if (this.early.size > EARLY_RESULTS_MAX) this.early.delete(this.early.keys().next().value!);
-    });
+  constructor(private readonly bus: MessageBus) {}
+
+  /** systemd's JobRemoved signal: a job ended with `result`. */
+  jobRemoved(job: string, result: string): void {
+    const resolve = this.waiting.get(job);
+    if (resolve) {
+      this.waiting.delete(job);
+      resolve(result);
+      return;
+    }
+    this.early.set(job, result);
+    if (this.early.size > EARLY_RESULTS_MAX) this.early.delete(this.early.keys().next().value!);
+  }
+
+  /** Calls a method of the manager; resolves to its first return value. */
+  private manager(member: string, signature: string, ...body: unknown[]): Promise<unknown> {
+    return callMethod(this.bus, { destination: DEST, path: MANAGER_PATH, iface: MANAGER, member, signature, body });
   }
 
   /** Runs a job-returning manager call and waits for the job's end. */
-  private async job(what: string, unit: string, call: () => Promise<string>): Promise<void> {
+  private async job(what: string, unit: string, call: () => Promise<unknown>): Promise<void> {
     let job: string;
     try {
-      job = await call();
+      job = (await call()) as string;
     } catch (err) {
       throw busFailure(what, unit, err);
     }
@@ -61,16 +68,16 @@ class DbusSystemd implements Systemd {
     const wire = (unit: string, p: UnitProperties) => wireProperties(unit, p).map(([n, sig, v]) => [n, variant(sig, v)]);
     const props = wire(name, properties);
     const auxUnits = aux.map((a) => [a.name, wire(a.name, a.properties)]);
-    await this.job('start transient unit', name, () => this.manager.StartTransientUnit(name, 'fail', props, auxUnits));
+    await this.job('start transient unit', name, () => this.manager('StartTransientUnit', 'ssa(sv)a(sa(sv))', name, 'fail', props, auxUnits));
   }
 
   async startUnit(name: string): Promise<void> {
-    await this.job('start unit', name, () => this.manager.StartUnit(name, 'replace'));
+    await this.job('start unit', name, () => this.manager('StartUnit', 'ss', name, 'replace'));
   }
 
   async stopUnit(name: string): Promise<void> {
     try {
-      await this.job('stop unit', name, () => this.manager.StopUnit(name, 'replace'));
+      await this.job('stop unit', name, () => this.manager('StopUnit', 'ss', name, 'replace'));
     } catch (err) {
       if (busErrorName((err as Error).cause) !== NO_SUCH_UNIT) throw err;
     }
@@ -81,7 +88,7 @@ class DbusSystemd implements Systemd {
       throw new SprocketError('invalid', `not a signal number: ${signal}`, { file: name });
     }
     try {
-      await this.manager.KillUnit(name, who, signal);
+      await this.manager('KillUnit', 'ssi', name, who, signal);
     } catch (err) {
       throw busFailure('kill unit', name, err);
     }
@@ -89,7 +96,7 @@ class DbusSystemd implements Systemd {
 
   async resetFailedUnit(name: string): Promise<void> {
     try {
-      await this.manager.ResetFailedUnit(name);
+      await this.manager('ResetFailedUnit', 's', name);
     } catch (err) {
       if (busErrorName(err) !== NO_SUCH_UNIT) throw busFailure('reset failed unit', name, err);
     }
@@ -97,7 +104,7 @@ class DbusSystemd implements Systemd {
 
   private async unitPath(name: string): Promise<string | null> {
     try {
-      return (await this.manager.GetUnit(name)) as string;
+      return (await this.manager('GetUnit', 's', name)) as string;
     } catch (err) {
       if (busErrorName(err) === NO_SUCH_UNIT) return null;
       throw busFailure('get unit', name, err);
@@ -106,8 +113,9 @@ class DbusSystemd implements Systemd {
 
   private async properties(name: string, path: string, iface: UnitInterface): Promise<Record<string, PlainValue>> {
     try {
-      const object = await this.bus.getProxyObject(DEST, path);
-      const all = (await object.getInterface('org.freedesktop.DBus.Properties').GetAll(`${IFACE}.${iface}`)) as Record<string, unknown>;
+      const all = (await callMethod(this.bus, {
+        destination: DEST, path, iface: 'org.freedesktop.DBus.Properties', member: 'GetAll', signature: 's', body: [`${IFACE}.${iface}`],
+      })) as Record<string, unknown>;
       return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, plain(v)]));
     } catch (err) {
       throw busFailure(`read ${iface} properties`, name, err);
@@ -117,8 +125,10 @@ class DbusSystemd implements Systemd {
   async getUnitState(name: string) {
     const path = await this.unitPath(name);
     if (!path) return null;
-    const unit = await this.properties(name, path, 'Unit');
-    const service = name.endsWith('.service') ? await this.properties(name, path, 'Service') : null;
+    const [unit, service] = await Promise.all([
+      this.properties(name, path, 'Unit'),
+      name.endsWith('.service') ? this.properties(name, path, 'Service') : null,
+    ]);
     return unitStateFrom(name, unit, service);
   }
 
@@ -137,11 +147,11 @@ class DbusSystemd implements Systemd {
 export async function connectSystemd(): Promise<Systemd> {
   const bus = await openSystemBus();
   try {
-    const object = await bus.getProxyObject(DEST, '/org/freedesktop/systemd1');
-    const manager = object.getInterface(`${IFACE}.Manager`);
+    const systemd = new DbusSystemd(bus);
+    await onSignal(bus, { sender: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'JobRemoved' }, (_id: number, job: string, _unit: string, result: string) => systemd.jobRemoved(job, result));
     // Without Subscribe() systemd sends no JobRemoved signals.
-    await manager.Subscribe();
-    return new DbusSystemd(bus, manager);
+    await callMethod(bus, { destination: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'Subscribe', signature: '', body: [] });
+    return systemd;
   } catch (err) {
     bus.disconnect();
     throw new SprocketError('runtime', `cannot talk to systemd over D-Bus: ${(err as Error).message}`, {
