@@ -1,8 +1,9 @@
 // `image validate`: tells an image layout directory, an ACI (any of the
-// supported compressions) and a bare manifest apart by content, and checks it.
+// supported compressions) and a bare manifest (image or pod) apart by content,
+// and checks it.
 import fs from 'node:fs/promises';
 import { invalid, SprocketError } from '../errors.js';
-import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
+import { ImageId, ImageManifest, missingForRun, parseImageManifest, parseManifest, PodManifest } from '../spec/index.js';
 import { readAci, readAciHead } from './aci-reader.js';
 import { readLayout } from './aci-builder.js';
 import { detectCompression } from './decompress.js';
@@ -11,7 +12,9 @@ import { ImageLimits, imageLimits } from './limits.js';
 export type ValidatedImage =
   | { kind: 'layout'; manifest: ImageManifest }
   | { kind: 'aci'; manifest: ImageManifest; id: ImageId }
-  | { kind: 'manifest'; manifest: ImageManifest };
+  | { kind: 'manifest'; manifest: ImageManifest }
+  /** `missing`: what a pod template lacks to be run (empty for a runnable pod manifest). */
+  | { kind: 'pod-manifest'; manifest: PodManifest; missing: string[] };
 
 export async function validateImageFile(file: string, limits: ImageLimits = imageLimits()): Promise<ValidatedImage> {
   const st = await fs.stat(file).catch((e: Error) => {
@@ -30,5 +33,8 @@ export async function validateImageFile(file: string, limits: ImageLimits = imag
     throw invalid('neither an ACI (tar, gzip, bzip2, xz), an image layout directory nor a manifest', { file });
   }
   if (st.size > limits.maxManifestSize) throw invalid(`manifest is larger than ${limits.maxManifestSize} bytes`, { file });
-  return { kind: 'manifest', manifest: parseImageManifest(await fs.readFile(file), file) };
+  const parsed = parseManifest(await fs.readFile(file), file);
+  return parsed.acKind === 'PodManifest'
+    ? { kind: 'pod-manifest', manifest: parsed.manifest, missing: missingForRun(parsed.manifest) }
+    : { kind: 'manifest', manifest: parsed.manifest };
 }

@@ -1,6 +1,7 @@
 // appc spec 0.8.11 as zod schemas: the one source of the types sprocket
 // uses for manifests, and of the messages that say what is wrong with one.
-import { parseJson } from './issues.js';
+import { z } from 'zod';
+import { parseJson, parseValue } from './issues.js';
 import { ImageManifest } from './image-manifest.js';
 import { PodManifest } from './pod-manifest.js';
 
@@ -30,3 +31,14 @@ export const parseImageManifest = (input: string | Buffer, file: string): ImageM
 
 /** Parses a pod manifest (a template too: see missingForRun); throws like parseImageManifest. */
 export const parsePodManifest = (input: string | Buffer, file: string): PodManifest => parseJson(PodManifest, input, file);
+
+/** Parses a manifest of either kind, told apart by its acKind (an unknown kind is named as such). */
+export function parseManifest(
+  input: string | Buffer,
+  file: string,
+): { acKind: 'ImageManifest'; manifest: ImageManifest } | { acKind: 'PodManifest'; manifest: PodManifest } {
+  const json = parseJson(z.unknown(), input, file);
+  return (json as { acKind?: unknown } | null)?.acKind === 'PodManifest'
+    ? { acKind: 'PodManifest', manifest: parseValue(PodManifest, json, file) }
+    : { acKind: 'ImageManifest', manifest: parseValue(ImageManifest, json, file) };
+}
