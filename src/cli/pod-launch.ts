@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
-import { followPod } from '../pod/attach.js';
 import { refuseNotUp } from '../pod/boot-failure.js';
 import type { PodContext } from '../pod/context.js';
 import { preparePod } from '../pod/prepare.js';
@@ -41,6 +40,7 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean): Pr
     process.stdout.write(`${uuid}\n`);
     return;
   }
+  const { followPod } = await import('../pod/attach.js');
   const follow = await followPod(ctx, uuid, {
     stdout: (l) => process.stdout.write(`${l}\n`),
     stderr: (l) => process.stderr.write(`${l}\n`),

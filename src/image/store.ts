@@ -10,13 +10,19 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { invalid, notFound, SprocketError } from '../errors.js';
 import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
-import { AciContents, readAci } from './aci-reader.js';
+import type { AciContents } from './aci-reader.js';
 import { describeRef, labelsMatch, parseImageRef } from './image-ref.js';
 import { ImageLimits, imageLimits } from './limits.js';
 import { withLock } from './store-lock.js';
-import { TreeWriter } from './tree-writer.js';
+import type { TreeWriter } from './tree-writer.js';
 
 const run = promisify(execFile);
+
+/** The ACI reader and tree writer (tar-stream), loaded by the operations that read ACIs: starting a pod needs neither. */
+const aciModules = async () => {
+  const [{ readAci }, { TreeWriter }] = await Promise.all([import('./aci-reader.js'), import('./tree-writer.js')]);
+  return { readAci, TreeWriter };
+};
 
 /** DIR/images/<id>/info.json */
 export const ImageInfo = z.object({
@@ -153,6 +159,7 @@ export class ImageStore {
    * bytes through the hash. Nothing is left behind when it fails.
    */
   async import(acipath: string, opts: { expect?: ImportExpectation } = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
+    const { readAci, TreeWriter } = await aciModules();
     const tmp = await fs.mkdtemp(path.join(this.images, 'tmp', `${process.pid}-`));
     try {
       const blob = path.join(tmp, 'blob');
@@ -224,6 +231,7 @@ export class ImageStore {
   }
 
   private async renderLayers(blobs: string[], root: string): Promise<TreeWriter> {
+    const { readAci, TreeWriter } = await aciModules();
     await fs.mkdir(root, 0o755);
     const tree = new TreeWriter(root);
     for (const blob of blobs) await readAci(blob, (e, body) => tree.write(e, body), { limits: this.limits });
@@ -274,6 +282,7 @@ export class ImageStore {
   /** The image as its ACI holds it (manifest and rootfs/), or only its rootfs, without dependencies. */
   async extract(id: ImageId, dir: string, opts: { rootfsOnly?: boolean } = {}): Promise<void> {
     await this.intoNewDirectory(id, dir, async () => {
+      const { readAci, TreeWriter } = await aciModules();
       const root = opts.rootfsOnly ? dir : path.join(dir, 'rootfs');
       if (!opts.rootfsOnly) await fs.mkdir(root, 0o755);
       const tree = new TreeWriter(root);

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SprocketError } from '../errors.js';
-import { fetchImages, type FetchOptions } from '../image/fetch.js';
+import type { FetchOptions } from '../image/fetch.js';
 import type { ImageStore } from '../image/store.js';
 import type { PodImages } from './prepare.js';
 
@@ -13,7 +13,8 @@ import type { PodImages } from './prepare.js';
 const isLocation = (s: string) => /^[a-z]+:\/\//.test(s) || s.startsWith('/') || s.startsWith('.') || s.endsWith('.aci');
 
 export function storeImages(store: ImageStore, fetch: Omit<FetchOptions, 'store'>): PodImages {
-  const fetchOne = async (source: string) => (await fetchImages([source], { ...fetch, store }))[0]!;
+  // Loaded only when an image is not in the store yet (it brings openpgp).
+  const fetchOne = async (source: string) => (await (await import('../image/fetch.js')).fetchImages([source], { ...fetch, store }))[0]!;
   return {
     async resolve(image) {
       if (isLocation(image)) return fetchOne(image);
