@@ -21,7 +21,11 @@ export const program = new Command('sprocket')
   .showHelpAfterError()
   .addHelpText('after', `\nExit status: ${EXIT_FAILURE} for any failure of sprocket itself, 64 for a bad command line;\n'run' exits with the pod's own status. See docs/exit-codes.md.`);
 
-// Commands register themselves here, one import per command file.
+// Commands register themselves here, one import per command file. A command
+// file declares its flags and help only and imports the library inside its
+// action (`await import(...)`): every command loads this list, so a static
+// import of the library here would load it all for each one, --version
+// included (docs/performance.md).
 import { register as registerTrust } from './trust.js';
 registerTrust(program);
 import { register as registerImage } from './image.js';
