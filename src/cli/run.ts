@@ -41,7 +41,8 @@ Isolator flags (after an image; each replaces the image's isolator of its kind, 
   --caps-retain CAPS         keep only these capabilities: CAP_NET_BIND_SERVICE,CAP_CHOWN
   --caps-remove CAPS         remove these from the default capabilities
   --seccomp mode=retain|remove[,errno=ENAME],SYSCALL,...
-                             allow only / deny these system calls; errno: fail them with it instead of SIGSYS
+                             allow only / deny these system calls (or systemd groups: @system-service);
+                             errno: fail them with it instead of SIGSYS
   --oom-score-adj N          -1000..1000 (also --oom-score-adjust, rkt's name)
 IMAGE is an image ID, name[:version][,label=value], FILE.aci or URL. Apps are
 separated by --- (or start at the next image). See docs/pods.md.`;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AcIdentifier } from './identifiers.js';
 import { Quantity } from './quantity.js';
+import { SYSTEMD_SYSCALL_GROUPS } from './syscall-groups.js';
 
 const q = JSON.stringify;
 
@@ -45,13 +46,15 @@ const seccompSet = (wildcard: string) =>
   z.looseObject({
     set: nonEmptySet(
       z.string().superRefine((s, ctx) => {
-        if (s.startsWith('@appc.io/') ? s !== wildcard : !/^(@[^/\s]+(\/[^/\s]+)+|[a-z_][a-z0-9_]*)$/.test(s)) {
-          ctx.addIssue({
-            code: 'custom',
-            input: s,
-            message: s.startsWith('@') ? `${q(s)} is not a wildcard of this set (${wildcard} is)` : `${q(s)} is not a syscall name`,
-          });
-        }
+        const group = s.startsWith('@') && !s.includes('/');
+        if (group ? SYSTEMD_SYSCALL_GROUPS.includes(s) : s.startsWith('@appc.io/') ? s === wildcard : /^(@[^/\s]+(\/[^/\s]+)+|[a-z_][a-z0-9_]*)$/.test(s)) return;
+        ctx.addIssue({
+          code: 'custom',
+          input: s,
+          message: group
+            ? `${q(s)} is not a systemd syscall group (systemd 252 knows ${SYSTEMD_SYSCALL_GROUPS.join(' ')})`
+            : s.startsWith('@') ? `${q(s)} is not a wildcard of this set (${wildcard} is)` : `${q(s)} is not a syscall name`,
+        });
       }),
     ),
     // Empty means: kill with SIGSYS. An unknown but well-formed name may be

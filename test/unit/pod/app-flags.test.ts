@@ -65,6 +65,11 @@ test('groups, annotations, user annotations and labels; pod environment flags', 
   assert.equal(parseRunArgs(['--inherit-env=false', 'img'], { A: 'b' }).inheritedEnv, undefined);
 });
 
+test('--seccomp takes systemd\'s syscall groups (sprocket\'s extension of the seccomp sets)', () => {
+  const [app] = parseRunArgs(['img', '--seccomp', 'mode=retain,@system-service,@mount']).apps;
+  assert.deepEqual(app!.isolators, [{ name: 'os/linux/seccomp-retain-set', value: { set: ['@system-service', '@mount'] } }]);
+});
+
 const fails = (argv: string[], re: RegExp) =>
   assert.throws(() => parseRunArgs(argv), (e: unknown) => e instanceof SprocketError && e.kind === 'usage' && re.test(e.describe()));
 
@@ -77,6 +82,7 @@ test('bad flag values are usage errors naming the flag and quoting the value', (
   fails(['img', '--seccomp', 'mkdir'], /--seccomp: expected mode=retain or mode=remove/);
   fails(['img', '--seccomp', 'mode=remove,errno=eperm,mkdir'], /--seccomp: value\.errno: "eperm" is not an errno name/);
   fails(['img', '--seccomp', 'mode=remove,@appc.io/all'], /--seccomp: value\.set\[0\]: "@appc.io\/all" is not a wildcard of this set/);
+  fails(['img', '--seccomp', 'mode=retain,@system-services'], /--seccomp: value\.set\[0\]: "@system-services" is not a systemd syscall group/);
   fails(['img', '--oom-score-adj', '1001'], /--oom-score-adj: value: 1001 is not an integer from -1000 to 1000/);
   fails(['img', '--supplementary-gids', '1,x'], /--supplementary-gids: expected group IDs/);
   fails(['img', '--annotation', 'Not An Identifier=1'], /--annotation: name: /);

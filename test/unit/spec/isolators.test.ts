@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCases, image, pod, type Doc } from './cases.js';
+import { SYSTEMD_SYSCALL_GROUPS } from '../../../src/spec/syscall-groups.js';
 import { parseImageManifest, parsePodManifest, quantityValue, findIsolator, ISOLATOR_NAMES } from '../../../src/spec/index.js';
 
 const iso = (name: string, value: unknown) => ({ name, value });
@@ -33,6 +34,8 @@ runCases(parseImageManifest, image, [
   { rule: 'seccomp-remove-set wildcard of the other set', change: appIsolators(seccompRemove({ set: ['@appc.io/all'] })), error: 'app.isolators[0].value.set[0]: "@appc.io/all" is not a wildcard of this set (@appc.io/empty is)' },
   { rule: 'seccomp-remove-set errno form', change: appIsolators(seccompRemove({ errno: 'eperm', set: ['reboot'] })), error: 'app.isolators[0].value.errno: "eperm" is not an errno name (all uppercase, like EPERM)' },
   { rule: 'seccomp-remove-set syscall name', change: appIsolators(seccompRemove({ set: ['Reboot'] })), error: 'app.isolators[0].value.set[0]: "Reboot" is not a syscall name' },
+  { rule: 'seccomp-retain-set systemd syscall groups (sprocket\'s extension)', change: appIsolators(iso('os/linux/seccomp-retain-set', { set: ['@system-service', '@mount', 'read'] })) },
+  { rule: 'seccomp-remove-set unknown systemd syscall group', change: appIsolators(seccompRemove({ set: ['@mounts'] })), error: `app.isolators[0].value.set[0]: "@mounts" is not a systemd syscall group (systemd 252 knows ${SYSTEMD_SYSCALL_GROUPS.join(' ')})` },
   { rule: 'seccomp-retain-set empty errno', change: appIsolators(iso('os/linux/seccomp-retain-set', { errno: '', set: ['@appc.io/all', 'read'] })) },
   { rule: 'seccomp-retain-set empty', change: appIsolators(iso('os/linux/seccomp-retain-set', { set: [] })), error: 'app.isolators[0].value.set: the set must not be empty' },
   { rule: 'seccomp once', change: appIsolators(seccompRemove({ set: ['reboot'] }), seccompRemove({ set: ['kill'] })), error: 'app.isolators[1].name: os/linux/seccomp-remove-set may be given only once' },
