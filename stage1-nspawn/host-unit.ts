@@ -1,6 +1,8 @@
 // The pod on the host: one transient service, sprocket-<uuid>.service, whose
-// main process is the pod's nspawn. Started over D-Bus by src/pod.
+// main process is the pod's nspawn, and beside it sprocket-halt-<uuid>.service
+// (no process until the pod stops). Started over D-Bus by src/pod.
 import path from 'node:path';
+import type { AuxUnit } from '../src/systemd/systemd.js';
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
 import { podIsolationProperties } from './isolation-unit.js';
 import { nspawnArgv } from './nspawn-args.js';
@@ -24,6 +26,8 @@ export function hostUnitProperties(plan: PodPlan): UnitProperties {
     Type: 'notify',
     ExecStart: [command(nspawnArgv(plan))],
     ExecStopPost: [command(recordExit)],
+    // Started with the pod: stops it again while it stops (haltUnit).
+    Wants: [haltUnitName(plan)],
     Slice: 'machine.slice',
     // The pod's systemd manages its own cgroup subtree.
     Delegate: true,
@@ -36,5 +40,46 @@ export function hostUnitProperties(plan: PodPlan): UnitProperties {
     LogExtraFields: { SPROCKET_POD: plan.uuid },
     // Pod isolators bound the whole pod: nspawn, the pod's systemd and every app.
     ...podIsolationProperties(plan.isolation),
+  };
+}
+
+/** The unit that repeats the pod's halt while the pod's unit stops. */
+export const haltUnitName = (plan: PodPlan) => `sprocket-halt-${plan.uuid}.service`;
+
+/** How often the pod's systemd is asked again to halt while its unit stops (seconds). */
+export const HALT_REPEAT_S = 1;
+
+/**
+ * sprocket-halt-<uuid>.service, started beside the host unit (aux unit of its
+ * StartTransientUnit). nspawn turns the host unit's SIGTERM into one
+ * SIGRTMIN+3 to the pod's systemd, lost when that systemd does not handle
+ * signals yet (a namespace's init ignores a signal it has no handler for);
+ * a second SIGTERM makes nspawn kill the pod. The host unit cannot repeat it
+ * itself: systemd skips ExecStop= of a unit stopped while still activating
+ * (Type=notify: until the pod is ready) and signals its main process at
+ * once. This unit has no process while the pod runs; BindsTo= gives it a stop
+ * job beside every stop of the host unit (systemctl stop, machinectl
+ * terminate, sprocket stop, the pod's own end), not ordered against it, whose
+ * ExecStop= asks the pod's leader (machined's, so never nspawn's helper
+ * child) every second to halt until nspawn is gone. Its default stop timeout
+ * matches the host unit's, which then kills the pod (KillMode=mixed).
+ */
+export function haltUnit(plan: PodPlan): AuxUnit {
+  const repeatHalt = [
+    '/bin/sh', '-c',
+    'running() { [ "$(systemctl show -p MainPID --value "$1")" -gt 0 ] 2>/dev/null; }\n' +
+      `while running "$1"; do sleep ${HALT_REPEAT_S}; running "$1" && machinectl kill --kill-who=leader --signal=SIGRTMIN+3 "$2" 2>/dev/null; done; exit 0`,
+    'sprocket-halt', plan.unit, plan.machine,
+  ];
+  return {
+    name: haltUnitName(plan),
+    properties: {
+      Description: `sprocket pod ${plan.uuid}: halt it again while it stops`,
+      Type: 'oneshot',
+      RemainAfterExit: true,
+      ExecStop: [command(repeatHalt)],
+      BindsTo: [plan.unit],
+      CollectMode: 'inactive-or-failed',
+    },
   };
 }

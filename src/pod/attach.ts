@@ -8,7 +8,6 @@ import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
 import { waitPod } from './run.js';
-import { stopPodUnit } from './stop.js';
 import { readState } from './state.js';
 import { readPlan, type PodStatus } from './status.js';
 
@@ -54,7 +53,7 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   let stopRequested = false;
   const stop = () => {
     stopRequested = true;
-    void stopPodUnit(ctx, plan.unit).catch(() => undefined);
+    void ctx.systemd.stopUnit(plan.unit).catch(() => undefined);
   };
   const release = () => {
     for (const signal of STOP_SIGNALS) process.off(signal, stop);

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { EXIT_FAILURE, SprocketError, usage } from '../errors.js';
-import { hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
+import { haltUnit, hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
 import { usesMetadataService } from '../../stage1-nspawn/metadata-proxy.js';
 import { ensureMetadataService } from '../metadata/ensure.js';
 import type { PodContext } from './context.js';
@@ -46,7 +46,7 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
     // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
     await writeState(paths.state, { ...stored, state: 'running', started: now() });
     try {
-      await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) });
+      await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) }, [haltUnit(plan)]);
       return true;
     } catch (e) {
       // A pod that ended before it was ready (or was stopped meanwhile, which

@@ -3,12 +3,14 @@
 // (issue 3, "Done when").
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useHost } from '../support/host.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
 
 const IMAGE = 'example.com/idle';
+/** Its app says it sends READY=1 and never does: the pod stays starting. */
+const STARTING = 'example.com/never-ready';
 
 describe('pods: lifecycle', () => {
   const host = useHost('e2e-pods-life');
@@ -25,6 +27,7 @@ describe('pods: lifecycle', () => {
 
   before(async () => {
     await busyboxImage(host(), IMAGE);
+    await busyboxImage(host(), STARTING, { app: { exec: ['/bin/sleep', '600'], user: 'root', group: 'root' }, annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }] });
   });
 
   it('runs detached under machine.slice, shown by machinectl, stopped by sprocket stop', async () => {
@@ -74,6 +77,27 @@ describe('pods: lifecycle', () => {
     const status = await podStatusJson(host(), uuid);
     assert.equal(status.state, 'exited');
     assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.signal]), [['idle', 'stopped', 'TERM']]);
+  });
+
+  it('systemctl stop of a pod that is still starting ends it within seconds, every app recorded', async () => {
+    // The stop comes as soon as the unit is activating, before the pod's
+    // systemd handles signals: nspawn's one halt signal is lost then, and the
+    // unit used to wait for its stop timeout (90 s); timeout(1) says 124.
+    const uuid = (await sprocketOk(host(), ['prepare', STARTING])).trim();
+    const unit = `sprocket-${uuid}.service`;
+    const stop = await host().exec(['sh', '-c', [
+      `node ${CLI} run-prepared -d ${uuid} >/dev/null 2>&1 &`,
+      `for i in $(seq 1000); do [ "$(systemctl show -p ActiveState --value ${unit})" = activating ] && break; sleep 0.01; done`,
+      `systemctl show -p ActiveState --value ${unit}`,
+      `timeout 20 systemctl stop ${unit}`,
+    ].join('\n')]);
+    assert.equal(stop.code, 0, `systemctl stop: ${stop.code} ${stop.stderr}`);
+    assert.equal(stop.stdout, 'activating\n', 'stopped while starting');
+    const status = await podStatusJson(host(), uuid);
+    assert.equal(status.state, 'exited');
+    assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.signal]), [['never-ready', 'stopped', 'TERM']]);
+    // Recorded by the app's own exit hook, not inferred from a killed pod.
+    assert.equal(await readFile(onMachine(host(), `${IN_HOST}/pods/${uuid}/status/never-ready`), 'utf8'), 'success killed TERM\n');
   });
 
   it('survives kill -9 of a foreground run; status explains it, stop and gc clean up', async () => {

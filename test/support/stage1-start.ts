@@ -3,7 +3,7 @@
 // as src/pod will. Exits non-zero with the error.
 import { readFile } from 'node:fs/promises';
 import { connectSystemd } from '../../src/systemd/manager.js';
-import { hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
+import { haltUnit, hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
 import { parsePodPlan } from '../../stage1-nspawn/plan.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 
@@ -12,7 +12,7 @@ const plan = parsePodPlan(JSON.parse(await readFile(file, 'utf8')), file);
 await writeStage1Root(plan);
 const systemd = await connectSystemd();
 try {
-  await systemd.startTransientUnit(plan.unit, hostUnitProperties(plan));
+  await systemd.startTransientUnit(plan.unit, hostUnitProperties(plan), [haltUnit(plan)]);
 } finally {
   systemd.close();
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostUnitProperties } from '../../../stage1-nspawn/host-unit.js';
+import { haltUnit, hostUnitProperties } from '../../../stage1-nspawn/host-unit.js';
 import { nspawnArgv } from '../../../stage1-nspawn/nspawn-args.js';
 import { parsePodPlan } from '../../../stage1-nspawn/plan.js';
 import { basePlan } from './fixture.js';
@@ -59,4 +59,19 @@ test('host unit: notify, machine slice, delegated, $ kept literal', () => {
   const stop = props.ExecStopPost![0]!;
   assert.equal(stop.argv.at(-1), '/pods/p$$1/pod-exit');
   assert.match(stop.argv[2]!, /"\$\$SERVICE_RESULT" "\$\$EXIT_CODE" "\$\$EXIT_STATUS"/);
+});
+
+test('halt unit: started with the host unit, bound to it, repeats SIGRTMIN+3 to the leader until nspawn is gone', () => {
+  const plan = withVolumes();
+  const halt = haltUnit(plan);
+  assert.equal(halt.name, `sprocket-halt-${plan.uuid}.service`);
+  assert.deepEqual(hostUnitProperties(plan).Wants, [halt.name]);
+  const p = halt.properties;
+  assert.deepEqual([p.Type, p.RemainAfterExit, p.BindsTo, p.ExecStart], ['oneshot', true, [plan.unit], undefined]);
+  // Not ordered against the host unit: its stop job runs beside the host unit's.
+  assert.deepEqual([p.After, p.Before], [undefined, undefined]);
+  const stop = p.ExecStop![0]!;
+  assert.deepEqual(stop.argv.slice(-2), [plan.unit, plan.machine]);
+  assert.match(stop.argv[2]!, /systemctl show -p MainPID --value "\$\$1"/);
+  assert.match(stop.argv[2]!, /machinectl kill --kill-who=leader --signal=SIGRTMIN\+3 "\$\$2"/);
 });
