@@ -4,15 +4,15 @@
 import { appLogDependencies, appLogLines } from './app-log.js';
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
-import type { PlanApp, PodPlan } from './plan.js';
+import { volumeDir, type PlanApp, type PodPlan } from './plan.js';
 import { sensitivePathLines } from './sensitive-paths.js';
 import { APP_USR } from './systemd-cat.js';
 import { execLine, quoteWord } from './unit-syntax.js';
 
 /** Inside the pod: where each app's root is mounted (nspawn --overlay). */
 export const appRoot = (app: string) => `/opt/stage2/${app}/rootfs`;
-/** Inside the pod: where each pod volume is bound (nspawn --bind). */
-export const volumeInPod = (volume: string) => `/sprocket/volumes/${volume}`;
+/** Inside the pod: where each volume of the plan is bound (nspawn --bind). */
+export const volumeInPod = (volume: string) => `/sprocket/${volumeDir(volume)}`;
 /** Inside the pod: the host-visible directory of exit records (pods/<uuid>/status). */
 export const STATUS_DIR = '/sprocket/status';
 /** Inside the pod: the script run after each app (stage1-nspawn/scripts/app-stopped). */

@@ -27,6 +27,24 @@ export const PlanName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be an
 
 const Id = z.number().int().min(0).max(0xfffffffe);
 
+/**
+ * A volume of the plan: a pod volume by its AC Name, or an app's own
+ * (appVolume of a mount) as "<app>/<volume>": AC Names hold no '/', so the
+ * two can never clash.
+ */
+export const PlanVolumeName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*(\/[a-z0-9]+(-[a-z0-9]+)*)?$/, 'must be an AC Name, or <app>/<AC Name> for an app\'s own volume');
+
+/** The plan's name of app `app`'s own volume `volume`. */
+export const appVolumeName = (app: string, volume: string) => `${app}/${volume}`;
+/** The app that owns a volume of the plan, undefined for a pod volume. */
+export const volumeOwner = (name: string): string | undefined => (name.includes('/') ? name.split('/')[0] : undefined);
+/**
+ * Where a volume lives, relative to the pod directory on the host (empty
+ * volumes) and to /sprocket inside the pod (the bind nspawn makes): pod
+ * volumes in volumes/<name>, an app's own in app-volumes/<app>/<name>.
+ */
+export const volumeDir = (name: string) => (volumeOwner(name) ? `app-volumes/${name}` : `volumes/${name}`);
+
 /** A command line: argv[0] is an absolute path inside the app's root. */
 export const ExecArgv = z.array(z.string().refine((a) => !a.includes('\0'), 'must not contain NUL')).min(1).refine((a) => a[0]!.startsWith('/'), 'argv[0] must be an absolute path');
 
@@ -41,8 +59,8 @@ export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 export const PlanIsolator = z.looseObject({ name: z.string(), value: z.unknown() });
 
 export const PlanMount = z.object({
-  /** Name of a volume of the plan. */
-  volume: PlanName,
+  /** Name of a volume of the plan (an app may mount its own volumes and the pod's). */
+  volume: PlanVolumeName,
   /** Mount point inside the app's root. */
   target: AbsolutePath,
   /** Already combined: the volume's readOnly or the mount's. */
@@ -82,7 +100,7 @@ const Mode = z.number().int().min(0).max(0o7777);
 
 export const PlanVolume = z.discriminatedUnion('kind', [
   z.object({
-    name: PlanName,
+    name: PlanVolumeName,
     kind: z.literal('host'),
     /** Directory or file on the host, bound into the pod. */
     source: AbsolutePath,
@@ -91,10 +109,10 @@ export const PlanVolume = z.discriminatedUnion('kind', [
     recursive: z.boolean().default(true),
   }),
   z.object({
-    name: PlanName,
+    name: PlanVolumeName,
     kind: z.literal('empty'),
     readOnly: z.boolean().default(false),
-    /** Created as pods/<uuid>/volumes/<name> with these. */
+    /** Created as pods/<uuid>/<volumeDir(name)> with these. */
     mode: Mode.default(0o755),
     uid: Id.default(0),
     gid: Id.default(0),
@@ -139,10 +157,14 @@ export const PodPlan = z
     plan.volumes.forEach((v, i) => {
       if (volumes.has(v.name)) fail(['volumes', i, 'name'], `volume name ${v.name} is used twice`);
       volumes.add(v.name);
+      const owner = volumeOwner(v.name);
+      if (owner !== undefined && !apps.has(owner)) fail(['volumes', i, 'name'], `no app named ${owner} for its own volume ${v.name}`);
     });
     plan.apps.forEach((a, i) =>
       a.mounts.forEach((m, j) => {
         if (!volumes.has(m.volume)) fail(['apps', i, 'mounts', j, 'volume'], `no volume named ${m.volume}`);
+        const owner = volumeOwner(m.volume);
+        if (owner !== undefined && owner !== a.name) fail(['apps', i, 'mounts', j, 'volume'], `volume ${m.volume} is app ${owner}'s own`);
       }),
     );
   });

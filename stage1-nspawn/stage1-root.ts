@@ -12,7 +12,7 @@ import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
 import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
-import type { PodPlan } from './plan.js';
+import { volumeDir, type PodPlan } from './plan.js';
 import { APP_USR } from './systemd-cat.js';
 
 /** Units of the host's /usr that a pod's systemd must not start. */
@@ -45,8 +45,8 @@ const script = (name: string) => new URL(`../../stage1-nspawn/scripts/${name}`, 
 
 /** pods/<uuid>/apps/<app>/upper: the writable layer of an app's overlay root. */
 export const appUpper = (plan: PodPlan, app: string) => path.join(plan.podDir, 'apps', app, 'upper');
-/** pods/<uuid>/volumes/<name>: an empty volume. */
-export const emptyVolume = (plan: PodPlan, volume: string) => path.join(plan.podDir, 'volumes', volume);
+/** pods/<uuid>/volumes/<name> or app-volumes/<app>/<name>: an empty volume. */
+export const emptyVolume = (plan: PodPlan, volume: string) => path.join(plan.podDir, volumeDir(volume));
 /** pods/<uuid>/status: the exit record of every app, /sprocket/status inside. */
 export const statusDir = (plan: PodPlan) => path.join(plan.podDir, 'status');
 
@@ -142,9 +142,8 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   for (const v of plan.volumes) {
     await mkdir(inRoot(volumeInPod(v.name)), { recursive: true });
     if (v.kind !== 'empty') continue;
-    await mkdir(path.dirname(emptyVolume(plan, v.name)), { recursive: true });
     // Mode and owner are set once: later, the directory is the apps' to change.
-    if (await makeDirs(path.dirname(emptyVolume(plan, v.name)), v.name, `volumes.${plan.volumes.indexOf(v)}`)) {
+    if (await makeDirs(plan.podDir, volumeDir(v.name), `volumes.${plan.volumes.indexOf(v)}`)) {
       await chmod(emptyVolume(plan, v.name), v.mode);
       await chown(emptyVolume(plan, v.name), v.uid, v.gid);
     }

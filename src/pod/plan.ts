@@ -5,8 +5,8 @@
 // from starting and can be known here is an error here, before any start.
 import fs from 'node:fs/promises';
 import { invalid, usage } from '../errors.js';
-import type { ImageManifest, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
-import { appEnvironment, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
+import type { ImageManifest, Mount, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
+import { appEnvironment, appVolumeName, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
 import { podPaths } from './dir.js';
@@ -39,7 +39,9 @@ export const NOTIFY_ANNOTATION = 'appc.io/executor/supports-systemd-notify';
 
 export async function buildPlan(input: PlanInput, images: PlanImages): Promise<PodPlan> {
   const { manifest, source } = input;
-  const volumes = await Promise.all((manifest.volumes ?? []).map((v, i) => planVolume(v, source, `volumes[${i}]`)));
+  const volumes = await Promise.all((manifest.volumes ?? []).map((v, i) => planVolume(v, v.name, source, `volumes[${i}]`)));
+  const appVolumes = await Promise.all(manifest.apps.flatMap((ra, i) => ownVolumes(ra).map(([m, j]) =>
+    planVolume(m.appVolume!, appVolumeName(ra.name, m.volume), source, `apps[${i}].mounts[${j}].appVolume`))));
   const apps: PlanApp[] = [];
   const support = await readHostSupport();
   for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i, support));
@@ -56,7 +58,7 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
     stage1Root: podPaths(input.podDir).stage1,
     network,
     apps,
-    volumes,
+    volumes: [...volumes, ...appVolumes],
     isolators: manifest.isolators ?? [],
     isolation: podIsolation(manifest.isolators ?? [], network, support, { file: source, field: 'isolators' }),
     insecurePaths: input.insecurePaths ?? false,
@@ -71,13 +73,24 @@ export function planWithMetadataUrl(plan: PodPlan, metadataUrl: string): PodPlan
   return parsePodPlan({ ...plan, apps });
 }
 
-async function planVolume(v: Volume, source: string, field: string): Promise<PlanVolume> {
+/** A volume of the manifest as volume `name` of the plan (a pod volume's own name, or appVolumeName). */
+async function planVolume(v: Volume, name: string, source: string, field: string): Promise<PlanVolume> {
   if (v.kind === 'host') {
     const exists = await fs.stat(v.source).then(() => true, () => false);
     if (!exists) throw invalid(`host path ${v.source} of volume ${v.name} does not exist`, { file: source, field: `${field}.source` });
-    return { name: v.name, kind: 'host', source: v.source, readOnly: v.readOnly ?? false, recursive: v.recursive ?? true };
+    return { name, kind: 'host', source: v.source, readOnly: v.readOnly ?? false, recursive: v.recursive ?? true };
   }
-  return { name: v.name, kind: 'empty', readOnly: v.readOnly ?? false, mode: parseInt(v.mode, 8), uid: v.uid, gid: v.gid };
+  return { name, kind: 'empty', readOnly: v.readOnly ?? false, mode: parseInt(v.mode, 8), uid: v.uid, gid: v.gid };
+}
+
+/**
+ * The mounts of an app that bring their own volume (appVolume), with their
+ * index; one per volume name (planMounts refuses two different volumes of
+ * one name).
+ */
+function ownVolumes(ra: RuntimeApp): [Mount, number][] {
+  const own = (ra.mounts ?? []).map((m, j) => [m, j] as [Mount, number]).filter(([m]) => m.appVolume);
+  return own.filter(([m], k) => own.findIndex(([o]) => o.volume === m.volume) === k);
 }
 
 async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number, support: HostSupport): Promise<PlanApp> {
@@ -127,13 +140,13 @@ function planMounts(ra: RuntimeApp, mountPoints: MountPoint[], pod: PodManifest,
   const volume = (name: string) => pod.volumes?.find((v) => v.name === name);
   const mounts: PlanMount[] = [];
   for (const [j, m] of (ra.mounts ?? []).entries()) {
-    if (m.appVolume) throw fail('appVolume is not supported; declare the volume in the pod', `mounts[${j}].appVolume`);
-    const v = volume(m.volume);
+    const v = m.appVolume ?? volume(m.volume);
     if (!v) throw fail(`no volume named ${m.volume}`, `mounts[${j}].volume`);
+    if (m.appVolume) checkOwnVolume(ra, j, fail);
     const point = mountPoints.find((p) => p.name === m.path);
     const target = point?.path ?? m.path;
     if (!target.startsWith('/')) throw fail(`mount path ${m.path} is neither absolute nor a mount point of the image`, `mounts[${j}].path`);
-    mounts.push({ volume: v.name, target, readOnly: Boolean(v.readOnly || point?.readOnly) });
+    mounts.push({ volume: m.appVolume ? appVolumeName(ra.name, m.volume) : v.name, target, readOnly: Boolean(v.readOnly || point?.readOnly) });
   }
   for (const [j, p] of mountPoints.entries()) {
     if (mounts.some((m) => m.target === p.path) || ra.mounts?.some((m) => m.path === p.name)) continue;
@@ -145,6 +158,16 @@ function planMounts(ra: RuntimeApp, mountPoints: MountPoint[], pod: PodManifest,
     mounts.push({ volume: v.name, target: p.path, readOnly: Boolean(v.readOnly || p.readOnly) });
   }
   return mounts;
+}
+
+/** Mount j's appVolume is named as the mount says, and is the only volume of the app by that name. */
+function checkOwnVolume(ra: RuntimeApp, j: number, fail: (m: string, f: string) => Error): void {
+  const m = ra.mounts![j]!;
+  if (m.appVolume!.name !== m.volume) throw fail(`mount of volume ${m.volume} brings an appVolume named ${m.appVolume!.name}`, `mounts[${j}].appVolume.name`);
+  const first = ra.mounts!.find((o) => o.appVolume && o.volume === m.volume)!;
+  if (JSON.stringify(first.appVolume) !== JSON.stringify(m.appVolume)) {
+    throw fail(`two different appVolumes named ${m.volume}`, `mounts[${j}].appVolume`);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // ends (issue 3, "Done when").
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { useHost } from '../support/host.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
@@ -128,6 +128,43 @@ describe('pods: run', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'host data\nrefused\n');
     await assert.rejects(access(onMachine(host(), `${IN_HOST}/hostvol/new`)));
+  });
+
+  it('gives an app its own volumes (appVolume): an empty one with its mode and owner, a host one read-only; the pod volume of the same name is apart', async () => {
+    await mkdir(onMachine(host(), `${IN_HOST}/appvol`));
+    await writeFile(onMachine(host(), `${IN_HOST}/appvol/data`), 'app host data\n');
+    const manifest = `${IN_HOST}/app-volumes.json`;
+    const app = (script: string) => ({ exec: ['/bin/sh', '-c', script], user: 'www', group: 'webgrp' });
+    await writeFile(onMachine(host(), manifest), JSON.stringify({
+      acKind: 'PodManifest', acVersion: '0.8.11',
+      apps: [{
+        name: 'own', image: { name: IMAGE },
+        app: app('echo mine >/scratch/mine && cat /conf/data; touch /conf/new 2>/dev/null || echo refused'),
+        mounts: [
+          { volume: 'scratch', path: '/scratch', appVolume: { name: 'scratch', kind: 'empty', mode: '0700', uid: 33, gid: 34 } },
+          { volume: 'conf', path: '/conf', appVolume: { name: 'conf', kind: 'host', source: `${IN_HOST}/appvol`, readOnly: true } },
+        ],
+      }, {
+        name: 'other', image: { name: IMAGE },
+        app: app('echo theirs >/scratch/theirs; ls /scratch'),
+        mounts: [{ volume: 'scratch', path: '/scratch' }],
+      }],
+      volumes: [{ name: 'scratch', kind: 'empty', mode: '0777' }],
+    }));
+    const uuidFile = `${IN_HOST}/app-volumes.uuid`;
+    const r = await sprocket(host(), ['run', '--uuid-file-save', uuidFile, '--pod-manifest', manifest]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    // Lines of one app keep their order; the two apps' lines interleave.
+    assert.deepEqual(lines.filter((l) => l.startsWith('own: ')), ['own: app host data', 'own: refused']);
+    assert.deepEqual(lines.filter((l) => l.startsWith('other: ')), ['other: theirs'], 'the pod volume is not the app\'s own');
+    const uuid = await savedUuid(uuidFile);
+    const own = path.join(pods(), uuid, 'app-volumes/own/scratch');
+    assert.equal(await readFile(path.join(own, 'mine'), 'utf8'), 'mine\n');
+    const st = await stat(own);
+    assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o700, 33, 34]);
+    assert.equal(await volume(uuid, 'scratch', 'theirs'), 'theirs\n');
+    await assert.rejects(access(onMachine(host(), `${IN_HOST}/appvol/new`)));
   });
 
   it('--net none gives the pod a network of its own with loopback only', async () => {

@@ -7,7 +7,7 @@ import { reifyPod, type ImageSource } from '../../../src/pod/reify.js';
 import { buildPlan, type PlanImages } from '../../../src/pod/plan.js';
 import { parseRunArgs } from '../../../src/cli/run-args.js';
 import { SprocketError } from '../../../src/errors.js';
-import type { ImageManifest } from '../../../src/spec/index.js';
+import { PodManifest, type ImageManifest } from '../../../src/spec/index.js';
 
 const ID = (c: string) => `sha512-${c.repeat(128)}`;
 const UUID = '0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69';
@@ -88,4 +88,48 @@ test('a symlink in the image cannot make sprocket read the host /etc/passwd', as
   await fs.rm(path.join(tree, 'etc'), { recursive: true });
   await fs.symlink('/etc', path.join(tree, 'etc'));
   await rejects(plan(['tool', '--name', 't', '--user', 'root'], images), /user root is not in the image's \/etc\/passwd/);
+});
+
+/** A pod manifest (parsed: defaults applied) of app web with `mounts`, and pod volumes `volumes`. */
+const podWith = (mounts: unknown[], volumes: unknown[] = []) => PodManifest.parse({
+  acKind: 'PodManifest', acVersion: '0.8.11',
+  apps: [{ name: 'web', image: { id: ID('a') }, mounts }, { name: 'tool', image: { id: ID('b') } }],
+  volumes,
+});
+const planOf = (manifest: PodManifest, images: PlanImages) =>
+  buildPlan({ uuid: UUID, podDir: `/var/lib/sprocket/pods/${UUID}`, manifest, source: 'pod.json' }, images);
+
+test('appVolume: a volume of the app alone, named <app>/<volume>, beside a pod volume of the same name', async () => {
+  const { root, images } = await fakeStore();
+  const p = await planOf(podWith([
+    { volume: 'data', path: 'data', appVolume: { name: 'data', kind: 'empty', mode: '0700', uid: 33, gid: 50 } },
+    { volume: 'conf', path: '/etc/conf', appVolume: { name: 'conf', kind: 'host', source: root, readOnly: true } },
+    { volume: 'data', path: '/again', appVolume: { name: 'data', kind: 'empty', mode: '0700', uid: 33, gid: 50 } },
+    { volume: 'shared', path: '/shared' },
+  ], [{ name: 'data', kind: 'empty' }, { name: 'shared', kind: 'empty' }]), images);
+  assert.deepEqual(p.volumes, [
+    { name: 'data', kind: 'empty', readOnly: false, mode: 0o755, uid: 0, gid: 0 },
+    { name: 'shared', kind: 'empty', readOnly: false, mode: 0o755, uid: 0, gid: 0 },
+    { name: 'web/data', kind: 'empty', readOnly: false, mode: 0o700, uid: 33, gid: 50 },
+    { name: 'web/conf', kind: 'host', source: root, readOnly: true, recursive: true },
+  ]);
+  // The image's mount point data (read-only) is mounted from the app's own volume, not the pod's.
+  assert.deepEqual(p.apps[0]!.mounts, [
+    { volume: 'web/data', target: '/var/data', readOnly: true },
+    { volume: 'web/conf', target: '/etc/conf', readOnly: true },
+    { volume: 'web/data', target: '/again', readOnly: false },
+    { volume: 'shared', target: '/shared', readOnly: false },
+  ]);
+  assert.deepEqual(p.apps[1]!.mounts, []);
+});
+
+test('appVolume errors name the app and the field', async () => {
+  const { images } = await fakeStore();
+  const own = (appVolume: unknown, volume = 'data') => ({ volume, path: 'data', appVolume });
+  await rejects(planOf(podWith([own({ name: 'h', kind: 'host', source: '/no/such/dir' }, 'h')]), images),
+    /pod\.json: apps\[0\]\.mounts\[0\]\.appVolume\.source: host path \/no\/such\/dir of volume h does not exist/);
+  await rejects(planOf(podWith([own({ name: 'other', kind: 'empty' })]), images),
+    /apps\[0\]\.mounts\[0\]\.appVolume\.name: app web: mount of volume data brings an appVolume named other/);
+  await rejects(planOf(podWith([own({ name: 'data', kind: 'empty' }), { ...own({ name: 'data', kind: 'empty', readOnly: true }), path: '/x' }]), images),
+    /apps\[0\]\.mounts\[1\]\.appVolume: app web: two different appVolumes named data/);
 });

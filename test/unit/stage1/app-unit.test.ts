@@ -89,3 +89,12 @@ test('app unit: volumes bound read-write or read-only', () => {
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"', '/proc']);
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal"', '"/sprocket/volumes/conf":"/etc/my conf"']);
 });
+
+test('app unit: an app\'s own volume is bound from /sprocket/app-volumes and required mounted', () => {
+  const lines = unit((p) => {
+    p.volumes = [{ name: 'web/cache', kind: 'empty' }];
+    p.apps[0].mounts = [{ volume: 'web/cache', target: '/var/cache', readOnly: false }];
+  });
+  assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/app-volumes/web/cache":"/var/cache"', '/proc']);
+  assert.match(values(lines, 'RequiresMountsFor')[0]!, / \/sprocket\/app-volumes\/web\/cache$/);
+});

@@ -13,6 +13,8 @@ const withVolumes = () => {
   p.volumes = [
     { name: 'data', kind: 'empty' },
     { name: 'conf', kind: 'host', source: '/etc/conf', readOnly: true, recursive: false },
+    { name: 'web/data', kind: 'empty' },
+    { name: 'web/conf', kind: 'host', source: '/etc/web', readOnly: true },
   ];
   return parsePodPlan(p);
 };
@@ -28,6 +30,9 @@ test('nspawn argv: boot of the stage1 root, machine, overlays, volumes', () => {
     '--overlay=/trees/a\\:b:/pods/p$1/apps/web/upper:/opt/stage2/web/rootfs',
     '--bind=/pods/p$1/volumes/data:/sprocket/volumes/data',
     '--bind-ro=/etc/conf:/sprocket/volumes/conf:norbind',
+    // The app's own volumes, apart from the pod's.
+    '--bind=/pods/p$1/app-volumes/web/data:/sprocket/app-volumes/web/data',
+    '--bind-ro=/etc/web:/sprocket/app-volumes/web/conf',
   ]) assert.ok(argv.includes(flag), `missing ${flag} in ${argv.join(' ')}`);
   assert.ok(!argv.includes('--private-network'));
 });

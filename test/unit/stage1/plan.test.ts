@@ -51,4 +51,11 @@ test('parsePodPlan names the field of bad input', () => {
   rejects((p) => (p.apps[0].mounts = [{ volume: 'data', target: '/data', readOnly: false }]), 'apps.0.mounts.0.volume');
   rejects((p) => (p.machine = 'other'), 'machine');
   rejects((p) => (p.volumes = [{ name: 'v', kind: 'host', source: '/a\nb' }]), 'volumes.0.source');
+  // An app's own volume: <app>/<name>, of an app of the pod, mounted by that app alone.
+  rejects((p) => (p.volumes = [{ name: 'web/a/b', kind: 'empty' }]), 'volumes.0.name');
+  rejects((p) => (p.volumes = [{ name: 'db/data', kind: 'empty' }]), 'volumes.0.name');
+  rejects((p) => {
+    p.apps.push({ ...p.apps[0], name: 'db', mounts: [{ volume: 'web/data', target: '/data', readOnly: false }] });
+    p.volumes = [{ name: 'web/data', kind: 'empty' }];
+  }, 'apps.1.mounts.0.volume');
 });

@@ -13,7 +13,7 @@ async function planIn(dir: string) {
   p.podDir = dir;
   p.stage1Root = path.join(dir, 'stage1');
   p.apps.push({ ...p.apps[0], name: 'db' });
-  p.volumes = [{ name: 'data', kind: 'empty', mode: 0o1770, uid: 12, gid: 34 }];
+  p.volumes = [{ name: 'data', kind: 'empty', mode: 0o1770, uid: 12, gid: 34 }, { name: 'db/data', kind: 'empty', mode: 0o700, uid: 5, gid: 6 }];
   return parsePodPlan(p);
 }
 
@@ -39,6 +39,9 @@ test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice give
   assert.ok(((await stat(path.join(root, 'sprocket/app-log'))).mode & 0o111) !== 0);
   const volume = await stat(path.join(dir, 'volumes/data'));
   assert.deepEqual([volume.mode & 0o7777, volume.uid, volume.gid], [0o1770, 12, 34]);
+  const own = await stat(path.join(dir, 'app-volumes/db/data'));
+  assert.deepEqual([own.mode & 0o7777, own.uid, own.gid], [0o700, 5, 6]);
+  assert.ok((await stat(path.join(root, 'sprocket/app-volumes/db/data'))).isDirectory());
 });
 
 test('stage1 root: refuses to follow a link an app planted in its upper dir', async (t) => {
