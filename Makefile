@@ -1,5 +1,5 @@
 # What a packager expects (docs/install.md). The build itself is npm's
-# (tsc into dist/); the package is built by packaging/build-deb.
+# (tsc into dist/, then the CLI bundled by scripts/bundle.mjs); the package is built by packaging/build-deb.
 DESTDIR ?=
 
 .PHONY: all build check deb install clean
