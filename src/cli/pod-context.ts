@@ -4,6 +4,7 @@
 // a command loads only what it uses (docs/performance.md).
 import { Command } from 'commander';
 import { usage } from '../errors.js';
+import type { PodEvent } from '../journal/events.js';
 import type { PodContext } from '../pod/context.js';
 import { systemdOnDemand } from '../systemd/on-demand.js';
 import { globalOptions } from './options.js';
@@ -11,15 +12,21 @@ import { globalOptions } from './options.js';
 /**
  * Runs `fn` with a pod context. The D-Bus connection is made on the first
  * call to systemd (list and status of exited pods make none) and closed
- * afterwards.
+ * afterwards. The journal module (and zod, which checks each event) is
+ * loaded with the first event: list and status mostly write none. Events
+ * keep their order and are all written before this returns.
  */
 export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise<T>): Promise<T> {
-  const { writePodEvent } = await import('../journal/events.js');
   const systemd = systemdOnDemand();
+  let events: Promise<void> = Promise.resolve();
+  const event = (e: PodEvent) => {
+    events = events.then(async () => (await import('../journal/events.js')).writePodEvent(e));
+  };
   try {
-    return await fn({ stateDir: globalOptions(cmd).dir, systemd, event: (e) => writePodEvent(e) });
+    return await fn({ stateDir: globalOptions(cmd).dir, systemd, event });
   } finally {
     systemd.close();
+    await events;
   }
 }
 

@@ -1,41 +1,32 @@
 // The pod's own record of its life, DIR/pods/<uuid>/state: replaced
 // atomically (temp file + rename), so a reader sees the old or the new
-// state, never half of one, whatever happens to the writer.
+// state, never half of one, whatever happens to the writer. Its schema is
+// in state-schema.ts: it is checked whole when written, and read with a
+// cheap check only (list reads it for every pod; zod would be loaded for it).
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { z } from 'zod';
 import { invalid } from '../errors.js';
+import type { PodState } from './state-schema.js';
 
-/** preparing → prepared → running → exited → garbage (→ removed). */
-export const PodStateName = z.enum(['preparing', 'prepared', 'running', 'exited', 'garbage']);
-export type PodStateName = z.infer<typeof PodStateName>;
+export type { PodState, PodStateName } from './state-schema.js';
 
-const Time = z.iso.datetime();
+export const POD_STATE_NAMES = ['preparing', 'prepared', 'running', 'exited', 'garbage'] as const;
 
-export const PodState = z.object({
-  state: PodStateName,
-  /** The pod's name (--name), unique among live pods. */
-  name: z.string().optional(),
-  created: Time,
-  started: Time.optional(),
-  exited: Time.optional(),
-  /** When the pod was found exited and marked for collection. */
-  garbageSince: Time.optional(),
-});
-export type PodState = z.infer<typeof PodState>;
+const HINT = 'the pod directory was changed by hand; remove it with sprocket rm';
 
 export async function readState(file: string): Promise<PodState> {
   // Synchronously: a tiny file, read for every pod by list (see status.ts).
   const text = readFileSync(file, 'utf8');
-  let json: unknown;
+  let json: Partial<Record<keyof PodState, unknown>>;
   try {
     json = JSON.parse(text);
   } catch {
-    throw invalid('pod state is not JSON', { file, hint: 'the pod directory was changed by hand; remove it with sprocket rm' });
+    throw invalid('pod state is not JSON', { file, hint: HINT });
   }
-  const r = PodState.safeParse(json);
-  if (!r.success) throw invalid(r.error.issues[0]!.message, { file, field: r.error.issues[0]!.path.join('.') });
-  return r.data;
+  if (typeof json !== 'object' || json === null) throw invalid('pod state is not an object', { file, hint: HINT });
+  if (!(POD_STATE_NAMES as readonly unknown[]).includes(json.state)) throw invalid(`must be one of ${POD_STATE_NAMES.join(', ')}`, { file, field: 'state', hint: HINT });
+  if (typeof json.created !== 'string') throw invalid('must be a time', { file, field: 'created', hint: HINT });
+  return json as PodState;
 }
 
 /** Writes `data` to `file` through a temp file and rename. */
@@ -51,6 +42,9 @@ export async function writeAtomically(file: string, data: string): Promise<void>
   await fs.rename(tmp, file);
 }
 
-export const writeState = (file: string, state: PodState) => writeAtomically(file, `${JSON.stringify(PodState.parse(state))}\n`);
+export async function writeState(file: string, state: PodState): Promise<void> {
+  const { PodState } = await import('./state-schema.js');
+  await writeAtomically(file, `${JSON.stringify(PodState.parse(state))}\n`);
+}
 
 export const now = () => new Date().toISOString();

@@ -5,66 +5,17 @@
 // (--format json): fields are documented in docs/pods.md.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { notFound } from '../errors.js';
-import { parsePodPlan, type PodPlan } from '../../stage1-nspawn/plan.js';
-import { IsolatorOutcome } from '../../stage1-nspawn/isolators.js';
+import { invalid, notFound } from '../errors.js';
+import type { PodPlan } from '../../stage1-nspawn/plan.js';
+import type { PodManifest } from '../spec/pod-manifest.js';
 import type { UnitState } from '../systemd/unit-state.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
-import { PodStateName, readState, writeState, type PodState } from './state.js';
+import type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
+import { readState, writeState, type PodState } from './state.js';
 
-/** How a process ended, as systemd tells an ExecStopPost= command. */
-export const ExitRecord = z.object({
-  /** $SERVICE_RESULT: success, exit-code, signal, timeout ... */
-  result: z.string(),
-  /** $EXIT_CODE: exited, killed or dumped. */
-  code: z.string(),
-  /** $EXIT_STATUS: the exit status (code exited) or the signal name. */
-  status: z.string(),
-});
-export type ExitRecord = z.infer<typeof ExitRecord>;
-
-export const AppStatus = z.object({
-  name: z.string(),
-  image: z.string(),
-  /** The image's name, from the reified pod manifest. */
-  imageName: z.string().optional(),
-  /** prepared, running, exited (ended by itself), stopped (ended by SIGTERM when the pod stopped), killed (another signal). */
-  state: z.enum(['prepared', 'running', 'exited', 'stopped', 'killed']),
-  exitStatus: z.number().int().optional(),
-  signal: z.string().optional(),
-  result: z.string().optional(),
-  /** What became of each isolator of the app: enforced, modified or ignored, and how. */
-  isolators: z.array(IsolatorOutcome).optional(),
-});
-export type AppStatus = z.infer<typeof AppStatus>;
-
-export const PodStatus = z.object({
-  uuid: z.string(),
-  name: z.string().optional(),
-  state: PodStateName,
-  unit: z.string(),
-  machine: z.string(),
-  /** PID (on the host) of the pod's nspawn while it runs. */
-  pid: z.number().int().optional(),
-  created: z.string(),
-  started: z.string().optional(),
-  exited: z.string().optional(),
-  /** The pod's exit status: the first failed app's, else 0. */
-  exitStatus: z.number().int().optional(),
-  /** Set when the pod was ended by a signal (stop --force). */
-  signal: z.string().optional(),
-  apps: z.array(AppStatus),
-  /** Why the state is what it is, when the stored state alone would mislead. */
-  note: z.string().optional(),
-  /** While running: whether a foreground `sprocket run` follows the pod (false after -d, or when that run was killed). */
-  attached: z.boolean().optional(),
-  /** What became of each pod isolator. */
-  isolators: z.array(IsolatorOutcome).optional(),
-});
-export type PodStatus = z.infer<typeof PodStatus>;
+export type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
 
 const ACTIVE = ['active', 'activating', 'deactivating', 'reloading'];
 
@@ -81,7 +32,7 @@ export async function readExitRecord(file: string): Promise<(ExitRecord & { at: 
   }
   try {
     const [result = '', code = '', status = ''] = readFileSync(fd, 'utf8').trim().split(/\s+/);
-    return { ...ExitRecord.parse({ result, code, status }), at: fstatSync(fd).mtime.toISOString() };
+    return { result, code, status, at: fstatSync(fd).mtime.toISOString() };
   } catch {
     return undefined;
   } finally {
@@ -89,9 +40,22 @@ export async function readExitRecord(file: string): Promise<(ExitRecord & { at: 
   }
 }
 
+/**
+ * The pod's plan.json. prepare validated the plan whole before writing it
+ * (parsePodPlan); read back, it gets a cheap check only: no zod for every
+ * pod of a list, nor on the way to starting a pod.
+ */
 export async function readPlan(dir: string): Promise<PodPlan> {
   const file = podPaths(dir).plan;
-  return parsePodPlan(JSON.parse(readFileSync(file, 'utf8')), file);
+  let plan: Partial<Record<keyof PodPlan, unknown>>;
+  try {
+    plan = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw e;
+    throw invalid('the pod plan is not JSON', { file, hint: 'the pod directory was changed by hand; remove it with sprocket rm' });
+  }
+  if (typeof plan?.uuid !== 'string' || !Array.isArray(plan.apps)) throw invalid('not a pod plan', { file, hint: 'the pod directory was changed by hand; remove it with sprocket rm' });
+  return plan as PodPlan;
 }
 
 /** The status of pod `uuid`; a stored state that systemd contradicts is corrected on disk. */
@@ -102,12 +66,14 @@ export async function podStatus(ctx: PodContext, uuid: string): Promise<PodStatu
     if (e.code === 'ENOENT') throw notFound(`no pod ${uuid}`, { file: dir, hint: 'see sprocket list' });
     throw e;
   });
+  // An exited pod's status was recorded with its end (see correct).
+  if (stored.final && (stored.state === 'exited' || stored.state === 'garbage')) return { ...stored.final, state: stored.state };
   const plan = await readPlan(dir);
   // An exited pod's end is recorded on disk: its unit is gone, systemd is not asked (list of many pods).
   const unit = stored.state === 'garbage' || stored.state === 'exited' ? null : await ctx.systemd.getUnitState(plan.unit);
   const podExit = await readExitRecord(paths.podExit);
   const status = await describe(uuid, stored, plan, unit, podExit);
-  if (status.state !== stored.state && stored.state !== 'garbage') await correct(ctx, paths, stored, status);
+  if (status.state !== stored.state && stored.state !== 'garbage') await correct(ctx, paths, stored, status, (exited) => describe(uuid, exited, plan, null, podExit));
   return status;
 }
 
@@ -159,13 +125,11 @@ async function isAttached(file: string): Promise<boolean> {
 }
 
 /**
- * The part of the reified manifest that status shows. sprocket wrote and
- * validated the manifest when the pod was prepared; checking it whole again
- * for every pod of a list would cost more than the rest of the list.
+ * App name to image name, from the reified manifest (none if it cannot be
+ * read). sprocket wrote and validated the manifest when the pod was
+ * prepared; it is not checked whole again (list reads it for every pod),
+ * only the fields used here.
  */
-const ManifestImageNames = z.object({ apps: z.array(z.object({ name: z.string(), image: z.object({ name: z.string().optional() }) })) });
-
-/** App name to image name, from the reified manifest (none if it cannot be read). */
 async function imageNames(dir: string): Promise<Map<string, string>> {
   let text: string | undefined;
   try {
@@ -173,8 +137,14 @@ async function imageNames(dir: string): Promise<Map<string, string>> {
   } catch {
     text = undefined;
   }
-  const parsed = text ? ManifestImageNames.safeParse(JSON.parse(text)) : undefined;
-  return new Map(parsed?.success ? parsed.data.apps.flatMap((a) => (a.image.name ? [[a.name, a.image.name] as const] : [])) : []);
+  const apps: unknown = text ? (JSON.parse(text) as Partial<PodManifest>).apps : undefined;
+  const names = new Map<string, string>();
+  if (!Array.isArray(apps)) return names;
+  for (const a of apps as Partial<PodManifest['apps'][number]>[]) {
+    if (typeof a?.name !== 'string' || typeof a.image !== 'object' || a.image === null) return new Map();
+    if (typeof a.image.name === 'string') names.set(a.name, a.image.name);
+  }
+  return names;
 }
 
 async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: Map<string, string>): Promise<AppStatus[]> {
@@ -198,18 +168,21 @@ async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: M
  * holds the pod. Whoever records the end of a pod (a foreground run, status,
  * list, gc) writes its events, once: the state file says it was done.
  */
-async function correct(ctx: PodContext, paths: ReturnType<typeof podPaths>, stored: PodState, status: PodStatus): Promise<void> {
+async function correct(ctx: PodContext, paths: ReturnType<typeof podPaths>, stored: PodState, status: PodStatus, describeExited: (s: PodState) => Promise<PodStatus>): Promise<void> {
   const lock = await lockFile(paths.lock, { wait: false });
   if (!lock) return;
   try {
     const current = await readState(paths.state);
     if (current.state !== stored.state) return;
-    await writeState(paths.state, {
+    const next: PodState = {
       ...current,
       state: status.state,
       ...(status.started ? { started: status.started } : {}),
       ...(status.exited ? { exited: status.exited } : {}),
-    });
+    };
+    // The end is final: what status says of the pod from now on, as status
+    // would describe it from the new state, is kept with it.
+    await writeState(paths.state, status.state === 'exited' ? { ...next, final: await describeExited(next) } : next);
     if (status.state === 'exited') recordEnd(ctx, status);
   } finally {
     await lock.release();

@@ -76,8 +76,12 @@ test('prepare, start, end: status follows systemd and writes the end events once
   assert.equal(exited.state, 'exited');
   assert.equal(exited.exitStatus, 5);
   assert.deepEqual(exited.apps.map((a) => [a.name, a.state, a.exitStatus]), [['idle', 'exited', 5]]);
-  assert.equal((await readState(podPaths(podDir(ctx.stateDir, plan.uuid)).state)).state, 'exited');
-  await podStatus(ctx, plan.uuid);
+  const recorded = await readState(podPaths(podDir(ctx.stateDir, plan.uuid)).state);
+  assert.equal(recorded.state, 'exited');
+  // The end is recorded with the status it had: later reads give it from the state file alone.
+  assert.deepEqual(recorded.final, exited);
+  await fs.rm(podPaths(podDir(ctx.stateDir, plan.uuid)).plan);
+  assert.deepEqual(await podStatus(ctx, plan.uuid), exited);
   assert.deepEqual(events.map((e) => [e.event, e.exitStatus]), [['prepared', undefined], ['started', undefined], ['app-exited', 5], ['stopped', 5]]);
 });
 
@@ -90,6 +94,9 @@ test('a pod recorded running whose unit is gone without a record is exited, with
   assert.equal(status.state, 'exited');
   assert.match(status.note!, /gone without an exit record/);
   assert.deepEqual(status.apps.map((a) => a.state), ['stopped']);
+  // Read again, as before the end was recorded with the status: the stored state is exited, the note is gone.
+  const { note: _, ...again } = status;
+  assert.deepEqual(await podStatus(ctx, plan.uuid), again);
 });
 
 test('names are unique among live pods only', async () => {
@@ -107,6 +114,7 @@ test('gc marks exited pods, removes them after the grace period, expires prepare
   const ran = await prepare(ctx, images);
   await startPod(ctx, ran.uuid);
   await endPod(ctx, systemd, ran.uuid, 'idle', 'success exited 0', 'success exited 0');
+  const ended = await podStatus(ctx, ran.uuid);
   const kept = await prepare(ctx, images);
   const crashed = path.join(ctx.stateDir, 'pods', '.new-0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69');
   await fs.mkdir(crashed);
@@ -114,7 +122,7 @@ test('gc marks exited pods, removes them after the grace period, expires prepare
   const hour = 3_600_000;
   const marked = await collectPods(ctx, images, { gracePeriodMs: hour, expirePreparedMs: hour, markOnly: false });
   assert.deepEqual(marked, { marked: [ran.uuid], removed: ['0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69'] });
-  assert.equal((await podStatus(ctx, ran.uuid)).state, 'garbage');
+  assert.deepEqual(await podStatus(ctx, ran.uuid), { ...ended, state: 'garbage' });
 
   const removed = await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false });
   assert.deepEqual(removed.removed.sort(), [ran.uuid, kept.uuid].sort());

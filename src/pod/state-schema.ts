@@ -1,0 +1,81 @@
+// The schemas of the pod's state file (state.ts) and of a pod's status
+// (status.ts; `status --format json`, fields in docs/pods.md). Only writers
+// load them: readers of these files (list, status) take the types alone
+// and so never load zod (docs/performance.md).
+import { z } from 'zod';
+import { IsolatorOutcome } from '../../stage1-nspawn/isolators.js';
+import { POD_STATE_NAMES } from './state.js';
+
+/** preparing → prepared → running → exited → garbage (→ removed). */
+export const PodStateName = z.enum(POD_STATE_NAMES);
+export type PodStateName = z.infer<typeof PodStateName>;
+
+/** How a process ended, as systemd tells an ExecStopPost= command. */
+export const ExitRecord = z.object({
+  /** $SERVICE_RESULT: success, exit-code, signal, timeout ... */
+  result: z.string(),
+  /** $EXIT_CODE: exited, killed or dumped. */
+  code: z.string(),
+  /** $EXIT_STATUS: the exit status (code exited) or the signal name. */
+  status: z.string(),
+});
+export type ExitRecord = z.infer<typeof ExitRecord>;
+
+export const AppStatus = z.object({
+  name: z.string(),
+  image: z.string(),
+  /** The image's name, from the reified pod manifest. */
+  imageName: z.string().optional(),
+  /** prepared, running, exited (ended by itself), stopped (ended by SIGTERM when the pod stopped), killed (another signal). */
+  state: z.enum(['prepared', 'running', 'exited', 'stopped', 'killed']),
+  exitStatus: z.number().int().optional(),
+  signal: z.string().optional(),
+  result: z.string().optional(),
+  /** What became of each isolator of the app: enforced, modified or ignored, and how. */
+  isolators: z.array(IsolatorOutcome).optional(),
+});
+export type AppStatus = z.infer<typeof AppStatus>;
+
+export const PodStatus = z.object({
+  uuid: z.string(),
+  name: z.string().optional(),
+  state: PodStateName,
+  unit: z.string(),
+  machine: z.string(),
+  /** PID (on the host) of the pod's nspawn while it runs. */
+  pid: z.number().int().optional(),
+  created: z.string(),
+  started: z.string().optional(),
+  exited: z.string().optional(),
+  /** The pod's exit status: the first failed app's, else 0. */
+  exitStatus: z.number().int().optional(),
+  /** Set when the pod was ended by a signal (stop --force). */
+  signal: z.string().optional(),
+  apps: z.array(AppStatus),
+  /** Why the state is what it is, when the stored state alone would mislead. */
+  note: z.string().optional(),
+  /** While running: whether a foreground `sprocket run` follows the pod (false after -d, or when that run was killed). */
+  attached: z.boolean().optional(),
+  /** What became of each pod isolator. */
+  isolators: z.array(IsolatorOutcome).optional(),
+});
+export type PodStatus = z.infer<typeof PodStatus>;
+
+const Time = z.iso.datetime();
+
+export const PodState = z.object({
+  state: PodStateName,
+  /** The pod's name (--name), unique among live pods. */
+  name: z.string().optional(),
+  created: Time,
+  started: Time.optional(),
+  exited: Time.optional(),
+  /** When the pod was found exited and marked for collection. */
+  garbageSince: Time.optional(),
+  /**
+   * The pod's status as it ended, recorded with its end: an exited pod's
+   * status is this (with the state of the file), read from this one file.
+   */
+  final: PodStatus.optional(),
+});
+export type PodState = z.infer<typeof PodState>;
