@@ -8,6 +8,24 @@ import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
+// zod's `locales` namespace holds every language's error messages (half of
+// zod's code in the bundle, compiled on every start that loads zod);
+// sprocket speaks English only (the default locale, which zod imports
+// from locales/en.js directly), so the namespace keeps English alone.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)
+        ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [{ in: 'src/cli/main.ts', out: 'src/cli/main' }],
   outdir: 'dist',
@@ -29,6 +47,7 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+  plugins: [zodEnglishOnly],
 });
 
 // Chunk names carry a hash of their content: drop those of earlier builds
