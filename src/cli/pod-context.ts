@@ -14,10 +14,12 @@ import { globalOptions } from './options.js';
  * call to systemd (list and status of exited pods make none) and closed
  * afterwards. The journal module (and zod, which checks each event) is
  * loaded with the first event: list and status mostly write none. Events
- * keep their order and are all written before this returns.
+ * keep their order and are all written before this returns. `systemdNow`:
+ * connect at once, for a command that will start a pod.
  */
-export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise<T>): Promise<T> {
+export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise<T>, opts: { systemdNow?: boolean } = {}): Promise<T> {
   const systemd = systemdOnDemand();
+  if (opts.systemdNow) systemd.connectNow();
   let events: Promise<void> = Promise.resolve();
   const event = (e: PodEvent) => {
     events = events.then(async () => (await import('../journal/events.js')).writePodEvent(e));

@@ -12,5 +12,5 @@ export function register(program: Command): void {
       withPods(cmd, async (ctx) => {
         const [{ findPod }, { launch }] = await Promise.all([import('../pod/find.js'), import('./pod-launch.js')]);
         await launch(ctx, await findPod(ctx, ref), Boolean(o.detach));
-      }));
+      }, { systemdNow: true }));
 }

@@ -70,7 +70,7 @@ export function register(program: Command): void {
     withPods(cmd, async (ctx) => {
       const { launch, prepare } = await import('./pod-launch.js');
       await launch(ctx, await prepare(request, cmd, ctx), request.detach);
-    }));
+    }, { systemdNow: true }));
   podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (request, cmd) =>
     withPods(cmd, async (ctx) => {
       const { prepare } = await import('./pod-launch.js');

@@ -3,10 +3,18 @@
 // dbus-next nor open the bus.
 import type { Systemd } from './systemd.js';
 
-export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (await import('./manager.js')).connectSystemd()): Systemd {
+export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (await import('./manager.js')).connectSystemd()): Systemd & { connectNow(): void } {
   let connection: Promise<Systemd> | undefined;
   const systemd = () => (connection ??= connect());
   return {
+    /**
+     * Connects now, without waiting, for a command that will surely call
+     * systemd (run): the connection is made while the command does its
+     * other work. A failure surfaces at the first call.
+     */
+    connectNow: () => {
+      systemd().catch(() => {});
+    },
     startTransientUnit: async (...a) => (await systemd()).startTransientUnit(...a),
     startUnit: async (...a) => (await systemd()).startUnit(...a),
     stopUnit: async (...a) => (await systemd()).stopUnit(...a),
