@@ -130,7 +130,7 @@ describe('Debian package', () => {
       assert.equal(await unitValue(unit, 'Result'), 'success', `${until}: ${await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', unit, '-u', `sprocket-${uuid}.service`])}`);
       const status = await podStatusJson(host(), uuid);
       assert.equal(status.state, 'exited', until);
-      assert.deepEqual(status.apps.map((a) => a.state), ['stopped'], until);
+      assert.deepEqual(status.apps.map((a) => a.state), ['stopped'], `${until}: ${JSON.stringify(status.apps)}`);
     }
   });
 
