@@ -158,6 +158,8 @@ async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: M
       return { ...base, state: podState === 'running' ? 'running' : 'stopped' };
     }
     if (record.code === 'exited') return { ...base, state: 'exited', exitStatus: Number(record.status), result: record.result };
+    // "success - -": the pod was stopped before the app's main process ran.
+    if (record.code === '-' && record.result === 'success') return { ...base, state: 'stopped', result: record.result };
     const stopped = ['TERM', 'KILL', 'INT', 'HUP'].includes(record.status);
     return { ...base, state: stopped ? 'stopped' : 'killed', signal: record.status, result: record.result };
   }));

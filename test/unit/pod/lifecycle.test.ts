@@ -85,6 +85,16 @@ test('prepare, start, end: status follows systemd and writes the end events once
   assert.deepEqual(events.map((e) => [e.event, e.exitStatus]), [['prepared', undefined], ['started', undefined], ['app-exited', 5], ['stopped', 5]]);
 });
 
+test('an app stopped before its main process ran is recorded as stopped, not killed', async () => {
+  const { ctx, systemd, images } = await setUp();
+  const plan = await prepare(ctx, images);
+  await startPod(ctx, plan.uuid);
+  // app-stopped writes "success - -" when the app's ExecMainCode is 0: the pod stopped while it was starting.
+  await endPod(ctx, systemd, plan.uuid, 'idle', 'success exited 0', 'success - -');
+  const status = await podStatus(ctx, plan.uuid);
+  assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.signal]), [['idle', 'stopped', undefined]]);
+});
+
 test('a pod recorded running whose unit is gone without a record is exited, with a note', async () => {
   const { ctx, images } = await setUp();
   const plan = await prepare(ctx, images);
