@@ -6,7 +6,6 @@ import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PlanApp, type PodPlan } from './plan.js';
 import { sensitivePathLines } from './sensitive-paths.js';
-import { APP_USR } from './systemd-cat.js';
 import { execLine, quoteWord } from './unit-syntax.js';
 
 /** Inside the pod: where each app's root is mounted (nspawn --overlay). */
@@ -24,6 +23,8 @@ export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
 export const JOURNAL_SOCKETS = '/run/systemd/journal';
 /** Inside the pod: the pod's systemd's notification socket; bound into the root of an app that says READY=1. */
 export const NOTIFY_SOCKET = '/run/systemd/notify';
+/** Inside a notify app's root: the pod's /usr (the host's), read-only, so that an image without systemd-notify can still say READY=1. */
+export const APP_USR = '/.sprocket/usr';
 
 export const appUnitName = (app: string) => `${app}.service`;
 

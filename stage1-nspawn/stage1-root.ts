@@ -9,11 +9,10 @@ import { chmod, chown, copyFile, lstat, mkdir, readlink, rm, stat, symlink, unli
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
-import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
-import { APP_USR } from './systemd-cat.js';
 
 /** Units of the host's /usr that a pod's systemd must not start. */
 export const MASKED_UNITS = [

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findSystemdCat } from '../../stage1-nspawn/systemd-cat.js';
+import { notifyReadyCommand } from '../support/notify.js';
 import { LINUX_CAPABILITIES } from '../../src/spec/index.js';
 import { useHost } from '../support/host.js';
 import { assertMetadataChecks, METADATA_CHECKS } from '../support/metadata-checks.js';
@@ -50,9 +50,7 @@ describe('executor: everything of issue 4 in one pod', () => {
   let notify = '';
 
   before(async () => {
-    const cat = await findSystemdCat();
-    assert.ok(cat, 'systemd-notify is reached like systemd-cat');
-    notify = [cat.loader, '--library-path', cat.libraryPath.join(':'), cat.binary.replace(/systemd-cat$/, 'systemd-notify'), '--ready'].join(' ');
+    notify = await notifyReadyCommand();
     await busyboxImage(host(), MAIN, {
       annotations: NOTIFY_ANNOTATIONS,
       app: {

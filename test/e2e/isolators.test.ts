@@ -6,7 +6,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CAPABILITIES } from '../../stage1-nspawn/isolators.js';
-import { findSystemdCat } from '../../stage1-nspawn/systemd-cat.js';
+import { notifyReadyCommand } from '../support/notify.js';
 import { LINUX_CAPABILITIES } from '../../src/spec/index.js';
 import { useHost } from '../support/host.js';
 import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
@@ -69,9 +69,7 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
         ],
       },
     });
-    const cat = await findSystemdCat();
-    assert.ok(cat, 'systemd-notify is reached like systemd-cat');
-    const notify = [cat.loader, '--library-path', cat.libraryPath.join(':'), cat.binary.replace(/systemd-cat$/, 'systemd-notify'), '--ready'].join(' ');
+    const notify = await notifyReadyCommand();
     await busyboxImage(host(), NOTIFY, {
       annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }],
       app: { exec: sh(`sleep 2; echo sent >/out/ready-sent; ${notify}; sleep 60`), user: '0', group: '0' },
