@@ -3,20 +3,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runSprocket } from '../../support/cli.js';
-
-// The examples of appc spec 0.8.11, shared by the team.
-const example = (name: string) => fileURLToPath(new URL(`../../../../../shared/appc/examples/${name}`, import.meta.url));
+import { appcExample } from '../../support/fixtures.js';
 
 test('image validate accepts a runnable pod manifest', async () => {
-  const r = await runSprocket(['image', 'validate', example('pod_runtime.json')]);
+  const r = await runSprocket(['image', 'validate', appcExample('pod_runtime.json')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /pod_runtime\.json: valid pod manifest \(3 apps\)\n$/);
 });
 
 test('image validate says what a pod template lacks to be run', async () => {
-  const r = await runSprocket(['image', 'validate', example('pod_template.json')]);
+  const r = await runSprocket(['image', 'validate', appcExample('pod_template.json')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /a pod template; to run it, fill in:\n  apps\[1\]\.image\.id: missing image ID\n  apps\[2\]\.image\.id: missing image ID\n$/);
 });

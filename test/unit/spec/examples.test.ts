@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseImageManifest, parsePodManifest, missingForRun } from '../../../src/spec/index.js';
 import { SprocketError } from '../../../src/errors.js';
+import { appcExample } from '../../support/fixtures.js';
 
-// The examples of appc spec 0.8.11, shared by the team.
-const EXAMPLES = new URL('../../../../../shared/appc/examples/', import.meta.url);
-const example = (name: string) => readFileSync(new URL(name, EXAMPLES));
+const example = (name: string) => readFileSync(appcExample(name));
 
 test('image.json parses, keeps its fields and values, adds the default port count', () => {
   const text = example('image.json');
