@@ -6,6 +6,7 @@
 // mount options, so the schema refuses what those formats cannot carry.
 import { z } from 'zod';
 import { invalid } from '../src/errors.js';
+import { ENV_NAME, ENV_NAME_RULE, UUID } from '../src/spec/patterns.js';
 import { AppIsolation, PodIsolation } from './isolators.js';
 
 /** PATH of an app whose image and flags do not set one (appc execution environment). */
@@ -50,7 +51,7 @@ export const ExecArgv = z.array(z.string().refine((a) => !a.includes('\0'), 'mus
 
 /** One environment variable; names are what systemd accepts in Environment=. */
 export const EnvironmentVariable = z.object({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'),
+  name: z.string().regex(ENV_NAME, `must be an environment variable name (${ENV_NAME_RULE})`),
   value: z.string().refine((v) => !v.includes('\0'), 'must not contain NUL'),
 });
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
@@ -120,7 +121,7 @@ export const PlanVolume = z.discriminatedUnion('kind', [
 ]);
 export type PlanVolume = z.infer<typeof PlanVolume>;
 
-const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+const Uuid = z.string().regex(UUID, 'must be a lowercase UUID');
 
 export const PodPlan = z
   .object({

@@ -23,9 +23,9 @@ export function register(program: Command): void {
     .action((ref: string, o: { app?: string; follow?: boolean; since?: string; lines?: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
         if (o.lines !== undefined && !/^[1-9]\d*$/.test(o.lines)) throw usage(`--lines needs a positive number, got "${o.lines}"`, { field: '--lines' });
-        const [{ journalEntries }, { isPodUuid }, { findPod }] = await Promise.all([import('../journal/read.js'), import('../pod/dir.js'), import('../pod/find.js')]);
+        const [{ journalEntries }, { isUuid }, { findPod }] = await Promise.all([import('../journal/read.js'), import('../spec/patterns.js'), import('../pod/find.js')]);
         // A removed pod's journal stays: a full UUID needs no pod directory.
-        const uuid = isPodUuid(ref) ? ref : await findPod(ctx, ref);
+        const uuid = isUuid(ref) ? ref : await findPod(ctx, ref);
         const query = { pod: uuid, ...(o.app ? { identifier: o.app } : {}), ...(o.since ? { since: o.since } : {}), ...(o.lines ? { lines: Number(o.lines) } : {}) };
         for await (const e of journalEntries(query, { follow: Boolean(o.follow) })) process.stdout.write(line(e));
       }));

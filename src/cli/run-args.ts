@@ -7,6 +7,7 @@ import { usage } from '../errors.js';
 import type { AppRequest, PodRequest, VolumeRequest } from '../pod/request.js';
 import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
+import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
 
 type FlagKind = 'value' | 'bool';
 
@@ -111,7 +112,7 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--volume': pod.volumes.push(parseVolume(s)); break;
     case '--name': pod.name = s; break;
     case '--uuid-file-save': pod.uuidFileSave = s; break;
-    case '--set-env': pod.setEnv.push(parseNameValue(s, flag)); break;
+    case '--set-env': pod.setEnv.push(parseEnvVar(s, flag)); break;
     case '--set-env-file': pod.setEnvFile = s; break;
     case '--inherit-env': pod.inheritedEnv = value ? [] : undefined; break;
     case '--mds-register': pod.mdsRegister = value as boolean; break;
@@ -142,7 +143,7 @@ function setAppFlag(app: AppRequest, flag: string, value: string | boolean): voi
     case '--user': app.user = s; break;
     case '--group': app.group = s; break;
     case '--working-dir': app.workingDir = s; break;
-    case '--environment': app.environment.push(parseNameValue(s, flag)); break;
+    case '--environment': app.environment.push(parseEnvVar(s, flag)); break;
     case '--mount': app.mounts.push(parseMount(s)); break;
     case '--readonly-rootfs': app.readOnlyRootFS = value as boolean; break;
     case '--supplementary-gids': app.supplementaryGids = parseGids(s); break;
@@ -221,7 +222,7 @@ function parseGids(s: string): number[] {
 /** The variables of `env` that an app can be given (names systemd accepts in Environment=). */
 function inheritable(env: NodeJS.ProcessEnv): { name: string; value: string }[] {
   return Object.entries(env)
-    .filter((e): e is [string, string] => e[1] !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e[0]) && !e[1].includes('\0'))
+    .filter((e): e is [string, string] => e[1] !== undefined && isEnvName(e[0]) && !e[1].includes('\0'))
     .map(([name, value]) => ({ name, value }));
 }
 
@@ -235,6 +236,13 @@ function parseNameValue(s: string, flag: string) {
   const eq = s.indexOf('=');
   if (eq <= 0) throw usage(`expected NAME=VALUE, got "${s}"`, { field: flag });
   return { name: s.slice(0, eq), value: s.slice(eq + 1) };
+}
+
+/** NAME=VALUE of an app's environment: the name as an image's (spec/patterns.ts). */
+function parseEnvVar(s: string, flag: string) {
+  const v = parseNameValue(s, flag);
+  if (!isEnvName(v.name)) throw usage(`"${v.name}" is not an environment variable name (${ENV_NAME_RULE})`, { field: flag });
+  return v;
 }
 
 /** `key=value,key=value` after an optional leading bare word. */

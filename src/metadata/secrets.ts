@@ -8,13 +8,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isUuid } from '../spec/patterns.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** 32 random bytes in base64url, no padding. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export const isToken = (s: string) => TOKEN.test(s);
-export const isUuid = (s: string) => UUID.test(s);
 
 /** `podDir`: the pod's directory while it is made elsewhere (pods/.new-<uuid>); it moves to pods/<uuid>. */
 export function podSecretPaths(stateDir: string, uuid: string, podDir = path.join(stateDir, 'pods', uuid)) {

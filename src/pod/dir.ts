@@ -3,11 +3,10 @@
 // always a whole pod (see docs/pods.md).
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isUuid } from '../spec/patterns.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const NEW_PREFIX = '.new-';
 
-export const isPodUuid = (s: string) => UUID.test(s);
 export const podsDir = (stateDir: string) => path.join(stateDir, 'pods');
 /** Held while pods are created, named or collected (store-wide). */
 export const podsLockFile = (stateDir: string) => path.join(podsDir(stateDir), '.lock');
@@ -47,7 +46,7 @@ export async function listPodDirs(stateDir: string): Promise<{ pods: string[]; u
     throw e;
   }
   return {
-    pods: names.filter(isPodUuid).sort(),
-    unfinished: names.filter((n) => n.startsWith(NEW_PREFIX) && isPodUuid(n.slice(NEW_PREFIX.length))).map((n) => n.slice(NEW_PREFIX.length)),
+    pods: names.filter(isUuid).sort(),
+    unfinished: names.filter((n) => n.startsWith(NEW_PREFIX) && isUuid(n.slice(NEW_PREFIX.length))).map((n) => n.slice(NEW_PREFIX.length)),
   };
 }

@@ -10,11 +10,12 @@ import { appUnitName } from '../../stage1-nspawn/app-unit.js';
 import type { PodContext } from './context.js';
 import { podDir } from './dir.js';
 import { podStatus, readPlan } from './status.js';
+import { assertPodMay } from './transitions.js';
 
 /** Runs `argv` (default /bin/sh) in app `app` of pod `uuid` with the terminal; resolves to its exit code. */
 export async function enterPod(ctx: PodContext, uuid: string, app: string | undefined, argv: string[]): Promise<number> {
   const status = await podStatus(ctx, uuid);
-  if (status.state !== 'running') throw new SprocketError('conflict', `pod ${uuid} is ${status.state}`, { file: uuid, hint: 'enter needs a running pod' });
+  assertPodMay('enter', uuid, status.state);
   const plan = await readPlan(podDir(ctx.stateDir, uuid));
   if (!app && plan.apps.length > 1) throw usage(`pod ${uuid} has ${plan.apps.length} apps: choose one with --app (${plan.apps.map((a) => a.name).join(', ')})`, { field: '--app' });
   const target = app ? plan.apps.find((a) => a.name === app) : plan.apps[0];

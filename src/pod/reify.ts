@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import { invalid, SprocketError } from '../errors.js';
 import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type RuntimeApp } from '../spec/index.js';
+import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
 import type { AppRequest, PodRequest } from './request.js';
 
 /** What reification needs of the images: fetch or find them, read their manifests. */
@@ -102,8 +103,6 @@ const PARTNER: Record<string, string> = {
   'os/linux/seccomp-remove-set': 'os/linux/seccomp-retain-set',
 };
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** --set-env-file: NAME=VALUE lines (as rkt: empty lines and lines starting with # or ; are skipped). */
 export async function readEnvFile(file: string): Promise<NameValue[]> {
   const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -114,7 +113,7 @@ export async function readEnvFile(file: string): Promise<NameValue[]> {
     if (!line.trim() || line.startsWith('#') || line.startsWith(';')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) throw invalid(`expected NAME=VALUE, got "${line}"`, { file, field: `line ${n + 1}` });
-    if (!ENV_NAME.test(line.slice(0, eq))) throw invalid(`"${line.slice(0, eq)}" is not a variable name (letters, digits, _)`, { file, field: `line ${n + 1}` });
+    if (!isEnvName(line.slice(0, eq))) throw invalid(`"${line.slice(0, eq)}" is not a variable name (${ENV_NAME_RULE})`, { file, field: `line ${n + 1}` });
     vars.push({ name: line.slice(0, eq), value: line.slice(eq + 1) });
   }
   return vars;

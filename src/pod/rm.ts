@@ -11,6 +11,7 @@ import { lockFile } from './lock.js';
 import type { PodImages } from './prepare.js';
 import { podStatus, readPlan } from './status.js';
 import { readState, writeState } from './state.js';
+import { assertPodMay } from './transitions.js';
 
 const run = promisify(execFile);
 
@@ -26,9 +27,7 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
   }
   try {
     const status = await podStatus(ctx, uuid);
-    if (status.state === 'running') {
-      throw new SprocketError('conflict', `pod ${uuid} is running`, { file: uuid, hint: `stop it first: sprocket stop ${uuid}` });
-    }
+    assertPodMay('remove', uuid, status.state);
     // Marked first: a crash from here on leaves a pod that gc removes.
     await writeState(paths.state, { ...(await readState(paths.state)), state: 'garbage' });
     const plan = await readPlan(dir);

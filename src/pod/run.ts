@@ -3,7 +3,7 @@
 // systemd from then on: the CLI may die at any point and status explains it.
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { EXIT_FAILURE, SprocketError, usage } from '../errors.js';
+import { EXIT_FAILURE, usage } from '../errors.js';
 import { haltUnit, hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
 import { usesMetadataService } from '../../stage1-nspawn/metadata-proxy.js';
 import { ensureMetadataService } from '../metadata/ensure.js';
@@ -11,6 +11,7 @@ import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
 import { now, readState, writeState } from './state.js';
+import { assertPodMay } from './transitions.js';
 import { podStatus, readPlan, type PodStatus } from './status.js';
 
 const POLL_MS = 200;
@@ -32,9 +33,7 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
   const paths = podPaths(dir);
   const ready = await withLock(paths.lock, async () => {
     const status = await podStatus(ctx, uuid);
-    if (status.state !== 'prepared') {
-      throw new SprocketError('conflict', `pod ${uuid} is ${status.state}: only a prepared pod can be started`, { file: uuid, hint: 'prepare a new pod' });
-    }
+    assertPodMay('start', uuid, status.state);
     const plan = await readPlan(dir);
     const { terminal } = opts;
     if (plan.apps.some((a) => a.interactive) && !terminal) {

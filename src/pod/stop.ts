@@ -8,10 +8,11 @@ import type { PodContext } from './context.js';
 import { podDir } from './dir.js';
 import { podStatus, readPlan, type PodStatus } from './status.js';
 import { waitPod } from './run.js';
+import { podMay } from './transitions.js';
 
 export async function stopPod(ctx: PodContext, uuid: string, opts: { force: boolean }): Promise<PodStatus> {
   const status = await podStatus(ctx, uuid);
-  if (status.state !== 'running') return status;
+  if (!podMay('stop', status.state)) return status;
   const plan = await readPlan(podDir(ctx.stateDir, uuid));
   if (opts.force) {
     await ctx.systemd.killUnit(plan.unit, os.constants.signals.SIGKILL, 'all');

@@ -4,13 +4,14 @@
 import { z } from 'zod';
 import { AbsolutePath, AcName, UserMap } from './identifiers.js';
 import { isolatorList } from './isolators.js';
+import { ENV_NAME, ENV_NAME_RULE } from './patterns.js';
 import { uniqueNames } from './unique.js';
 
 const q = JSON.stringify;
 
-/** A variable of the app's environment; the name follows POSIX, plus . and -. */
+/** A variable of the app's environment; the name as spec/aci.md says (patterns.ts). */
 export const EnvironmentVariable = z.looseObject({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { error: (i) => `${q(i.input)} is not a valid environment variable name` }),
+  name: z.string().regex(ENV_NAME, { error: (i) => `${q(i.input)} is not a valid environment variable name (${ENV_NAME_RULE})` }),
   value: z.string(),
 });
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;

@@ -4,6 +4,7 @@
 // fixed signature; a property sprocket does not know yet must be added here.
 import { z } from 'zod';
 import { invalid } from '../errors.js';
+import { ENV_NAME } from '../spec/patterns.js';
 
 /** One command line: path of the binary, argv including argv[0]. */
 export const ExecCommandSchema = z.object({
@@ -16,7 +17,6 @@ export type ExecCommand = z.input<typeof ExecCommandSchema>;
 
 const commands = z.array(ExecCommandSchema).min(1);
 const word = z.string().min(1);
-const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Journal field names: upper case, digits, underscore; not starting with _.
 const journalField = /^[A-Z0-9][A-Z0-9_]*$/;
 const u64 = z.union([z.bigint().nonnegative(), z.number().int().nonnegative(), z.literal('infinity')]);
@@ -47,7 +47,7 @@ export const UnitPropertiesSchema = z
     TimeoutStartUSec: u64,
     TimeoutStopUSec: u64,
     // [Service] execution environment
-    Environment: z.record(z.string().regex(envName, 'is not an environment variable name'), z.string()),
+    Environment: z.record(z.string().regex(ENV_NAME, 'is not an environment variable name'), z.string()),
     WorkingDirectory: z.string(),
     RootDirectory: z.string(),
     User: z.string(),

@@ -50,6 +50,16 @@ describe('pods: lifecycle', () => {
     assert.deepEqual(stopped.apps.map((a) => [a.name, a.state]), [['idle', 'stopped']]);
   });
 
+  it('environment names follow one rule from the image to the app (spec/aci.md: letters, digits, _)', async () => {
+    const withEnv = (name: string) => ({ app: { exec: ['/bin/true'], user: 'root', group: 'root', environment: [{ name, value: 'hi' }] } });
+    await assert.rejects(busyboxImage(host(), 'example.com/env-dot', withEnv('a.b')), /app\.environment\[0\]\.name: "a\.b" is not a valid environment variable name/);
+    const flag = await sprocket(host(), ['run', IMAGE, '--environment', 'a-b=1']);
+    assert.deepEqual([flag.code, flag.stderr.match(/--environment: "a-b" is not an environment variable name/) !== null], [64, true], flag.stderr);
+    await busyboxImage(host(), 'example.com/env-ok', withEnv('GREETING_1'));
+    const ran = await sprocket(host(), ['run', 'example.com/env-ok', '--exec', '/bin/sh', '--', '-c', 'test "$GREETING_1" = hi']);
+    assert.equal(ran.code, 0, ran.stderr);
+  });
+
   it('status --wait returns once the pod has exited', async () => {
     const uuid = (await sprocketOk(host(), ['run', '-d', IMAGE, '--exec', '/bin/sleep', '--', '1'])).trim();
     const status = JSON.parse(await sprocketOk(host(), ['status', '--wait=20s', '--format', 'json', uuid])) as { state: string; exitStatus: number };
@@ -171,7 +181,7 @@ describe('pods: lifecycle', () => {
     const uuid = await runDetached();
     const refused = await sprocket(host(), ['rm', uuid]);
     assert.equal(refused.code, 254);
-    assert.match(refused.stderr, /is running\n {2}hint: stop it first/);
+    assert.match(refused.stderr, /is running: it cannot be removed\n {2}hint: stop it first/);
     await sprocketOk(host(), ['stop', '--force', uuid]);
     await sprocketOk(host(), ['rm', uuid]);
     assert.deepEqual(await podDirs(), []);

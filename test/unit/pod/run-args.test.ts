@@ -46,6 +46,8 @@ test('bad command lines are usage errors naming the flag', () => {
   fails(['--volume', 'v,kind=empty,uid=x', 'img'], /uid must be a number/);
   fails(['img', '--mount', 'volume=v'], /--mount: expected volume=NAME,target=PATH/);
   fails(['img', '--environment', 'novalue'], /--environment: expected NAME=VALUE/);
+  fails(['img', '--environment', 'a.b=1'], /--environment: "a.b" is not an environment variable name \(letters, digits and _/);
+  fails(['--set-env', 'a-b=1', 'img'], /--set-env: "a-b" is not an environment variable name/);
   fails(['--pod-manifest', 'p.json', 'img'], /--pod-manifest replaces images/);
   fails(['--interactive', 'a', 'b'], /--interactive needs exactly one app/);
   fails(['--interactive', '-d', 'a'], /--interactive runs in the foreground/);

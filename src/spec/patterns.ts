@@ -1,0 +1,17 @@
+// Patterns that several layers check (the spec's validators, stage1's plan,
+// unit properties, the command line, the pod directory): one definition
+// each, so that what validates also runs. No zod here: list and status load
+// this module and never load zod (docs/performance.md).
+
+/**
+ * An environment variable name. appc's spec text (spec/aci.md, app.environment)
+ * says letters, digits and '_' as POSIX does, which is also all systemd's
+ * Environment= takes; actool also allows '.' and '-' (docs/spec.md).
+ */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const isEnvName = (s: string) => ENV_NAME.test(s);
+export const ENV_NAME_RULE = 'letters, digits and _, not starting with a digit';
+
+/** A pod UUID as sprocket writes it (lowercase, with dashes). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const isUuid = (s: string) => UUID.test(s);
