@@ -6,6 +6,7 @@ import { SprocketError } from '../errors.js';
 import { busErrorName, busFailure, callMethod, onSignal, openSystemBus, plain, variant, type MessageBus, type PlainValue } from './bus.js';
 import type { AuxUnit, Systemd, UnitInterface } from './systemd.js';
 import { wireProperties, type UnitProperties } from './unit-properties.js';
+import { JobResults } from './job-results.js';
 import { unitStateFrom } from './unit-state.js';
 
 const DEST = 'org.freedesktop.systemd1';
@@ -14,28 +15,10 @@ const MANAGER_PATH = '/org/freedesktop/systemd1';
 const MANAGER = `${IFACE}.Manager`;
 const NO_SUCH_UNIT = 'org.freedesktop.systemd1.NoSuchUnit';
 
-// Results of JobRemoved that arrived before their caller asked for them
-// (the signal may overtake the method reply). Bounded: other clients' jobs
-// land here too.
-const EARLY_RESULTS_MAX = 256;
-
 class DbusSystemd implements Systemd {
-  private readonly waiting = new Map<string, (result: string) => void>();
-  private readonly early = new Map<string, string>();
+  readonly jobs = new JobResults();
 
   constructor(private readonly bus: MessageBus) {}
-
-  /** systemd's JobRemoved signal: a job ended with `result`. */
-  jobRemoved(job: string, result: string): void {
-    const resolve = this.waiting.get(job);
-    if (resolve) {
-      this.waiting.delete(job);
-      resolve(result);
-      return;
-    }
-    this.early.set(job, result);
-    if (this.early.size > EARLY_RESULTS_MAX) this.early.delete(this.early.keys().next().value!);
-  }
 
   /** Calls a method of the manager; resolves to its first return value. */
   private manager(member: string, signature: string, ...body: unknown[]): Promise<unknown> {
@@ -44,18 +27,13 @@ class DbusSystemd implements Systemd {
 
   /** Runs a job-returning manager call and waits for the job's end. */
   private async job(what: string, unit: string, call: () => Promise<unknown>): Promise<void> {
-    let job: string;
-    try {
-      job = (await call()) as string;
-    } catch (err) {
-      throw busFailure(what, unit, err);
-    }
-    const result =
-      this.early.get(job) ??
-      (await new Promise<string>((resolve) => {
-        this.waiting.set(job, resolve);
-      }));
-    this.early.delete(job);
+    const result = await this.jobs.run(what, unit, async () => {
+      try {
+        return (await call()) as string;
+      } catch (err) {
+        throw busFailure(what, unit, err);
+      }
+    });
     if (result !== 'done') {
       throw new SprocketError('runtime', `${what}: job ${result}`, {
         file: unit,
@@ -148,7 +126,7 @@ export async function connectSystemd(): Promise<Systemd> {
   const bus = await openSystemBus();
   try {
     const systemd = new DbusSystemd(bus);
-    await onSignal(bus, { sender: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'JobRemoved' }, (_id: number, job: string, _unit: string, result: string) => systemd.jobRemoved(job, result));
+    await onSignal(bus, { sender: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'JobRemoved' }, (_id: number, job: string, _unit: string, result: string) => systemd.jobs.removed(job, result));
     // Without Subscribe() systemd sends no JobRemoved signals.
     await callMethod(bus, { destination: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'Subscribe', signature: '', body: [] });
     return systemd;
