@@ -1,5 +1,6 @@
 // Global options shared by every command, read once into one value.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy.js';
 
 export const DEFAULT_DIR = '/var/lib/sprocket';
 export const DEFAULT_CONFIG_DIR = '/etc/sprocket';
@@ -27,3 +28,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     debug: Boolean(o.debug),
   };
 }
+
+/** --pull-policy (src/image/pull-policy.ts). */
+export const pullPolicyOption = (dflt: PullPolicy) =>
+  new Option('--pull-policy <policy>', 'never: only the store; new: fetch what the store lacks; update: ask the remote for a newer image').choices(PULL_POLICIES).default(dflt);

@@ -6,6 +6,8 @@ import { createGunzip } from 'node:zlib';
 import { invalid } from '../errors.js';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'tar';
+/** OCI layers may also be zstd (never an ACI: appc names gzip, bzip2 and xz). */
+export type LayerCompression = Compression | 'zstd';
 
 /** Bytes needed to tell the formats apart (ustar magic sits at offset 257). */
 export const MAGIC_BYTES = 512;
@@ -24,11 +26,11 @@ export interface Decompression {
   done: Promise<void>;
 }
 
-export function decompressor(kind: Compression, file: string): Decompression {
+export function decompressor(kind: LayerCompression, file: string): Decompression {
   if (kind === 'tar') return { stream: new PassThrough(), done: Promise.resolve() };
   if (kind === 'gzip') return { stream: createGunzip(), done: Promise.resolve() };
-  // Node has no bzip2 or xz; Debian's own decoders are fast, maintained and
-  // already a dependency (xz-utils, bzip2), so they run as child processes.
+  // Node has no bzip2, xz or zstd; Debian's own decoders are fast, maintained
+  // and already a dependency (xz-utils, bzip2, zstd), so they run as child processes.
   const child = spawn(kind, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

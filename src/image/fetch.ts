@@ -9,15 +9,18 @@ import { ImageId, type ImageManifest } from '../spec/index.js';
 import { readAci } from './aci-reader.js';
 import { checkImageName, discoverImage, hostLabels, type NamedImage } from './discovery.js';
 import { describeRef, parseImageRef } from './image-ref.js';
+import { DOCKER_SCHEME } from './oci/reference.js';
 import type { ImageStore } from './store.js';
 import { fetchCached, httpCacheDir } from './fetch-cache.js';
-import { getSmall } from './http.js';
+import { getSmall, type Transport } from './http.js';
 import { transportOf, type InsecureOptions } from './fetch-options.js';
+import { readHostAuthorization } from './credentials.js';
+import type { PullPolicy } from './pull-policy.js';
 import { verifyImageSignature } from './signature.js';
 import type { ConfigDirs } from './trust.js';
 
 /** What fetching needs of the image store. */
-export type ImageTarget = Pick<ImageStore, 'has' | 'resolve' | 'import'>;
+export type ImageTarget = Pick<ImageStore, 'has' | 'resolve' | 'import' | 'list' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits'>;
 
 export interface FetchOptions {
   store: ImageTarget;
@@ -29,7 +32,16 @@ export interface FetchOptions {
   signature?: string;
   /** Where warnings go (stderr for the CLI). */
   warn: (message: string) => void;
+  /**
+   * never: only the store (files are still read); new: a name or docker
+   * reference the store has is not fetched again; update (default): ask the
+   * remote (discovery, HTTP validators, the registry's manifest digest).
+   */
+  pullPolicy?: PullPolicy;
 }
+
+/** The options with the transport every download of this run uses (auth.d read once). */
+type Context = FetchOptions & { transport: Transport; pullPolicy: PullPolicy };
 
 /** An ACI on local disk with what is known about where it came from. */
 interface Located {
@@ -47,15 +59,38 @@ interface Located {
 export async function fetchImages(sources: string[], opts: FetchOptions): Promise<string[]> {
   if (opts.signature && sources.length !== 1) throw usage('--signature applies to exactly one image', { field: '--signature' });
   if (opts.insecure.image) opts.warn('warning: signature verification is disabled (--insecure-options=image); images are not checked');
+  const ctx: Context = { ...opts, pullPolicy: opts.pullPolicy ?? 'update', transport: { ...transportOf(opts.insecure), hostAuthorization: await readHostAuthorization(opts.config) } };
   const ids: string[] = [];
-  for (const source of sources) ids.push(await fetchLocated(await locate(source, opts), opts, []));
+  for (const source of sources) ids.push(source.startsWith(DOCKER_SCHEME) ? await fetchDocker(source, ctx) : await fetchAci(source, ctx));
   return ids;
 }
 
-async function locate(source: string, opts: FetchOptions): Promise<Located> {
+async function fetchAci(source: string, ctx: Context): Promise<string> {
+  if (ctx.pullPolicy !== 'update' && !/^[a-z]+:\/\//.test(source) && !(await isFileSource(source))) {
+    const ref = parseImageRef(source);
+    if (ref.by === 'name' && (await stored(ctx.store, ref))) return ctx.store.resolve(describeRef(ref.name, ref.labels));
+  }
+  if (ctx.pullPolicy === 'never' && !(await isFileSource(source))) {
+    throw new SprocketError('not-found', `no image ${source} in the store`, { hint: 'fetch it, or use --pull-policy=new' });
+  }
+  return fetchLocated(await locate(source, ctx), ctx, []);
+}
+
+/** docker://: unsigned, so only with --insecure-options=image; converted by src/image/oci. */
+async function fetchDocker(source: string, ctx: Context): Promise<string> {
+  if (!ctx.insecure.image) {
+    throw new SprocketError('untrusted', 'docker images are not signed, so they cannot be verified', { file: source, hint: 'fetch them with --insecure-options=image' });
+  }
+  const { pullDockerImage } = await import('./oci/pull.js');
+  return pullDockerImage(source, { store: ctx.store, config: ctx.config, transport: ctx.transport, policy: ctx.pullPolicy, progress: ctx.warn });
+}
+
+const isFileSource = async (source: string) => source.startsWith('/') || source.startsWith('.') || source.endsWith('.aci') || (await isFile(source));
+
+async function locate(source: string, opts: Context): Promise<Located> {
   if (/^https?:\/\//.test(source)) return download(source, `${source}.asc`, opts);
-  if (/^[a-z]+:\/\//.test(source)) throw usage(`unsupported source ${JSON.stringify(source)}: use a file, an http(s) URL or an image name`);
-  if (source.startsWith('/') || source.startsWith('.') || source.endsWith('.aci') || (await isFile(source))) {
+  if (/^[a-z]+:\/\//.test(source)) throw usage(`unsupported source ${JSON.stringify(source)}: use a file, an http(s) URL, docker://... or an image name`);
+  if (await isFileSource(source)) {
     const signature = opts.signature ?? `${source}.asc`;
     const st = await fs.stat(source).catch(() => undefined);
     if (!st?.isFile()) throw new SprocketError('not-found', 'no such file', { file: source });
@@ -70,13 +105,13 @@ async function locate(source: string, opts: FetchOptions): Promise<Located> {
   return discovered(checkImageName(ref), opts);
 }
 
-async function discovered(ref: NamedImage, opts: FetchOptions): Promise<Located> {
-  const endpoints = await discoverImage(ref, transportOf(opts.insecure));
+async function discovered(ref: NamedImage, opts: Context): Promise<Located> {
+  const endpoints = await discoverImage(ref, opts.transport);
   return { ...(await download(endpoints.aci, endpoints.signature, opts)), keyUrls: endpoints.keys, expect: ref };
 }
 
-async function download(aciUrl: string, signatureUrl: string, opts: FetchOptions): Promise<Located> {
-  const transport = transportOf(opts.insecure);
+async function download(aciUrl: string, signatureUrl: string, opts: Context): Promise<Located> {
+  const transport = opts.transport;
   const path = await fetchCached(aciUrl, { cacheDir: httpCacheDir(opts.stateDir), transport });
   return {
     path,
@@ -106,7 +141,7 @@ const missingSignature = (where: string) =>
   });
 
 /** Checks and imports one located ACI after its dependencies; `chain` detects cycles. */
-async function fetchLocated(image: Located, opts: FetchOptions, chain: string[]): Promise<string> {
+async function fetchLocated(image: Located, opts: Context, chain: string[]): Promise<string> {
   const { manifest } = await readAci(image.path);
   if (image.expect) checkExpected(manifest, image.expect, image.source);
   if (!opts.insecure.image) {
@@ -130,7 +165,7 @@ async function fetchLocated(image: Located, opts: FetchOptions, chain: string[])
 
 type Dependency = NonNullable<ImageManifest['dependencies']>[number];
 
-async function fetchDependency(dep: Dependency, opts: FetchOptions, chain: string[], where: { file: string; field: string }): Promise<void> {
+async function fetchDependency(dep: Dependency, opts: Context, chain: string[], where: { file: string; field: string }): Promise<void> {
   const labels = Object.fromEntries(((dep as { labels?: { name: string; value: string }[] }).labels ?? []).map((l) => [l.name, l.value]));
   const ref: NamedImage = { by: 'name', name: dep.imageName, labels };
   if (dep.imageID ? ImageId.safeParse(dep.imageID).success && (await opts.store.has(dep.imageID)) : await stored(opts.store, ref)) return;

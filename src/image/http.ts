@@ -2,7 +2,9 @@
 // clear errors. The on-disk cache (ETag, max-age, resume) is in http-cache.ts.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { SprocketError } from '../errors.js';
+import type { HostAuthorization } from './credentials.js';
 
 /** Which transport checks the operator switched off (--insecure-options). */
 export interface Transport {
@@ -10,6 +12,10 @@ export interface Transport {
   allowHttp: boolean;
   /** Any certificate is accepted (--insecure-options=tls). */
   skipTlsVerify: boolean;
+  /** CA certificates (PEM) trusted beside the usual ones (a registry's certs.d). */
+  extraCa?: string[];
+  /** auth.d: the Authorization header a host gets after it answered 401. */
+  hostAuthorization?: HostAuthorization;
 }
 
 const MAX_REDIRECTS = 10;
@@ -36,31 +42,53 @@ export function checkScheme(url: URL, transport: Transport): void {
  * GET a URL and resolve with the final response (after redirects), its body
  * not yet read. Any status other than 2xx/304 is an error naming URL and status.
  */
-export function get(href: string, transport: Transport, headers: Record<string, string> = {}): Promise<{ url: string; res: http.IncomingMessage }> {
+export async function get(href: string, transport: Transport, headers: Record<string, string> = {}): Promise<{ url: string; res: http.IncomingMessage }> {
+  const { url, res } = await open(href, transport, headers);
+  const status = res.statusCode ?? 0;
+  if ((status >= 200 && status < 300) || status === 304) return { url, res };
+  res.resume();
+  throw statusError(res, url);
+}
+
+export const statusError = (res: http.IncomingMessage, url: string) =>
+  new SprocketError(res.statusCode === 404 ? 'not-found' : 'io', `HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim(), { file: url });
+
+/**
+ * GET a URL, following redirects, and resolve with the final response
+ * whatever its status. A host that answers 401 is asked again with the
+ * credentials auth.d has for it. An Authorization header goes only to the
+ * origin it was given for, never across a redirect.
+ */
+export function open(href: string, transport: Transport, headers: Record<string, string> = {}): Promise<{ url: string; res: http.IncomingMessage }> {
   return follow(new URL(href), transport, headers, 0);
 }
 
 async function follow(url: URL, transport: Transport, headers: Record<string, string>, hops: number): Promise<{ url: string; res: http.IncomingMessage }> {
   checkScheme(url, transport);
-  const res = await request(url, transport, headers);
+  let res = await request(url, transport, headers);
+  const configured = res.statusCode === 401 && !headers.authorization ? transport.hostAuthorization?.(url.host) : undefined;
+  if (configured) {
+    res.resume();
+    res = await request(url, transport, { ...headers, authorization: configured });
+  }
   const status = res.statusCode ?? 0;
   if (status >= 300 && status < 400 && status !== 304) {
     res.resume();
     const location = res.headers.location;
     if (!location) throw ioError(`HTTP ${status} without a Location header`, url.href);
     if (hops >= MAX_REDIRECTS) throw ioError(`more than ${MAX_REDIRECTS} redirects`, url.href);
-    return follow(new URL(location, url), transport, headers, hops + 1);
+    const next = new URL(location, url);
+    const { authorization: _dropped, ...rest } = headers;
+    return follow(next, transport, next.origin === url.origin ? headers : rest, hops + 1);
   }
-  if (status >= 200 && status < 300) return { url: url.href, res };
-  if (status === 304) return { url: url.href, res };
-  res.resume();
-  throw new SprocketError(status === 404 ? 'not-found' : 'io', `HTTP ${status} ${res.statusMessage ?? ''}`.trim(), { file: url.href });
+  return { url: url.href, res };
 }
 
 function request(url: URL, transport: Transport, headers: Record<string, string>): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.get(url, { headers: { 'user-agent': 'sprocket', ...headers }, rejectUnauthorized: !transport.skipTlsVerify }, resolve);
+    const ca = transport.extraCa?.length ? [...tls.rootCertificates, ...transport.extraCa] : undefined;
+    const req = mod.get(url, { headers: { 'user-agent': 'sprocket', ...headers }, rejectUnauthorized: !transport.skipTlsVerify, ca }, resolve);
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(ioError(`no answer within ${IDLE_TIMEOUT_MS / 1000} s`, url.href)));
     req.on('error', (e) => reject(e instanceof SprocketError ? e : ioError(`request failed: ${e.message}`, url.href, undefined, e)));
   });
