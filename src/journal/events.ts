@@ -1,5 +1,5 @@
 // sprocket's own lifecycle events, as structured journal entries that carry
-// the pod's UUID: `journalctl SPROCKET_POD=<uuid>` tells a pod's story.
+// the pod's UUID. Readers place them by who wrote them, not by these fields (pod-log.ts).
 // journald being absent never breaks a command.
 import { createRequire } from 'node:module';
 import { z } from 'zod';

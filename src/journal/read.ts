@@ -6,16 +6,19 @@ import { z } from 'zod';
 import { SprocketError, invalid } from '../errors.js';
 
 const fieldName = /^[A-Z0-9_]+$/;
+const Matches = z.record(z.string().regex(fieldName, 'is not a journal field name'), z.string());
 
 export const JournalQuerySchema = z.object({
   /** A unit's lines: _SYSTEMD_UNIT=<unit> (a pod's is sprocket-<uuid>.service). */
   unit: z.string().min(1).optional(),
-  /** Lines and events of a pod: SPROCKET_POD=<uuid>. */
-  pod: z.uuid().optional(),
-  /** One app's lines: SYSLOG_IDENTIFIER=<app>. */
+  /** SYSLOG_IDENTIFIER=<identifier>: a field any client sets as it likes, so never the only match of a pod's log. */
   identifier: z.string().min(1).optional(),
   /** Other FIELD=value matches. */
-  fields: z.record(z.string().regex(fieldName, 'is not a journal field name'), z.string()).optional(),
+  fields: Matches.optional(),
+  /** Entries that match any of these groups (each group's matches all hold), besides the matches above. */
+  any: z.array(Matches).min(1).optional(),
+  /** Only entries after this one (journalctl --after-cursor), all of them even when followed. */
+  afterCursor: z.string().min(1).optional(),
   /** journalctl --since: "2024-01-01 10:00:00", "-5min", "today" ... */
   since: z.string().min(1).optional(),
   /** The last N entries only (journalctl -n). */
@@ -36,9 +39,10 @@ export function journalctlArgs(query: JournalQuery, follow = false): string[] {
   const q = parsed.data;
   const matches: Record<string, string> = { ...q.fields };
   if (q.unit) matches._SYSTEMD_UNIT = q.unit;
-  if (q.pod) matches.SPROCKET_POD = q.pod;
   if (q.identifier) matches.SYSLOG_IDENTIFIER = q.identifier;
-  for (const [k, v] of Object.entries(matches)) {
+  // journalctl: matches of one group all hold, groups joined by + are alternatives.
+  const groups = (q.any ?? [{}]).map((g) => ({ ...g, ...matches }));
+  for (const [k, v] of groups.flatMap((g) => Object.entries(g))) {
     if (v.includes('\n')) throw invalid('a match value must be one line', { file: 'journal query', field: k });
   }
   return [
@@ -47,8 +51,9 @@ export function journalctlArgs(query: JournalQuery, follow = false): string[] {
     'json',
     ...(q.since ? [`--since=${q.since}`] : []),
     ...(q.lines ? [`--lines=${q.lines}`] : []),
+    ...(q.afterCursor ? [`--after-cursor=${q.afterCursor}`, '--no-tail'] : []),
     ...(follow ? ['--follow'] : []),
-    ...Object.entries(matches).map(([k, v]) => `${k}=${v}`),
+    ...groups.flatMap((g, i) => [...(i > 0 ? ['+'] : []), ...Object.entries(g).map(([k, v]) => `${k}=${v}`)]),
   ];
 }
 

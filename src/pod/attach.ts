@@ -3,7 +3,7 @@
 // SIGHUP: what systemd sends a unit that runs `sprocket run`) stops the pod,
 // and the pod's end is awaited. Lines are read back from the journal, where
 // the pod's apps write them, so what the terminal shows is what `logs` shows.
-import { journalEntries, type JournalEntry } from '../journal/read.js';
+import { podLog, type PodLogLine } from '../journal/pod-log.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
@@ -41,12 +41,11 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   const abort = new AbortController();
   let quiet: NodeJS.Timeout | undefined;
   let ended = false;
-  const show = (e: JournalEntry) => {
+  const show = (l: PodLogLine) => {
     if (ended) quiet?.refresh();
-    const id = String(e.SYSLOG_IDENTIFIER ?? '');
-    if (!apps.includes(id)) return;
-    const line = apps.length > 1 ? `${id}: ${String(e.MESSAGE)}` : String(e.MESSAGE);
-    (Number(e.PRIORITY) <= 3 ? term.stderr : term.stdout)(line);
+    if (l.origin !== 'app') return;
+    const line = apps.length > 1 ? `${l.app}: ${String(l.entry.MESSAGE)}` : String(l.entry.MESSAGE);
+    (Number(l.entry.PRIORITY) <= 3 ? term.stderr : term.stdout)(line);
   };
   // Every entry of the pod from its creation on: entries written before journalctl is up are not lost.
   const since = `${new Date(Date.parse(created) - 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
@@ -62,7 +61,8 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   for (const signal of STOP_SIGNALS) process.on(signal, stop);
   const reading = (async () => {
     try {
-      for await (const e of journalEntries({ pod: uuid, since }, { follow: true, signal: abort.signal })) show(e);
+      // The console too (not shown): it keeps the drain going while the pod shuts down.
+      for await (const l of podLog({ uuid, unit: plan.unit, apps }, { since, stage1: true, follow: true, signal: abort.signal })) show(l);
     } catch (e) {
       if (!abort.signal.aborted) throw e;
     }

@@ -18,7 +18,7 @@ describe('journal', () => {
     await call('write', { pod, event: 'app-exited', app: 'web', exitStatus: 3 });
     await call('write', { pod: randomUUID(), event: 'started' });
     await host().run(['journalctl', '--sync']);
-    const entries = lines(await call('read', { pod }));
+    const entries = lines(await call('read', { fields: { SPROCKET_POD: pod } }));
     assert.equal(entries.length, 1);
     assert.deepEqual(
       [entries[0]!.MESSAGE, entries[0]!.SPROCKET_EVENT, entries[0]!.SPROCKET_APP, entries[0]!.SPROCKET_EXIT_STATUS, entries[0]!.SYSLOG_IDENTIFIER, entries[0]!.PRIORITY],
@@ -37,7 +37,7 @@ describe('journal', () => {
 
   it('follows new entries', async () => {
     const pod = randomUUID();
-    const [entry] = lines(await call('follow', { pod }, { pod, event: 'stopped' }));
+    const [entry] = lines(await call('follow', { fields: { SPROCKET_POD: pod } }, { pod, event: 'stopped' }));
     assert.equal(entry!.SPROCKET_EVENT, 'stopped');
     assert.equal(entry!.SPROCKET_POD, pod);
   });

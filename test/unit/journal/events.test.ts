@@ -30,10 +30,18 @@ describe('writePodEvent', () => {
 
 describe('journalctlArgs', () => {
   it('turns a query into matches and options', () => {
-    assert.deepEqual(journalctlArgs({ unit: `sprocket-${POD}.service`, pod: POD, identifier: 'web', since: '-5min', lines: 10, fields: { PRIORITY: '3' } }, true), [
+    assert.deepEqual(journalctlArgs({ unit: `sprocket-${POD}.service`, identifier: 'web', since: '-5min', lines: 10, fields: { PRIORITY: '3' } }, true), [
       '--no-pager', '-o', 'json', '--since=-5min', '--lines=10', '--follow',
-      'PRIORITY=3', `_SYSTEMD_UNIT=sprocket-${POD}.service`, `SPROCKET_POD=${POD}`, 'SYSLOG_IDENTIFIER=web',
+      'PRIORITY=3', `_SYSTEMD_UNIT=sprocket-${POD}.service`, 'SYSLOG_IDENTIFIER=web',
     ]);
+  });
+
+  it('joins alternative groups with +, each with the common matches; reads on after a cursor', () => {
+    assert.deepEqual(journalctlArgs({ any: [{ _SYSTEMD_UNIT: 'a.service' }, { SPROCKET_POD: POD, SYSLOG_IDENTIFIER: 'sprocket' }], fields: { PRIORITY: '3' }, afterCursor: 's=1;i=2' }, true), [
+      '--no-pager', '-o', 'json', '--after-cursor=s=1;i=2', '--no-tail', '--follow',
+      '_SYSTEMD_UNIT=a.service', 'PRIORITY=3', '+', `SPROCKET_POD=${POD}`, 'SYSLOG_IDENTIFIER=sprocket', 'PRIORITY=3',
+    ]);
+    assert.throws(() => journalctlArgs({ any: [{ A: 'x\ny' }] }), (e) => e instanceof SprocketError && e.field === 'A');
   });
 
   it('names the field of a bad query', () => {

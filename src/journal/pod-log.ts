@@ -1,0 +1,115 @@
+// A pod's log as `sprocket logs` and the foreground run show it: its apps'
+// lines and sprocket's events about it. Every app can write to the host's
+// journal socket and set any field it likes (SPROCKET_POD=, SYSLOG_IDENTIFIER=,
+// MESSAGE=), so an entry is placed only by what journald records itself
+// about the writer: its cgroup, uid and transport.
+import { journalEntries, type JournalEntry, type JournalQuery } from './read.js';
+import { SYSLOG_IDENTIFIER } from './events.js';
+import { isUuid } from '../spec/patterns.js';
+import { podUnit } from '../../stage1-nspawn/plan.js';
+
+/** The pod whose log is read: its UUID, host unit and, when its directory is still there, its apps. */
+export interface PodLogSource {
+  uuid: string;
+  unit: string;
+  apps?: string[];
+}
+
+/**
+ * Where an entry of the pod comes from: an app (its output, copied by
+ * app-log@APP.service, or what it wrote to the journal itself from its own
+ * unit), the pod's stage1 (nspawn's console: the pod's systemd booting and
+ * stopping), or sprocket's own lifecycle event about the pod.
+ */
+export type PodLogLine =
+  | { origin: 'app'; app: string; entry: JournalEntry }
+  | { origin: 'stage1'; entry: JournalEntry }
+  | { origin: 'event'; entry: JournalEntry };
+
+export interface PodLogOptions {
+  /** Only this app's lines (events and stage1 lines are left out). */
+  app?: string;
+  /** Also the pod's stage1 console (nspawn, the pod's systemd). */
+  stage1?: boolean;
+  since?: string;
+  /** The last N lines that are shown (counted after selection). */
+  lines?: number;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+const field = (e: JournalEntry, name: string) => (typeof e[name] === 'string' ? (e[name] as string) : undefined);
+
+/** Whether a cgroup path component is a pod's host unit, sprocket-<uuid>.service. */
+function isPodUnit(name: string): boolean {
+  const uuid = /^sprocket-(.*)\.service$/.exec(name)?.[1];
+  return uuid !== undefined && isUuid(uuid) && name === podUnit(uuid);
+}
+
+/**
+ * The origin of one journal entry in the log of `pod`, or undefined when it
+ * is not the pod's. App lines: journald saw the writer in the pod's own
+ * unit, in the cgroup of an app's unit (or its copier) under nspawn's
+ * payload. Events: written through the native protocol by root, from a
+ * process journald found outside every pod and machine (machine.slice).
+ * An entry whose writer's cgroup journald could not read (the writer was
+ * gone) is nobody's: an app could otherwise forge by exiting at once.
+ */
+export function podLogOrigin(e: JournalEntry, pod: PodLogSource): PodLogLine | undefined {
+  const cgroup = field(e, '_SYSTEMD_CGROUP');
+  if (cgroup === undefined) return undefined;
+  const parts = cgroup.split('/').filter(Boolean);
+  const at = parts.indexOf(pod.unit);
+  if (at >= 0 && field(e, '_SYSTEMD_UNIT') === pod.unit) {
+    if (parts[at + 1] === 'payload') {
+      const unit = parts[parts.length - 1]!;
+      const app = /^app-log@(.+)\.service$/.exec(unit)?.[1] ?? unit.replace(/\.service$/, '');
+      if (pod.apps ? pod.apps.includes(app) : unit.startsWith('app-log@')) return { origin: 'app', app, entry: e };
+    }
+    return { origin: 'stage1', entry: e };
+  }
+  const outsidePods = !parts.some((p) => p === 'machine.slice' || isPodUnit(p));
+  if (
+    outsidePods &&
+    field(e, 'SPROCKET_POD') === pod.uuid &&
+    field(e, 'SYSLOG_IDENTIFIER') === SYSLOG_IDENTIFIER &&
+    field(e, '_TRANSPORT') === 'journal' &&
+    field(e, '_UID') === '0'
+  ) {
+    return { origin: 'event', entry: e };
+  }
+  return undefined;
+}
+
+const shown = (l: PodLogLine, o: PodLogOptions) => (o.app !== undefined ? l.origin === 'app' && l.app === o.app : l.origin !== 'stage1' || Boolean(o.stage1));
+
+/**
+ * The lines of a pod's log, oldest first; with follow, then every new one
+ * until the consumer stops or the signal aborts. journalctl selects the
+ * pod's unit and the entries that claim the pod; podLogOrigin decides.
+ */
+export async function* podLog(pod: PodLogSource, o: PodLogOptions = {}): AsyncGenerator<PodLogLine> {
+  const query: JournalQuery = {
+    any: [{ _SYSTEMD_UNIT: pod.unit }, { SPROCKET_POD: pod.uuid, SYSLOG_IDENTIFIER }],
+    ...(o.since ? { since: o.since } : {}),
+  };
+  // What is there now, of which the last N lines; then, followed, what comes after the last entry read.
+  const kept: PodLogLine[] = [];
+  let cursor: string | undefined;
+  for await (const e of journalEntries(query, { signal: o.signal })) {
+    cursor = field(e, '__CURSOR') ?? cursor;
+    const l = podLogOrigin(e, pod);
+    if (!l || !shown(l, o)) continue;
+    kept.push(l);
+    if (o.lines !== undefined && kept.length >= 2 * o.lines) kept.splice(0, kept.length - o.lines);
+  }
+  yield* o.lines !== undefined ? kept.slice(-o.lines) : kept;
+  if (!o.follow) return;
+  // After the last entry read (journalctl takes a cursor or a time, not both); with nothing read yet, everything that comes is new.
+  const { since: _, ...matches } = query;
+  const after = cursor ? { ...matches, afterCursor: cursor } : query;
+  for await (const e of journalEntries(after, { follow: true, signal: o.signal })) {
+    const l = podLogOrigin(e, pod);
+    if (l && shown(l, o)) yield l;
+  }
+}

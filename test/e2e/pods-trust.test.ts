@@ -1,0 +1,61 @@
+// What a pod's image or apps cannot do to the host or to other pods (issue 8,
+// security half): forge another pod's log lines or sprocket's events.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { useHost } from '../support/host.js';
+import { busyboxImage, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+
+const IMAGE = 'example.com/trust';
+
+describe('pods: trust', () => {
+  const host = useHost('e2e-pods-trust');
+
+  before(async () => {
+    // Root, with the host's /usr (bound read-only by the pod that uses it) for util-linux's logger.
+    await busyboxImage(host(), IMAGE, { app: { exec: ['/bin/true'], user: '0', group: '0' } }, { lib: 'usr/lib', lib64: 'usr/lib64' });
+  });
+
+  it("an app cannot forge another pod's lines or sprocket's events; logs leave the stage1 console out", async () => {
+    const victim = (await sprocketOk(host(), ['prepare', IMAGE, '--name', 'web', '--exec', '/bin/sh', '--', '-c', 'echo victim-line; exit 3'])).trim();
+    // Native journal entries (logger --journald) that claim the victim's app and sprocket's end of it.
+    const forge = (fields: string[]) => `printf '${fields.join('\\n')}\\n' | /usr/bin/logger --journald`;
+    const script = [
+      forge(['MESSAGE=forged-app-line', `SPROCKET_POD=${victim}`, 'SYSLOG_IDENTIFIER=web', 'PRIORITY=6']),
+      forge([`MESSAGE=pod ${victim}: forged stopped`, `SPROCKET_POD=${victim}`, 'SYSLOG_IDENTIFIER=sprocket', 'SPROCKET_EVENT=stopped', 'SPROCKET_EXIT_STATUS=0']),
+      'echo forger-done',
+    ].join('; ');
+    const forger = await sprocket(host(), [
+      'run', '--volume', 'usr,kind=host,source=/usr,readOnly=true',
+      IMAGE, '--name', 'forger', '--mount', 'volume=usr,target=/usr', '--exec', '/bin/sh', '--', '-c', script,
+    ]);
+    assert.equal(forger.code, 0, forger.stderr);
+    // What it wrote to the journal from its own unit is its own line.
+    assert.deepEqual(forger.stdout.split('\n').sort(), ['', 'forged-app-line', 'forger-done', `pod ${victim}: forged stopped`]);
+    await host().run(['journalctl', '--sync']);
+    // The forged entries did reach the journal, claiming the victim.
+    const claimed = await host().run(['journalctl', '-o', 'cat', `SPROCKET_POD=${victim}`]);
+    assert.match(claimed, /^forged-app-line$/m);
+    assert.match(claimed, /forged stopped/);
+
+    // The foreground run shows the victim's own line only.
+    const run = await sprocket(host(), ['run-prepared', victim]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.equal(run.stdout, 'victim-line\n');
+
+    const logs = await sprocketOk(host(), ['logs', victim]);
+    assert.doesNotMatch(logs, /forged/);
+    assert.match(logs, /web: victim-line\n/);
+    assert.match(logs, /sprocket: pod \S+: started\n/);
+    assert.match(logs, /sprocket: .*exit(ed with)? status 3\n/);
+    // No stage1 console (nspawn, the pod's systemd) unless asked for.
+    assert.doesNotMatch(logs, /Welcome to|\[ {2}OK {2}\]|systemd-nspawn/);
+    const last = (await sprocketOk(host(), ['logs', '--lines', '2', victim])).split('\n').filter(Boolean);
+    assert.deepEqual(last, logs.split('\n').filter(Boolean).slice(-2));
+    assert.match(await sprocketOk(host(), ['logs', '--stage1', victim]), /stage1 systemd-nspawn: Welcome to sprocket stage1!/);
+    assert.equal(await sprocketOk(host(), ['logs', '--app', 'web', victim]).then((l) => l.replace(/^\S+ /gm, '')), 'web: victim-line\n');
+
+    const status = await podStatusJson(host(), victim);
+    assert.equal(status.state, 'exited');
+    assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.exitStatus]), [['web', 'exited', 3]]);
+  });
+});

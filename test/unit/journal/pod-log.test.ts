@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { podLogOrigin, type PodLogSource } from '../../../src/journal/pod-log.js';
+
+const POD = '6733c0fb-a1a1-4c0f-9a0c-5f5c0c2a9f11';
+const OTHER = '0b8f6a55-3c2d-4e1f-8a9b-7c6d5e4f3a21';
+const unit = (uuid: string) => `sprocket-${uuid}.service`;
+const pod: PodLogSource = { uuid: POD, unit: unit(POD), apps: ['web', 'db'] };
+const inPod = (uuid: string, tail: string) => ({ _SYSTEMD_UNIT: unit(uuid), _SYSTEMD_CGROUP: `/machine.slice/${unit(uuid)}/${tail}`, SPROCKET_POD: uuid });
+const copier = (uuid: string, app: string) => inPod(uuid, `payload/system.slice/system-app\\x2dlog.slice/app-log@${app}.service`);
+const event = { SPROCKET_POD: POD, SYSLOG_IDENTIFIER: 'sprocket', SPROCKET_EVENT: 'stopped', _TRANSPORT: 'journal', _UID: '0', _SYSTEMD_CGROUP: '/system.slice/run-u4.service', _SYSTEMD_UNIT: 'run-u4.service' };
+const origin = (e: Record<string, string>, p = pod) => {
+  const l = podLogOrigin(e, p);
+  return l && (l.origin === 'app' ? `app ${l.app}` : l.origin);
+};
+
+describe('podLogOrigin', () => {
+  it("places an app's line by the cgroup journald saw: its copier or its own unit in the pod's payload", () => {
+    assert.equal(origin({ ...copier(POD, 'web'), SYSLOG_IDENTIFIER: 'db' }), 'app web');
+    assert.equal(origin({ ...inPod(POD, 'payload/system.slice/db.service'), SYSLOG_IDENTIFIER: 'anything' }), 'app db');
+    // A removed pod (apps unknown): its copiers' lines only.
+    assert.equal(origin(copier(POD, 'web'), { uuid: POD, unit: unit(POD) }), 'app web');
+    assert.equal(origin(inPod(POD, 'payload/system.slice/db.service'), { uuid: POD, unit: unit(POD) }), 'stage1');
+  });
+
+  it("puts the console and the pod's other units under stage1", () => {
+    assert.equal(origin({ ...inPod(POD, 'supervisor'), SYSLOG_IDENTIFIER: 'systemd-nspawn', MESSAGE: 'Welcome to sprocket stage1!' }), 'stage1');
+    assert.equal(origin(inPod(POD, 'payload/system.slice/app-stopped@web.service')), 'stage1');
+    assert.equal(origin(inPod(POD, 'payload/init.scope')), 'stage1');
+  });
+
+  it("refuses another pod's lines, whatever fields they claim", () => {
+    assert.equal(origin({ ...copier(OTHER, 'web'), SPROCKET_POD: POD, SYSLOG_IDENTIFIER: 'web' }), undefined);
+    assert.equal(origin({ ...inPod(OTHER, 'payload/system.slice/web.service'), SPROCKET_POD: POD, _SYSTEMD_UNIT: unit(POD) }), undefined);
+  });
+
+  it('takes an event from root outside every pod only', () => {
+    assert.equal(origin(event), 'event');
+    // Forged from an app of another pod, of this pod, or from a machine.
+    assert.equal(origin({ ...event, _SYSTEMD_CGROUP: `/machine.slice/${unit(OTHER)}/payload/system.slice/web.service`, _SYSTEMD_UNIT: unit(OTHER) }), undefined);
+    assert.equal(origin({ ...event, _SYSTEMD_CGROUP: `/machine.slice/${unit(POD)}/payload/system.slice/web.service`, _SYSTEMD_UNIT: unit(POD) }), 'app web');
+    assert.equal(origin({ ...event, _SYSTEMD_CGROUP: '/machine.slice/systemd-nspawn@x.service/payload/system.slice/a.service' }), undefined);
+    // Not root, not the native protocol, no cgroup (the writer was gone), or another pod's.
+    assert.equal(origin({ ...event, _UID: '1000' }), undefined);
+    assert.equal(origin({ ...event, _TRANSPORT: 'stdout' }), undefined);
+    const { _SYSTEMD_CGROUP: _, ...noCgroup } = event;
+    assert.equal(origin(noCgroup), undefined);
+    assert.equal(origin({ ...event, SPROCKET_POD: OTHER }), undefined);
+    assert.equal(origin({ ...event, SYSLOG_IDENTIFIER: 'web' }), undefined);
+  });
+});
