@@ -22,7 +22,8 @@ export async function ociLayout(layers: Entry[][], config: Record<string, unknow
     files.set(`blobs/sha256/${d.slice(7)}`, b);
     return d;
   };
-  const tars = await Promise.all(layers.map((l) => craftTar(l)));
+  // A fixed mtime: the same entries make the same layer (tar-stream would stamp the current time).
+  const tars = await Promise.all(layers.map((l) => craftTar(l.map((e) => ({ mtime: new Date(0), ...e })))));
   const layerDescriptors = tars.map((t) => {
     const gz = gzipSync(t);
     return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: blob(gz), size: gz.length };
