@@ -4,7 +4,7 @@
 // A new app starts at `---` or at the next word that is not a flag.
 import type { z } from 'zod';
 import { usage } from '../errors.js';
-import type { AppRequest, PodRequest, VolumeRequest } from '../pod/request.js';
+import { GRANT_OPTIONS, type AppRequest, type PodRequest, type VolumeRequest } from '../pod/request.js';
 import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
 import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
@@ -127,11 +127,16 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
   }
 }
 
-/** `paths` is for the pod (sensitive paths open); the other options are for fetching images. */
+/**
+ * `paths` is for the pod (sensitive paths open), `capabilities` and `labels`
+ * let images widen those defaults; the other options are for fetching images.
+ */
 function setInsecureOptions(pod: PodRequest, s: string): void {
   const words = s.split(',');
-  if (words.includes('paths') || words.includes('all')) pod.insecurePaths = true;
-  const fetch = words.filter((w) => w !== 'paths');
+  const on = (w: string) => words.includes(w) || words.includes('all');
+  if (on('paths')) pod.insecurePaths = true;
+  if (GRANT_OPTIONS.some(on)) pod.imageGrants = { capabilities: on('capabilities'), labels: on('labels') };
+  const fetch = words.filter((w) => w !== 'paths' && !(GRANT_OPTIONS as readonly string[]).includes(w));
   if (fetch.length) pod.insecureOptions = fetch.join(',');
 }
 

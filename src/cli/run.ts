@@ -17,7 +17,9 @@ Pod flags (before the first image):
   --mds-register[=BOOL]      register with the metadata service and set AC_METADATA_URL (default true)
   --net host|none            the host's network (default), or a private one with loopback only
   --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch);
-                             paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md)
+                             paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md);
+                             capabilities, labels: images may widen appc's default capabilities or
+                             choose their own SELinux/AppArmor label (else refused; docs/isolators.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
   -d, --detach               (run) start the pod and return at once
   --interactive              one app, in the foreground, with this terminal as its stdin and stdout

@@ -4,6 +4,7 @@
 // environment, every mount with its volume. Everything that could stop a pod
 // from starting and can be known here is an error here, before any start.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { invalid, usage } from '../errors.js';
 import type { ImageManifest, Mount, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
 import { appEnvironment, appVolumeName, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
@@ -76,8 +77,12 @@ export function planWithMetadataUrl(plan: PodPlan, metadataUrl: string): PodPlan
 /** A volume of the manifest as volume `name` of the plan (a pod volume's own name, or appVolumeName). */
 async function planVolume(v: Volume, name: string, source: string, field: string): Promise<PlanVolume> {
   if (v.kind === 'host') {
-    const exists = await fs.stat(v.source).then(() => true, () => false);
-    if (!exists) throw invalid(`host path ${v.source} of volume ${v.name} does not exist`, { file: source, field: `${field}.source` });
+    const real = await fs.realpath(v.source).catch(() => undefined);
+    if (!real) throw invalid(`host path ${v.source} of volume ${v.name} does not exist`, { file: source, field: `${field}.source` });
+    // A symbolic link (in any component) may point elsewhere by the time the pod starts: the spec says refuse it.
+    if (real !== path.resolve(v.source)) {
+      throw invalid(`host path ${v.source} of volume ${v.name} goes through a symbolic link`, { file: source, field: `${field}.source`, hint: `give the path it leads to: ${real}` });
+    }
     return { name, kind: 'host', source: v.source, readOnly: v.readOnly ?? false, recursive: v.recursive ?? true };
   }
   return { name, kind: 'empty', readOnly: v.readOnly ?? false, mode: parseInt(v.mode, 8), uid: v.uid, gid: v.gid };
@@ -157,7 +162,20 @@ function planMounts(ra: RuntimeApp, mountPoints: MountPoint[], pod: PodManifest,
     }
     mounts.push({ volume: v.name, target: p.path, readOnly: Boolean(v.readOnly || p.readOnly) });
   }
+  refuseOverlaps(mounts, fail);
   return mounts;
+}
+
+/** Two mounts of one app on the same target, or one inside the other: which one the app sees depends on their order. */
+function refuseOverlaps(mounts: PlanMount[], fail: (m: string, f: string, h?: string) => Error): void {
+  const norm = mounts.map((m) => path.posix.normalize(`${m.target}/`));
+  norm.forEach((t, j) => {
+    const k = norm.findIndex((o, i) => i < j && (o.startsWith(t) || t.startsWith(o)));
+    if (k >= 0) {
+      throw fail(`mount targets ${mounts[k]!.target} (volume ${mounts[k]!.volume}) and ${mounts[j]!.target} (volume ${mounts[j]!.volume}) overlap`, `mounts`,
+        'mount each volume on a target of its own, none inside another');
+    }
+  });
 }
 
 /** Mount j's appVolume is named as the mount says, and is the only volume of the app by that name. */

@@ -4,9 +4,10 @@
 // That manifest is stored with the pod and is all the later steps read.
 import fs from 'node:fs/promises';
 import { invalid, SprocketError } from '../errors.js';
-import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type RuntimeApp } from '../spec/index.js';
+import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type Isolator, type RuntimeApp } from '../spec/index.js';
 import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
-import type { AppRequest, PodRequest } from './request.js';
+import { checkImageIsolators, NO_GRANTS } from './image-privilege.js';
+import type { AppRequest, ImageGrants, PodRequest } from './request.js';
 
 /** What reification needs of the images: fetch or find them, read their manifests. */
 export interface ImageSource {
@@ -18,7 +19,7 @@ export interface ImageSource {
 export const COMMAND_LINE = 'command line';
 
 export async function reifyPod(request: PodRequest, images: ImageSource): Promise<PodManifest> {
-  return request.podManifest ? reifyManifestFile(request.podManifest, images) : reifyFlags(request, images);
+  return request.podManifest ? reifyManifestFile(request.podManifest, images, request.imageGrants ?? NO_GRANTS) : reifyFlags(request, images);
 }
 
 async function reifyFlags(request: PodRequest, images: ImageSource): Promise<PodManifest> {
@@ -30,6 +31,7 @@ async function reifyFlags(request: PodRequest, images: ImageSource): Promise<Pod
   for (const [i, req] of request.apps.entries()) {
     const id = await images.resolve(req.image);
     const manifest = await images.manifest(id);
+    checkImageIsolators(keptImageIsolators(manifest, req), manifest.name, request.imageGrants ?? NO_GRANTS);
     apps.push({
       name: req.name ?? defaultAppName(manifest.name, i),
       image: { id, name: manifest.name, ...(manifest.labels ? { labels: manifest.labels } : {}) },
@@ -86,13 +88,16 @@ function overrideApp(manifest: ImageManifest, req: AppRequest, podEnv: PodEnviro
   };
   if (req.workingDir !== undefined) app.workingDirectory = req.workingDir;
   if (req.supplementaryGids) app.supplementaryGIDs = req.supplementaryGids;
-  if (req.isolators?.length) {
-    const replaced = new Set(req.isolators.flatMap((iso) => [iso.name, PARTNER[iso.name]]));
-    app.isolators = [...(base?.isolators ?? []).filter((iso) => !replaced.has(iso.name)), ...req.isolators];
-  }
+  if (req.isolators?.length) app.isolators = [...keptImageIsolators(manifest, req), ...req.isolators];
   if (req.userAnnotations) app.userAnnotations = { ...base?.userAnnotations, ...req.userAnnotations };
   if (req.userLabels) app.userLabels = { ...base?.userLabels, ...req.userLabels };
   return app;
+}
+
+/** The image's isolators that no flag replaced. */
+function keptImageIsolators(manifest: ImageManifest, req: AppRequest): Isolator[] {
+  const replaced = new Set((req.isolators ?? []).flatMap((iso) => [iso.name, PARTNER[iso.name]]));
+  return (manifest.app?.isolators ?? []).filter((iso) => !replaced.has(iso.name));
 }
 
 /** Isolators that exclude each other: a flag for one replaces the image's other. */
@@ -120,7 +125,7 @@ export async function readEnvFile(file: string): Promise<NameValue[]> {
 }
 
 /** A pod manifest given with --pod-manifest: images named without ID are looked up; apps without app get the image's. */
-async function reifyManifestFile(file: string, images: ImageSource): Promise<PodManifest> {
+async function reifyManifestFile(file: string, images: ImageSource, grants: ImageGrants): Promise<PodManifest> {
   const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
     throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot read the pod manifest: ${e.message}`, { file });
   });
@@ -134,6 +139,8 @@ async function reifyManifestFile(file: string, images: ImageSource): Promise<Pod
       throw e;
     });
     const manifest = await images.manifest(id);
+    // The operator's own app object is the operator's word; the image's app is the image's.
+    if (!app.app) checkImageIsolators(manifest.app?.isolators ?? [], manifest.name, grants);
     const resolved = app.app ?? manifest.app;
     if (!resolved?.exec?.length) throw invalid(`neither the app nor image ${manifest.name} has an exec`, { file, field: `apps[${i}].app.exec` });
     apps.push({ ...app, image: { ...app.image, id, name: app.image.name ?? manifest.name }, app: resolved });

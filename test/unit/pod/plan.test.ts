@@ -133,3 +133,19 @@ test('appVolume errors name the app and the field', async () => {
   await rejects(planOf(podWith([own({ name: 'data', kind: 'empty' }), { ...own({ name: 'data', kind: 'empty', readOnly: true }), path: '/x' }]), images),
     /apps\[0\]\.mounts\[1\]\.appVolume: app web: two different appVolumes named data/);
 });
+
+test('a host volume through a symbolic link, and overlapping mount targets in one app, are refused', async () => {
+  const { root, images } = await fakeStore();
+  await fs.mkdir(path.join(root, 'real'));
+  await fs.symlink('real', path.join(root, 'link'));
+  await rejects(planOf(podWith([{ volume: 'v', path: '/v' }], [{ name: 'v', kind: 'host', source: path.join(root, 'link') }]), images),
+    /^pod\.json: volumes\[0\]\.source: host path .*\/link of volume v goes through a symbolic link\n  hint: give the path it leads to: .*\/real$/);
+  await rejects(planOf(podWith([{ volume: 'v', path: '/v' }], [{ name: 'v', kind: 'host', source: path.join(root, 'link', '.') }]), images), /goes through a symbolic link/);
+  const two = [{ name: 'a', kind: 'empty' }, { name: 'b', kind: 'empty' }, { name: 'data', kind: 'empty' }];
+  await rejects(planOf(podWith([{ volume: 'a', path: '/srv/x' }, { volume: 'b', path: '/srv/x/' }], two), images),
+    /^pod\.json: apps\[0\]\.mounts: app web: mount targets \/srv\/x \(volume a\) and \/srv\/x\/ \(volume b\) overlap/);
+  await rejects(planOf(podWith([{ volume: 'a', path: '/srv' }, { volume: 'b', path: '/srv/x' }], two), images), /overlap/);
+  // Beside each other is fine (and the image's mount point /var/data gets its volume).
+  const p = await planOf(podWith([{ volume: 'a', path: '/srv/x' }, { volume: 'b', path: '/srv/xy' }], two), images);
+  assert.deepEqual(p.apps[0]!.mounts.map((m) => m.target), ['/srv/x', '/srv/xy', '/var/data']);
+});
