@@ -55,3 +55,17 @@ export class SprocketError extends Error {
 export const invalid = (message: string, origin?: ErrorOrigin) => new SprocketError('invalid', message, origin);
 export const notFound = (message: string, origin?: ErrorOrigin) => new SprocketError('not-found', message, origin);
 export const usage = (message: string, origin?: ErrorOrigin) => new SprocketError('usage', message, origin);
+
+/** The message of any failure, as the CLI would print it. */
+export const describeError = (e: unknown) => (e instanceof SprocketError ? e.describe() : (e as Error)?.message ?? String(e));
+
+/**
+ * One error for a command over many objects (pods, images, mounts) that
+ * failed for some: each is named on a line of its own (the others were
+ * handled), and the exit status says that something failed.
+ */
+export function failedFor(what: string, failures: { name: string; error: unknown }[]): SprocketError {
+  const lines = failures.map((f) => `  ${f.name}: ${describeError(f.error).replaceAll('\n', '\n  ')}`);
+  const kinds = new Set(failures.map((f) => (f.error instanceof SprocketError ? f.error.kind : 'io')));
+  return new SprocketError(kinds.size === 1 ? [...kinds][0]! : 'io', `${what} (${failures.length}):\n${lines.join('\n')}`);
+}

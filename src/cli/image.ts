@@ -11,8 +11,9 @@ import * as exportImage from './image-export.js';
 import * as extract from './image-extract.js';
 import * as render from './image-render.js';
 import * as gc from './image-gc.js';
+import * as verify from './image-verify.js';
 
 export function register(program: Command): void {
   const image = program.command('image').description('build, check and manage App Container Images (ACIs)');
-  for (const sub of [build, validate, catManifest, patchManifest, importImage, list, rm, exportImage, extract, render, gc]) sub.register(image);
+  for (const sub of [build, validate, catManifest, patchManifest, importImage, list, rm, exportImage, extract, render, gc, verify]) sub.register(image);
 }

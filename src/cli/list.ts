@@ -23,11 +23,13 @@ export function register(program: Command): void {
     .option('--full', 'full UUIDs, image IDs instead of names')
     .option('--no-legend', 'no header line')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addHelpText('after', '\nThe JSON output is an array of the objects `sprocket status --format json` prints (docs/pods.md).')
+    .addHelpText('after', '\nThe JSON output is an array of the objects `sprocket status --format json` prints (docs/pods.md).\nA pod whose status cannot be read is listed as unknown; list then names it and why on stderr and exits 254.')
     .action((o: { full?: boolean; legend: boolean; format: string }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
         const { listPods } = await import('../pod/list.js');
         const pods = await listPods(ctx);
         process.stdout.write(o.format === 'json' ? `${JSON.stringify(pods)}\n` : table(pods, Boolean(o.full), o.legend));
+        const unknown = pods.filter((p) => p.state === 'unknown');
+        if (unknown.length) throw (await import('../errors.js')).failedFor('pods whose status cannot be read', unknown.map((p) => ({ name: p.uuid, error: p.note })));
       }));
 }

@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .description("show a pod's state, unit, machine, pid, times and each app's state and exit status")
     .argument('<pod>', 'UUID (or a unique prefix) or name of the pod')
     .addOption(new Option('--wait [duration]', 'wait until the pod has exited (at most DURATION, like 30s)'))
-    .addOption(new Option('--wait-ready [duration]', 'wait until the pod is ready: every app started, apps of Type=notify said READY=1 (at most DURATION)').conflicts('wait'))
+    .addOption(new Option('--wait-ready [duration]', 'wait until the pod is ready: every app started, apps of Type=notify said READY=1 (at most DURATION, default 120s)').conflicts('wait'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nThe JSON fields are documented in docs/pods.md.')
     .action((ref: string, o: { wait?: string | true; waitReady?: string | true; format: string }, cmd: Command) =>

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { invalid, notFound, SprocketError } from '../errors.js';
+import { failedFor, invalid, notFound, SprocketError } from '../errors.js';
 import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
 import type { AciContents } from './aci-reader.js';
 import { describeRef, labelsMatch, parseImageRef } from './image-ref.js';
@@ -38,6 +38,12 @@ export interface StoredImage {
   id: ImageId;
   manifest: ImageManifest;
   info: ImageInfo;
+}
+
+/** An image whose manifest or info no longer reads or validates: reported, never hidden. */
+export interface BrokenImage {
+  id: ImageId;
+  error: unknown;
 }
 
 export interface ImportExpectation {
@@ -101,7 +107,10 @@ export class ImageStore {
   }
 
   async has(id: ImageId): Promise<boolean> {
-    return fs.stat(path.join(this.imageDir(id), 'manifest')).then(() => true, () => false);
+    return fs.stat(path.join(this.imageDir(id), 'manifest')).then(() => true, (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw storeError(e, path.join(this.imageDir(id), 'manifest'));
+    });
   }
 
   async manifest(id: ImageId): Promise<ImageManifest> {
@@ -110,39 +119,66 @@ export class ImageStore {
 
   /** The manifest exactly as the ACI holds it. */
   async manifestBytes(id: ImageId): Promise<Buffer> {
-    return fs.readFile(path.join(this.imageDir(id), 'manifest')).catch(() => {
-      throw notFound(`no image ${id} in the store`, { file: this.images });
+    const file = path.join(this.imageDir(id), 'manifest');
+    return fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw notFound(`no image ${id} in the store`, { file: this.images });
+      throw storeError(e, file);
     });
   }
 
   async info(id: ImageId): Promise<ImageInfo> {
     const file = path.join(this.imageDir(id), 'info.json');
-    return ImageInfo.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+    const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw notFound(`no image ${id} in the store`, { file: this.images });
+      throw storeError(e, file);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw invalid('not JSON', { file, hint: 'the store was changed by hand: sprocket image rm it and import it again' });
+    }
+    const r = ImageInfo.safeParse(json);
+    if (!r.success) throw invalid(r.error.issues[0]!.message, { file, field: r.error.issues[0]!.path.join('.') });
+    return r.data;
   }
 
-  async list(): Promise<StoredImage[]> {
-    const names = (await fs.readdir(this.images)).filter(isImageId).sort();
-    const found = await Promise.all(
-      names.map(async (id) => {
-        try {
-          return { id, manifest: await this.manifest(id), info: await this.info(id) };
-        } catch {
-          return undefined; // removed while we looked
-        }
-      }),
-    );
-    return found.filter((i): i is StoredImage => i !== undefined);
+  /** IDs of the images in the store (directories named by an image ID). */
+  async ids(): Promise<ImageId[]> {
+    return (await fs.readdir(this.images).catch((e: NodeJS.ErrnoException) => {
+      throw storeError(e, this.images);
+    })).filter(isImageId).sort();
+  }
+
+  /** The images whose manifest and info read and validate, and the others with why (none hidden). */
+  async list(): Promise<{ images: StoredImage[]; broken: BrokenImage[] }> {
+    const images: StoredImage[] = [];
+    const broken: BrokenImage[] = [];
+    await Promise.all((await this.ids()).map(async (id) => {
+      try {
+        images.push({ id, manifest: await this.manifest(id), info: await this.info(id) });
+      } catch (error) {
+        if (!(error instanceof SprocketError && error.kind === 'not-found')) broken.push({ id, error }); // not-found: removed while we looked
+      }
+    }));
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+    return { images: images.sort(byId), broken: broken.sort(byId) };
   }
 
   /** A full ID, a unique ID prefix, or name[:version][,label=value...]. */
   async resolve(ref: string): Promise<ImageId> {
     const parsed = parseImageRef(ref);
     let matches: ImageId[];
+    let broken: BrokenImage[] = [];
     if (parsed.by === 'id') {
-      matches = (await fs.readdir(this.images)).filter((n) => isImageId(n) && n.startsWith(parsed.prefix));
+      matches = (await this.ids()).filter((n) => n.startsWith(parsed.prefix));
     } else {
-      matches = (await this.list()).filter((i) => i.manifest.name === parsed.name && labelsMatch(i.manifest.labels, parsed.labels)).map((i) => i.id);
+      const all = await this.list();
+      broken = all.broken;
+      matches = all.images.filter((i) => i.manifest.name === parsed.name && labelsMatch(i.manifest.labels, parsed.labels)).map((i) => i.id);
     }
+    // The image asked for may be one that no longer reads: say so rather than "no such image".
+    if (matches.length === 0 && broken.length) throw failedFor(`no readable image ${ref} in the store; it may be one of these, which cannot be read`, broken.map((b) => ({ name: b.id, error: b.error })));
     if (matches.length === 0) throw notFound(`no image ${ref} in the store`, { file: this.images, hint: 'see `sprocket image list`' });
     if (matches.length > 1) {
       throw new SprocketError('conflict', `${ref} is ambiguous: it matches ${matches.length} images`, {
@@ -160,7 +196,7 @@ export class ImageStore {
    */
   async import(acipath: string, opts: { expect?: ImportExpectation } = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
     const { readAci, TreeWriter } = await aciModules();
-    const tmp = await fs.mkdtemp(path.join(this.images, 'tmp', `${process.pid}-`));
+    const tmp = await this.scratchDir();
     try {
       const blob = path.join(tmp, 'blob');
       const tree = new TreeWriter(path.join(tmp, 'rootfs'));
@@ -224,7 +260,7 @@ export class ImageStore {
       if (!(await this.has(dep.imageID))) throw missing();
       return dep.imageID;
     }
-    const candidates = (await this.list()).filter((i) => i.manifest.name === dep.imageName && labelsMatch(i.manifest.labels, labels));
+    const candidates = (await this.list()).images.filter((i) => i.manifest.name === dep.imageName && labelsMatch(i.manifest.labels, labels));
     if (!candidates.length) throw missing();
     // Several versions match: the most recently imported wins.
     return candidates.sort((a, b) => b.info.importedAt.localeCompare(a.info.importedAt))[0]!.id;
@@ -236,6 +272,29 @@ export class ImageStore {
     const tree = new TreeWriter(root);
     for (const blob of blobs) await readAci(blob, (e, body) => tree.write(e, body), { limits: this.limits });
     return tree;
+  }
+
+  /**
+   * Renders image `id` afresh from the blobs (its dependencies' and its own,
+   * pathWhitelist applied) into `root`, which must not exist: the tree the
+   * store holds should be exactly this (image verify compares them).
+   */
+  async renderFromBlobs(id: ImageId, root: string): Promise<void> {
+    const manifest = await this.manifest(id);
+    const layers = await this.dependenciesOf(id);
+    const tree = await this.renderLayers([...layers.map((l) => this.blobPath(l)), this.blobPath(id)], root);
+    await tree.applyWhitelist(manifest.pathWhitelist);
+    await tree.finish();
+  }
+
+  /** The images whose layers lie under image `id`'s, depth first (as rendered). */
+  async dependenciesOf(id: ImageId): Promise<ImageId[]> {
+    return this.dependencyLayers(await this.manifest(id), this.blobPath(id));
+  }
+
+  /** A private scratch directory inside the store (removed by gc once this process is gone). */
+  scratchDir(): Promise<string> {
+    return fs.mkdtemp(path.join(this.images, 'tmp', `${process.pid}-`));
   }
 
   /** Removes an image unless a pod holds a reference to it. */
@@ -336,7 +395,7 @@ export class ImageStore {
     }
     const cutoff = Date.now() - gracePeriodMs;
     const removed: ImageId[] = [];
-    for (const image of await this.list()) {
+    for (const image of (await this.list()).images) {
       const stale = async () => Date.parse((await this.info(image.id)).lastUsedAt) < cutoff;
       if (await this.removeIf(image.id, stale, false)) removed.push(image.id);
     }
@@ -348,6 +407,9 @@ export class ImageStore {
     return { removed };
   }
 }
+
+/** A read of the store that failed for another reason than absence: not "no such image". */
+const storeError = (e: NodeJS.ErrnoException, file: string) => new SprocketError('io', `cannot read the image store: ${e.message}`, { file }, { cause: e });
 
 function checkExpectation(manifest: ImageManifest, expect: ImportExpectation | undefined, file: string): void {
   if (!expect) return;

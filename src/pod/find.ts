@@ -41,8 +41,9 @@ export async function findPodByName(ctx: PodContext, name: string): Promise<stri
   for (const uuid of pods) {
     const state = await readState(podPaths(podDir(ctx.stateDir, uuid)).state).catch(() => undefined);
     if (state?.name !== name || !LIVE.includes(state.state)) continue;
+    // A pod whose status cannot be read keeps its name: an error never frees one.
     const status = await podStatus(ctx, uuid).catch(() => undefined);
-    if (status && LIVE.includes(status.state)) return uuid;
+    if (!status || LIVE.includes(status.state)) return uuid;
   }
   return undefined;
 }

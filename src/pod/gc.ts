@@ -3,6 +3,7 @@
 // its status stays readable for a while). Prepared pods that were never run
 // expire too, and directories of prepares that crashed are removed at once.
 import fs from 'node:fs/promises';
+import { SprocketError } from '../errors.js';
 import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
 import { listPodDirs, newPodDir, podDir, podPaths, podsLockFile } from './dir.js';
@@ -11,6 +12,7 @@ import type { PodImages } from './prepare.js';
 import { destroyPodDir, removePod } from './rm.js';
 import { now, readState, writeState } from './state.js';
 import { podStatus } from './status.js';
+import { podMay } from './transitions.js';
 
 export interface GcOptions {
   gracePeriodMs: number;
@@ -21,29 +23,42 @@ export interface GcOptions {
 export interface GcResult {
   marked: string[];
   removed: string[];
+  /** Pods another sprocket command holds: left for the next run. */
+  skipped: { uuid: string; reason: string }[];
+  /** Pods that could not be read, marked or removed, with why: gc exits non-zero. */
+  failed: { uuid: string; error: unknown }[];
 }
 
 export async function collectPods(ctx: PodContext, images: Pick<PodImages, 'release'>, opts: GcOptions): Promise<GcResult> {
-  const result: GcResult = { marked: [], removed: [] };
+  const result: GcResult = { marked: [], removed: [], skipped: [], failed: [] };
   const { pods } = await listPodDirs(ctx.stateDir);
-  const at = Date.now();
   for (const uuid of pods) {
-    const status = await podStatus(ctx, uuid).catch(() => undefined);
-    if (!status) continue; // removed meanwhile, or not a pod
-    if (status.state === 'exited') {
-      if (await markGarbage(ctx, uuid)) result.marked.push(uuid);
-      if (opts.markOnly || opts.gracePeriodMs > 0) continue;
-    } else if (status.state === 'prepared') {
-      if (opts.markOnly || at - Date.parse(status.created) < opts.expirePreparedMs) continue;
-    } else if (status.state === 'garbage') {
-      const since = (await readState(podPaths(podDir(ctx.stateDir, uuid)).state)).garbageSince;
-      if (opts.markOnly || (since && at - Date.parse(since) < opts.gracePeriodMs)) continue;
-    } else continue;
-    const removed = await removePod(ctx, uuid, images).then(() => true, () => false);
-    if (removed) result.removed.push(uuid);
+    try {
+      await collectPod(ctx, uuid, images, opts, result);
+    } catch (error) {
+      if (error instanceof SprocketError && error.kind === 'conflict') result.skipped.push({ uuid, reason: error.message });
+      else if (!(error instanceof SprocketError && error.kind === 'not-found')) result.failed.push({ uuid, error }); // not-found: removed meanwhile
+    }
   }
-  if (!opts.markOnly) result.removed.push(...(await collectUnfinished(ctx, images)));
+  if (!opts.markOnly) await collectUnfinished(ctx, images, result);
   return result;
+}
+
+async function collectPod(ctx: PodContext, uuid: string, images: Pick<PodImages, 'release'>, opts: GcOptions, result: GcResult): Promise<void> {
+  const at = Date.now();
+  const status = await podStatus(ctx, uuid);
+  if (!podMay('collect', status.state)) return;
+  if (status.state === 'exited') {
+    if (await markGarbage(ctx, uuid)) result.marked.push(uuid);
+    if (opts.markOnly || opts.gracePeriodMs > 0) return;
+  } else if (status.state === 'prepared') {
+    if (opts.markOnly || at - Date.parse(status.created) < opts.expirePreparedMs) return;
+  } else {
+    const since = (await readState(podPaths(podDir(ctx.stateDir, uuid)).state)).garbageSince;
+    if (opts.markOnly || (since && at - Date.parse(since) < opts.gracePeriodMs)) return;
+  }
+  await removePod(ctx, uuid, images);
+  result.removed.push(uuid);
 }
 
 async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
@@ -61,27 +76,29 @@ async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
 }
 
 /** pods/.new-<uuid> whose maker died (its lock is free). Under the pods lock, which prepare holds while it makes one. */
-async function collectUnfinished(ctx: PodContext, images: Pick<PodImages, 'release'>): Promise<string[]> {
+async function collectUnfinished(ctx: PodContext, images: Pick<PodImages, 'release'>, result: GcResult): Promise<void> {
   // Nothing to collect (a fresh state directory has no pods/ and so no lock file): a prepare
   // that starts after this look holds its own lock and is not collected anyway.
-  if (!(await listPodDirs(ctx.stateDir)).unfinished.length) return [];
-  return withLock(podsLockFile(ctx.stateDir), async () => {
-    const removed: string[] = [];
+  if (!(await listPodDirs(ctx.stateDir)).unfinished.length) return;
+  await withLock(podsLockFile(ctx.stateDir), async () => {
     for (const uuid of (await listPodDirs(ctx.stateDir)).unfinished) {
-      const dir = newPodDir(ctx.stateDir, uuid);
-      const lock = await lockFile(podPaths(dir).lock, { wait: false }).catch(() => undefined);
-      if (!lock) continue;
-      try {
-        // References are taken after the manifest is written: no manifest, no references.
-        const manifest = await fs.readFile(podPaths(dir).manifest, 'utf8').then((t) => JSON.parse(t) as { apps: { image: { id: string } }[] }, () => undefined);
-        if (manifest) await images.release(manifest.apps.map((a) => a.image.id), uuid);
-        await unregisterPod(ctx.stateDir, uuid, { podDir: dir });
-        await destroyPodDir(dir);
-        removed.push(uuid);
-      } finally {
-        await lock.release();
-      }
+      await collectUnfinishedPod(ctx, images, uuid).then((removed) => removed && result.removed.push(uuid), (error) => result.failed.push({ uuid, error }));
     }
-    return removed;
   });
+}
+
+async function collectUnfinishedPod(ctx: PodContext, images: Pick<PodImages, 'release'>, uuid: string): Promise<boolean> {
+  const dir = newPodDir(ctx.stateDir, uuid);
+  const lock = await lockFile(podPaths(dir).lock, { wait: false });
+  if (!lock) return false;
+  try {
+    // References are taken after the manifest is written: no manifest, no references.
+    const manifest = await fs.readFile(podPaths(dir).manifest, 'utf8').then((t) => JSON.parse(t) as { apps: { image: { id: string } }[] }, () => undefined);
+    if (manifest) await images.release(manifest.apps.map((a) => a.image.id), uuid);
+    await unregisterPod(ctx.stateDir, uuid, { podDir: dir });
+    await destroyPodDir(dir);
+    return true;
+  } finally {
+    await lock.release();
+  }
 }

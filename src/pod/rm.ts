@@ -3,14 +3,15 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { SprocketError } from '../errors.js';
+import { failedFor, SprocketError } from '../errors.js';
 import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
 import type { PodImages } from './prepare.js';
-import { podStatus, readPlan } from './status.js';
-import { readState, writeState } from './state.js';
+import { podUnit } from '../../stage1-nspawn/plan.js';
+import { podStatus, readPlan, unitRuns, type PodStatus } from './status.js';
+import { now, readState, writeState } from './state.js';
 import { assertPodMay } from './transitions.js';
 
 const run = promisify(execFile);
@@ -26,12 +27,12 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
     throw new SprocketError('conflict', `pod ${uuid} has a sprocket run attached`, { file: uuid, hint: 'try again when that run has ended' });
   }
   try {
-    const status = await podStatus(ctx, uuid);
-    assertPodMay('remove', uuid, status.state);
+    assertPodMay('remove', uuid, await removableState(ctx, uuid));
     // Marked first: a crash from here on leaves a pod that gc removes.
-    await writeState(paths.state, { ...(await readState(paths.state)), state: 'garbage' });
+    const stored = await readState(paths.state).catch(() => ({ created: now() }));
+    await writeState(paths.state, { ...stored, state: 'garbage' });
     const plan = await readPlan(dir);
-    await ctx.systemd.resetFailedUnit(plan.unit).catch(() => undefined);
+    await ctx.systemd.resetFailedUnit(plan.unit);
     // Its token stops working before its secrets go with the directory.
     await unregisterPod(ctx.stateDir, uuid);
     await destroyPodDir(dir);
@@ -43,13 +44,27 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
   ctx.event({ pod: uuid, event: 'collected' });
 }
 
-/** Unmounts whatever is mounted below `dir` (deepest first), then deletes it. */
-export async function destroyPodDir(dir: string): Promise<void> {
-  for (const target of (await mountsBelow(dir)).reverse()) {
-    await run('umount', ['--lazy', target]).catch((e: Error) => {
-      throw new SprocketError('io', `cannot unmount: ${e.message}`, { file: target });
-    });
+/** The pod's state; one whose files were changed by hand is unknown, or running while systemd runs its unit. */
+async function removableState(ctx: PodContext, uuid: string): Promise<PodStatus['state']> {
+  try {
+    return (await podStatus(ctx, uuid)).state;
+  } catch (e) {
+    if (!(e instanceof SprocketError && e.kind === 'invalid')) throw e;
+    return unitRuns(await ctx.systemd.getUnitState(podUnit(uuid))) ? 'running' : 'unknown';
   }
+}
+
+/**
+ * Unmounts whatever is mounted below `dir` (deepest first), then deletes it.
+ * Every mount is tried; one that stays is named in the error, and the
+ * directory is kept (deleting it would reach into what is still mounted).
+ */
+export async function destroyPodDir(dir: string): Promise<void> {
+  const failures: { name: string; error: unknown }[] = [];
+  for (const target of (await mountsBelow(dir)).reverse()) {
+    await run('umount', ['--lazy', target]).catch((e: Error) => failures.push({ name: target, error: new SprocketError('io', `cannot unmount: ${e.message.trim()}`) }));
+  }
+  if (failures.length) throw failedFor(`mounts below ${dir} that cannot be unmounted`, failures);
   await fs.rm(dir, { recursive: true, force: true });
 }
 

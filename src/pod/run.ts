@@ -3,7 +3,8 @@
 // systemd from then on: the CLI may die at any point and status explains it.
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { EXIT_FAILURE, usage } from '../errors.js';
+import { EXIT_FAILURE, SprocketError, usage } from '../errors.js';
+import { SYSTEMD_WAIT_MS } from '../systemd/job-results.js';
 import { haltUnit, hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
 import { usesMetadataService } from '../../stage1-nspawn/metadata-proxy.js';
 import { ensureMetadataService } from '../metadata/ensure.js';
@@ -66,9 +67,11 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
 
 /** The unit's active state once it is no longer activating or deactivating ('gone' if systemd dropped it). */
 async function settledState(ctx: PodContext, unit: string): Promise<string> {
+  const deadline = Date.now() + SYSTEMD_WAIT_MS;
   for (;;) {
     const state = (await ctx.systemd.getUnitState(unit))?.activeState ?? 'gone';
     if (state !== 'activating' && state !== 'deactivating') return state;
+    if (Date.now() >= deadline) throw new SprocketError('runtime', `unit is still ${state} after ${SYSTEMD_WAIT_MS / 1000} s`, { file: unit, hint: `see: systemctl status ${unit}` });
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -4,7 +4,7 @@
 // and so never load zod (docs/performance.md).
 import { z } from 'zod';
 import { IsolatorOutcome } from '../../stage1-nspawn/isolators.js';
-import { POD_STATE_NAMES } from './state.js';
+import { POD_STATE_NAMES, POD_STATUS_NAMES } from './state.js';
 
 /** preparing → prepared → running → exited → garbage (→ removed). */
 export const PodStateName = z.enum(POD_STATE_NAMES);
@@ -39,7 +39,7 @@ export type AppStatus = z.infer<typeof AppStatus>;
 export const PodStatus = z.object({
   uuid: z.string(),
   name: z.string().optional(),
-  state: PodStateName,
+  state: z.enum(POD_STATUS_NAMES),
   unit: z.string(),
   machine: z.string(),
   /** PID (on the host) of the pod's nspawn while it runs. */

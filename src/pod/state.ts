@@ -11,6 +11,8 @@ import type { PodState } from './state-schema.js';
 export type { PodState, PodStateName } from './state-schema.js';
 
 export const POD_STATE_NAMES = ['preparing', 'prepared', 'running', 'exited', 'garbage'] as const;
+/** A pod's status is one of its states, or unknown when its files cannot be read (list and gc report why). */
+export const POD_STATUS_NAMES = [...POD_STATE_NAMES, 'unknown'] as const;
 
 const HINT = 'the pod directory was changed by hand; remove it with sprocket rm';
 

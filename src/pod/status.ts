@@ -3,9 +3,9 @@
 // pod directory say how it ended. A pod whose CLI died at any step is
 // explained from these three. status and list are machine interfaces
 // (--format json): fields are documented in docs/pods.md.
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { invalid, notFound } from '../errors.js';
+import { describeError, invalid, notFound, SprocketError } from '../errors.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodManifest } from '../spec/pod-manifest.js';
 import type { UnitState } from '../systemd/unit-state.js';
@@ -18,6 +18,27 @@ import { readState, writeState, type PodState } from './state.js';
 export type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
 
 const ACTIVE = ['active', 'activating', 'deactivating', 'reloading'];
+
+/** True while systemd runs the unit (or starts, stops or reloads it). */
+export const unitRuns = (unit: UnitState | null) => unit !== null && ACTIVE.includes(unit.activeState);
+
+/**
+ * The status of a pod whose own status failed to read with `error`: state
+ * unknown, the reason as its note; undefined when the pod is gone (removed
+ * meanwhile). list and gc report such pods instead of leaving them out.
+ */
+export async function unknownStatus(ctx: PodContext, uuid: string, error: unknown): Promise<PodStatus | undefined> {
+  if (error instanceof SprocketError && error.kind === 'not-found') return undefined;
+  const dir = podDir(ctx.stateDir, uuid);
+  let created: string;
+  try {
+    created = statSync(dir).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
+  const { podMachine, podUnit } = await import('../../stage1-nspawn/plan.js');
+  return { uuid, state: 'unknown', unit: podUnit(uuid), machine: podMachine(uuid), created, apps: [], note: describeError(error) };
+}
 
 // The small files of a pod are read synchronously: list reads some 5000 of
 // them for 1000 pods, and each one through the thread pool (open, fstat,
@@ -77,9 +98,12 @@ export async function podStatus(ctx: PodContext, uuid: string): Promise<PodStatu
   return status;
 }
 
-async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: UnitState | null, podExit: Awaited<ReturnType<typeof readExitRecord>>): Promise<PodStatus> {
-  const running = unit !== null && ACTIVE.includes(unit.activeState);
-  let state: PodStatus['state'];
+/** A pod's status from its files and its unit: one of its states (never unknown). */
+type KnownStatus = PodStatus & { state: PodState['state'] };
+
+async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: UnitState | null, podExit: Awaited<ReturnType<typeof readExitRecord>>): Promise<KnownStatus> {
+  const running = unitRuns(unit);
+  let state: PodState['state'];
   let note: string | undefined;
   if (stored.state === 'garbage') state = 'garbage';
   else if (running) state = 'running';
@@ -91,7 +115,7 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
       : undefined;
   }
   if (state === 'running' && stored.state === 'prepared') note = 'started by a sprocket process that died before recording it; the pod runs under systemd';
-  const base: PodStatus = {
+  const base: KnownStatus = {
     uuid,
     ...(stored.name ? { name: stored.name } : {}),
     state,
@@ -170,7 +194,7 @@ async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: M
  * holds the pod. Whoever records the end of a pod (a foreground run, status,
  * list, gc) writes its events, once: the state file says it was done.
  */
-async function correct(ctx: PodContext, paths: ReturnType<typeof podPaths>, stored: PodState, status: PodStatus, describeExited: (s: PodState) => Promise<PodStatus>): Promise<void> {
+async function correct(ctx: PodContext, paths: ReturnType<typeof podPaths>, stored: PodState, status: KnownStatus, describeExited: (s: PodState) => Promise<PodStatus>): Promise<void> {
   const lock = await lockFile(paths.lock, { wait: false });
   if (!lock) return;
   try {

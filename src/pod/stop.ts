@@ -4,6 +4,8 @@
 // (stage1-nspawn/host-unit.ts, haltUnit). --force kills every process of
 // the pod at once instead.
 import os from 'node:os';
+import { SprocketError } from '../errors.js';
+import { SYSTEMD_WAIT_MS } from '../systemd/job-results.js';
 import type { PodContext } from './context.js';
 import { podDir } from './dir.js';
 import { podStatus, readPlan, type PodStatus } from './status.js';
@@ -14,10 +16,11 @@ export async function stopPod(ctx: PodContext, uuid: string, opts: { force: bool
   const status = await podStatus(ctx, uuid);
   if (!podMay('stop', status.state)) return status;
   const plan = await readPlan(podDir(ctx.stateDir, uuid));
-  if (opts.force) {
-    await ctx.systemd.killUnit(plan.unit, os.constants.signals.SIGKILL, 'all');
-    return waitPod(ctx, uuid);
+  if (opts.force) await ctx.systemd.killUnit(plan.unit, os.constants.signals.SIGKILL, 'all');
+  else await ctx.systemd.stopUnit(plan.unit);
+  const stopped = await waitPod(ctx, uuid, { timeoutMs: SYSTEMD_WAIT_MS });
+  if (stopped.state === 'running') {
+    throw new SprocketError('runtime', `pod ${uuid} did not stop within ${SYSTEMD_WAIT_MS / 1000} s`, { file: plan.unit, hint: `see: systemctl status ${plan.unit}; sprocket stop --force ${uuid}` });
   }
-  await ctx.systemd.stopUnit(plan.unit);
-  return waitPod(ctx, uuid);
+  return stopped;
 }

@@ -2,16 +2,19 @@
 // can_start/can_kill/can_delete): every operation asks here instead of
 // checking states of its own. States: docs/pods.md.
 import { SprocketError } from '../errors.js';
-import type { PodStateName } from './state.js';
+import type { PodStatus } from './state-schema.js';
+
+type PodStatusName = PodStatus['state'];
 
 export type PodOperation = 'start' | 'stop' | 'enter' | 'remove' | 'collect';
 
 /** The states each operation accepts. stop of a pod that is not running is a no-op, not an error. */
-const ALLOWED: Record<PodOperation, readonly PodStateName[]> = {
+const ALLOWED: Record<PodOperation, readonly PodStatusName[]> = {
   start: ['prepared'],
   stop: ['running'],
   enter: ['running'],
-  remove: ['prepared', 'exited', 'garbage'],
+  // unknown: its files cannot be read (list says why); only the operator removes it, and not while its unit runs.
+  remove: ['prepared', 'exited', 'garbage', 'unknown'],
   collect: ['prepared', 'exited', 'garbage'],
 };
 
@@ -25,10 +28,10 @@ const REFUSAL: Record<PodOperation, { verb: string; hint: (uuid: string) => stri
 };
 
 /** True when `state` allows `op`. */
-export const podMay = (op: PodOperation, state: PodStateName): boolean => ALLOWED[op].includes(state);
+export const podMay = (op: PodOperation, state: PodStatusName): boolean => ALLOWED[op].includes(state);
 
 /** Throws a conflict naming the pod, its state and what to do, unless `state` allows `op`. */
-export function assertPodMay(op: PodOperation, uuid: string, state: PodStateName): void {
+export function assertPodMay(op: PodOperation, uuid: string, state: PodStatusName): void {
   if (podMay(op, state)) return;
   const { verb, hint } = REFUSAL[op];
   throw new SprocketError('conflict', `pod ${uuid} is ${state}: it cannot be ${verb}`, { file: uuid, hint: hint(uuid) });

@@ -6,15 +6,15 @@
 // timeout that names the unit.
 import { SprocketError } from '../errors.js';
 
-/** Past systemd's own default start and stop timeouts (90 s), so that systemd's verdict normally comes first. */
-export const JOB_TIMEOUT_MS = 120_000;
+/** Every wait on systemd (a job, a unit state, readiness): past its own default start and stop timeouts (90 s), so that its verdict normally comes first. */
+export const SYSTEMD_WAIT_MS = 120_000;
 
 export class JobResults {
   private readonly waiting = new Map<string, (result: string) => void>();
   private readonly early = new Map<string, string>();
   private inFlight = 0;
 
-  constructor(private readonly timeoutMs = JOB_TIMEOUT_MS) {}
+  constructor(private readonly timeoutMs = SYSTEMD_WAIT_MS) {}
 
   /** systemd's JobRemoved signal: `job` ended with `result`. */
   removed(job: string, result: string): void {

@@ -3,7 +3,7 @@
 // (issue 3, "Done when").
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useHost } from '../support/host.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
@@ -186,6 +186,24 @@ describe('pods: lifecycle', () => {
     await sprocketOk(host(), ['rm', uuid]);
     assert.deepEqual(await podDirs(), []);
     assert.match(await sprocketOk(host(), ['logs', uuid]), /sprocket: .*collected/);
+  });
+
+  it('a pod whose state cannot be read: list shows it unknown with the rest and exits 254, gc names it and exits 254, rm removes it', async () => {
+    const broken = (await sprocketOk(host(), ['prepare', IMAGE])).trim();
+    const fine = (await sprocketOk(host(), ['prepare', IMAGE])).trim();
+    await writeFile(onMachine(host(), `${IN_HOST}/pods/${broken}/state`), '{"state": "prep');
+    const list = await sprocket(host(), ['list', '--no-legend']);
+    assert.equal(list.code, 254, list.stderr);
+    assert.match(list.stdout, new RegExp(`^${broken.slice(0, 8)} .* unknown `, 'm'));
+    assert.match(list.stdout, new RegExp(`^${fine.slice(0, 8)} .* prepared `, 'm'));
+    assert.match(list.stderr, new RegExp(`pods whose status cannot be read \\(1\\):\n {2}${broken}: .*/state: pod state is not JSON`));
+    const gc = await sprocket(host(), ['gc', '--grace-period=0s', '--expire-prepared=0s']);
+    assert.equal(gc.code, 254, gc.stderr);
+    assert.equal(gc.stdout, `removed ${fine}\n`);
+    assert.match(gc.stderr, new RegExp(`pods that gc could not collect \\(1\\):\n {2}${broken}: `));
+    await sprocketOk(host(), ['rm', broken]);
+    assert.equal((await sprocket(host(), ['list'])).code, 0);
+    assert.deepEqual(await podDirs(), []);
   });
 
   it('enter runs a command in the app of a running pod', async () => {

@@ -89,7 +89,11 @@ export class FakeSystemd implements Systemd {
     if (this.units.get(name)?.state.activeState === 'failed') this.units.delete(name);
   }
 
+  /** Set by a test: getUnitState fails with it (systemd unreachable). */
+  failGetUnitState?: Error;
+
   async getUnitState(name: string): Promise<UnitState | null> {
+    if (this.failGetUnitState) throw this.failGetUnitState;
     return this.units.get(name)?.state ?? null;
   }
 

@@ -63,7 +63,7 @@ export async function pullDockerImage(text: string, opts: PullOptions): Promise<
 async function storedReference(ref: DockerReference, store: PullOptions['store']): Promise<{ id: ImageId; manifestDigest?: string } | undefined> {
   const name = dockerImageName(ref);
   const annotation = (m: { annotations?: { name: string; value: string }[] }, n: string) => m.annotations?.find((a) => a.name === n)?.value;
-  const matches = (await store.list()).filter(({ manifest: m }) => {
+  const matches = (await store.list()).images.filter(({ manifest: m }) => {
     if (m.name !== name) return false;
     if (ref.digest) return annotation(m, ORIGIN.manifestDigest) === ref.digest || annotation(m, ORIGIN.indexDigest) === ref.digest;
     return m.labels?.some((l) => l.name === 'version' && l.value === ref.tag) ?? false;

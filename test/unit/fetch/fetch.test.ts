@@ -75,7 +75,7 @@ const trustPublisher = async () => {
   assert.equal(r.code, 0, r.stderr);
 };
 
-const storedNames = async () => (await (await ImageStore.open(dir)).list()).map((i) => i.manifest.name).sort();
+const storedNames = async () => (await (await ImageStore.open(dir)).list()).images.map((i) => i.manifest.name).sort();
 
 test('fetch by name: discovery, a good signature, the image ID on stdout', async () => {
   freshDirs();

@@ -52,7 +52,7 @@ test('build, validate, import and export agree on the image ID in every compress
     assert.equal(v.kind === 'aci' && v.id, id, f);
     assert.equal((await store.import(f)).id, id, f);
   }
-  assert.equal((await store.list()).length, 1, 'importing the same image again is idempotent');
+  assert.equal((await store.list()).images.length, 1, 'importing the same image again is idempotent');
   const out = path.join(dir, 'exported.aci');
   await store.exportTo(id, out);
   assert.ok((await fs.readFile(out)).equals(await fs.readFile(gz)), 'export gives back the bytes that were imported');

@@ -112,9 +112,28 @@ test('concurrent imports (and a gc meanwhile) by several processes keep the stor
   const ids = new Set(runs.map((r) => r.stdout.trim()));
   assert.equal(ids.size, 3);
   const store = await ImageStore.open(storeDir);
-  assert.deepEqual((await store.list()).map((i) => i.id).sort(), [...ids].sort());
+  assert.deepEqual((await store.list()).images.map((i) => i.id).sort(), [...ids].sort());
   assert.deepEqual((await fs.readdir(path.join(store.images, 'blobs'))).sort(), [...ids].sort());
   assert.deepEqual(await fs.readdir(path.join(store.images, 'tmp')), []);
   for (const id of ids) assert.equal((await fs.stat(path.join(store.treePath(id as never), 'data'))).size, 2_000_000);
+  await fs.rm(dir, { recursive: true });
+});
+
+test('an image whose manifest no longer validates is reported by list and name lookup, never hidden; a read error is not "no such image"', async () => {
+  const { dir, store, write } = await setup();
+  const good = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/good'))));
+  const bad = await store.import(await write('b.aci', await craftAci([], manifestJson('example.com/bad'))));
+  await fs.writeFile(path.join(store.images, bad.id, 'manifest'), '{"acKind": "ImageManifest"}');
+  const { images, broken } = await store.list();
+  assert.deepEqual(images.map((i) => i.id), [good.id]);
+  assert.deepEqual(broken.map((b) => b.id), [bad.id]);
+  assert.match((broken[0]!.error as SprocketError).describe(), /manifest/);
+  await assert.rejects(store.resolve('example.com/bad'), (e) => kindOf('invalid')(e) && (e as SprocketError).describe().includes(bad.id));
+  assert.equal(await store.resolve('example.com/good'), good.id);
+  // images/<id> that is not a directory: the read fails with ENOTDIR, which is not absence.
+  await fs.rm(path.join(store.images, bad.id), { recursive: true });
+  await fs.writeFile(path.join(store.images, bad.id), '');
+  await assert.rejects(store.has(bad.id), (e) => kindOf('io')(e) && /cannot read the image store/.test((e as Error).message));
+  await assert.rejects(store.manifest(bad.id), kindOf('io'));
   await fs.rm(dir, { recursive: true });
 });

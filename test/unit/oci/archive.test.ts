@@ -59,9 +59,9 @@ test('the config becomes the app: exec, environment, user and group, working dir
 });
 
 test('a layer shared by two images is stored once', async () => {
-  const before = (await store.list()).filter((i) => i.manifest.name.startsWith('oci-layer/')).length;
+  const before = (await store.list()).images.filter((i) => i.manifest.name.startsWith('oci-layer/')).length;
   await importLayout('b.tar', [base, [f('etc/other')]], {});
-  const layers = (await store.list()).filter((i) => i.manifest.name.startsWith('oci-layer/'));
+  const layers = (await store.list()).images.filter((i) => i.manifest.name.startsWith('oci-layer/'));
   assert.equal(layers.length, before + 1, 'only the new upper layer is added');
 });
 
@@ -73,18 +73,18 @@ test('a layer whose bytes do not match its digest is refused and nothing is stor
   layout.files.set(victim, bytes);
   const file = path.join(dir, 'corrupt.tar');
   await fs.writeFile(file, await layoutTar(layout));
-  const ids = (await store.list()).map((i) => i.id);
+  const ids = (await store.list()).images.map((i) => i.id);
   await assert.rejects(importArchive({ kind: 'oci-archive', file }, store, () => {}), (e: SprocketError) => e.kind === 'invalid' && /digest/.test(e.message) && e.field === layout.layerDigests[1]);
-  assert.deepEqual((await store.list()).map((i) => i.id), ids);
+  assert.deepEqual((await store.list()).images.map((i) => i.id), ids);
   assert.deepEqual(await fs.readdir(path.join(store.images, 'tmp')), []);
 });
 
 async function refused(name: string, layout: Awaited<ReturnType<typeof ociLayout>>, check: (e: SprocketError) => boolean) {
   const file = path.join(dir, name);
   await fs.writeFile(file, await layoutTar(layout));
-  const ids = (await store.list()).map((i) => i.id);
+  const ids = (await store.list()).images.map((i) => i.id);
   await assert.rejects(importArchive({ kind: 'oci-archive', file }, store, () => {}), check);
-  assert.deepEqual((await store.list()).map((i) => i.id), ids, 'nothing stored');
+  assert.deepEqual((await store.list()).images.map((i) => i.id), ids, 'nothing stored');
 }
 
 test('a layer whose content does not match the DiffID of the config is refused and nothing is stored', async () => {

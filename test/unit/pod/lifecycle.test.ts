@@ -16,6 +16,8 @@ import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
 import { startPod } from '../../../src/pod/run.js';
 import { readState, writeState } from '../../../src/pod/state.js';
 import { podStatus } from '../../../src/pod/status.js';
+import { listPods } from '../../../src/pod/list.js';
+import { findPodByName } from '../../../src/pod/find.js';
 import { parseRunArgs } from '../../../src/cli/run-args.js';
 import { SprocketError } from '../../../src/errors.js';
 import { METADATA_SERVICE_UNIT, METADATA_SOCKET_UNIT } from '../../../src/metadata/ensure.js';
@@ -131,7 +133,7 @@ test('gc marks exited pods, removes them after the grace period, expires prepare
 
   const hour = 3_600_000;
   const marked = await collectPods(ctx, images, { gracePeriodMs: hour, expirePreparedMs: hour, markOnly: false });
-  assert.deepEqual(marked, { marked: [ran.uuid], removed: ['0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69'] });
+  assert.deepEqual(marked, { marked: [ran.uuid], removed: ['0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69'], skipped: [], failed: [] });
   assert.deepEqual(await podStatus(ctx, ran.uuid), { ...ended, state: 'garbage' });
 
   const removed = await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false });
@@ -153,7 +155,7 @@ test('rm leaves alone a pod that a foreground run is attached to', async () => {
 
 test('gc of a fresh state directory (no pods/ yet) finds nothing and makes nothing', async () => {
   const { ctx, images } = await setUp();
-  assert.deepEqual(await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false }), { marked: [], removed: [] });
+  assert.deepEqual(await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false }), { marked: [], removed: [], skipped: [], failed: [] });
   await assert.rejects(fs.access(path.join(ctx.stateDir, 'pods')));
 });
 
@@ -210,4 +212,34 @@ test('a prepare that fails after registering leaves no token behind; gc unregist
   const r = await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false });
   assert.deepEqual(r.removed, [plan.uuid]);
   assert.deepEqual(await fs.readdir(index), []);
+});
+
+test('a pod whose status cannot be read is listed as unknown, reported by gc, keeps its name, and rm removes it', async () => {
+  const { ctx, systemd, images, refs } = await setUp();
+  const ok = await prepare(ctx, images);
+  const bad = await prepare(ctx, images, '--name', 'web');
+  await startPod(ctx, bad.uuid);
+  const state = podPaths(podDir(ctx.stateDir, bad.uuid)).state;
+  await fs.writeFile(state, '{"state": "running", "cre');
+
+  const listed = await listPods(ctx);
+  assert.deepEqual(listed.map((p) => [p.uuid, p.state]).sort(), [[ok.uuid, 'prepared'], [bad.uuid, 'unknown']].sort());
+  assert.match(listed.find((p) => p.uuid === bad.uuid)!.note!, /state: pod state is not JSON/);
+
+  const gc = await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false });
+  assert.deepEqual(gc.removed, [ok.uuid]);
+  assert.deepEqual(gc.failed.map((f) => f.uuid), [bad.uuid]);
+
+  // Its name is not freed by the error: a status that fails to read keeps the pod live.
+  await writeState(state, { state: 'running', name: 'web', created: new Date().toISOString() });
+  systemd.failGetUnitState = new Error('D-Bus is down');
+  assert.equal(await findPodByName(ctx, 'web'), bad.uuid);
+  systemd.failGetUnitState = undefined;
+
+  await fs.writeFile(state, 'garbled');
+  await assert.rejects(removePod(ctx, bad.uuid, images), /is running: it cannot be removed/);
+  systemd.exit(bad.unit, 0);
+  await removePod(ctx, bad.uuid, images);
+  assert.deepEqual(await fs.readdir(path.join(ctx.stateDir, 'pods')), ['.lock']);
+  assert.deepEqual([...refs], []);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SprocketError } from '../../../src/errors.js';
-import { POD_STATE_NAMES } from '../../../src/pod/state.js';
+import { POD_STATUS_NAMES } from '../../../src/pod/state.js';
 import { assertPodMay, podMay, type PodOperation } from '../../../src/pod/transitions.js';
 
 const UUID = '0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69';
@@ -11,11 +11,11 @@ test('each operation is allowed in exactly the states docs/pods.md names', () =>
     start: ['prepared'],
     stop: ['running'],
     enter: ['running'],
-    remove: ['prepared', 'exited', 'garbage'],
+    remove: ['prepared', 'exited', 'garbage', 'unknown'],
     collect: ['prepared', 'exited', 'garbage'],
   };
   for (const [op, states] of Object.entries(expected) as [PodOperation, string[]][]) {
-    assert.deepEqual(POD_STATE_NAMES.filter((s) => podMay(op, s)), states, op);
+    assert.deepEqual(POD_STATUS_NAMES.filter((s) => podMay(op, s)), states, op);
   }
 });
 
