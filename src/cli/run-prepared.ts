@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .command('run-prepared')
     .description('start a prepared pod (in the foreground, or detached with -d)')
     .argument('<pod>', 'UUID (or a unique prefix) or name of the pod')
-    .option('-d, --detach', 'start the pod and return at once, printing its UUID')
+    .option('-d, --detach', 'start the pod and return once it is up (every app started), printing its UUID')
     .action((ref: string, o: { detach?: boolean }, cmd: Command) =>
       withPods(cmd, async (ctx) => {
         const [{ findPod }, { launch }] = await Promise.all([import('../pod/find.js'), import('./pod-launch.js')]);

@@ -21,7 +21,7 @@ Pod flags (before the first image):
                              capabilities, labels: images may widen appc's default capabilities or
                              choose their own SELinux/AppArmor label (else refused; docs/isolators.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
-  -d, --detach               (run) start the pod and return at once
+  -d, --detach               (run) start the pod and return once it is up (every app started), printing its UUID
   --interactive              one app, in the foreground, with this terminal as its stdin and stdout
 App flags (after an image):
   --name NAME                the app's name (default: last element of the image name)

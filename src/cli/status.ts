@@ -22,8 +22,8 @@ export function register(program: Command): void {
     .command('status')
     .description("show a pod's state, unit, machine, pid, times and each app's state and exit status")
     .argument('<pod>', 'UUID (or a unique prefix) or name of the pod')
-    .addOption(new Option('--wait [duration]', 'wait until the pod has exited (at most DURATION, like 30s)'))
-    .addOption(new Option('--wait-ready [duration]', 'wait until the pod is ready: every app started, apps of Type=notify said READY=1 (at most DURATION, default 120s)').conflicts('wait'))
+    .addOption(new Option('--wait [duration]', 'wait until the pod has exited (at most DURATION, like 30s: then exit 254 if it still runs)'))
+    .addOption(new Option('--wait-ready [duration]', 'wait until the pod is ready: every app started, apps of Type=notify said READY=1 (at most DURATION, default 120s: then exit 254)').conflicts('wait'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', '\nThe JSON fields are documented in docs/pods.md.')
     .action((ref: string, o: { wait?: string | true; waitReady?: string | true; format: string }, cmd: Command) =>
@@ -32,7 +32,7 @@ export function register(program: Command): void {
         const uuid = await findPod(ctx, ref);
         const limit = (v: string | true, flag: string) => (v === true ? {} : { timeoutMs: parseDuration(v, flag) });
         const status = o.waitReady !== undefined ? await (await import('../pod/ready.js')).waitReady(ctx, uuid, limit(o.waitReady, '--wait-ready'))
-          : o.wait !== undefined ? await (await import('../pod/run.js')).waitPod(ctx, uuid, limit(o.wait, '--wait'))
+          : o.wait !== undefined ? await (await import('../pod/run.js')).waitExited(ctx, uuid, limit(o.wait, '--wait'))
           : await podStatus(ctx, uuid);
         process.stdout.write(o.format === 'json' ? `${JSON.stringify(status)}\n` : text(status));
       }));

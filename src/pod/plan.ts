@@ -116,6 +116,11 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
   const isDir = wd ? (await fs.stat(wd).catch(() => undefined))?.isDirectory() : false;
   if (!isDir) throw fail(`working directory ${workingDirectory} does not exist in image ${image.name}`, 'app.workingDirectory');
 
+  const mounts = planMounts(ra, app.mountPoints ?? [], pod, fail);
+  const program = app.exec[0]!;
+  await checkExec(tree, program, mounts, (problem) => fail(`exec ${program} ${problem} in image ${image.name}`, 'app.exec[0]',
+    ra.app ? 'the app\'s exec (--exec) names a path inside the image, not on the host' : undefined));
+
   const handler = (name: 'pre-start' | 'post-stop') => app.eventHandlers?.find((h) => h.name === name)?.exec;
   const preStart = handler('pre-start');
   const postStop = handler('post-stop');
@@ -131,13 +136,28 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     environment: appEnvironment({ app: ra.name, image: app.environment }),
     readOnlyRootFS: ra.readOnlyRootFS ?? false,
     interactive: false,
-    mounts: planMounts(ra, app.mountPoints ?? [], pod, fail),
+    mounts,
     ...(preStart ? { preStart } : {}),
     ...(postStop ? { postStop } : {}),
     isolators: app.isolators ?? [],
     isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators')),
     notify: [...(ra.annotations ?? []), ...(image.annotations ?? [])].find((a) => a.name === NOTIFY_ANNOTATION)?.value === 'true',
   };
+}
+
+/**
+ * The app's program must be an executable file of its image, as systemd
+ * would exec it, unless a volume is mounted over its path: else the pod
+ * would start and its app fail at once (exit status 203).
+ */
+async function checkExec(tree: string, exec: string, mounts: PlanMount[], fail: (problem: string) => Error): Promise<void> {
+  const under = (target: string) => exec === target || exec.startsWith(target.endsWith('/') ? target : `${target}/`);
+  if (mounts.some((m) => under(m.target))) return;
+  const host = await resolveInTree(tree, exec);
+  const st = host ? await fs.stat(host).catch(() => undefined) : undefined;
+  if (!st) throw fail('does not exist');
+  if (!st.isFile()) throw fail('is not a regular file');
+  if ((st.mode & 0o111) === 0) throw fail('is not executable');
 }
 
 /** The app's mounts, then a mount for each of the image's mount points not mounted yet (by a volume of its name). */

@@ -86,6 +86,15 @@ export async function waitPod(ctx: PodContext, uuid: string, opts: { timeoutMs?:
   }
 }
 
+/** status --wait: waitPod, but a pod still running when the time is up is an error, as for --wait-ready. */
+export async function waitExited(ctx: PodContext, uuid: string, opts: { timeoutMs?: number } = {}): Promise<PodStatus> {
+  const status = await waitPod(ctx, uuid, opts);
+  if (status.state === 'running') {
+    throw new SprocketError('runtime', `pod ${uuid} is still running`, { file: uuid, hint: 'give --wait a longer duration, or none to wait until it has exited' });
+  }
+  return status;
+}
+
 /** The exit code of `sprocket run` for an ended pod: the pod's status, 128+N for a signal. */
 export function podExitCode(status: PodStatus): number {
   if (status.exitStatus !== undefined) return status.exitStatus;

@@ -33,12 +33,32 @@ class FailingBoot extends FakeSystemd {
   }
 }
 
-async function setUp(podLine: string, appLine?: string) {
+/** A systemd whose pod comes up (its start job succeeds) as its app fails: the app's record is there, the pod ends right after. */
+class FailingAsReady extends FakeSystemd {
+  constructor(private readonly stateDir: string, private readonly appLine?: string) {
+    super();
+  }
+
+  override async startTransientUnit(...args: Parameters<FakeSystemd['startTransientUnit']>): Promise<void> {
+    await super.startTransientUnit(...args);
+    if (!this.appLine) return;
+    const name = args[0];
+    const paths = podPaths(podDir(this.stateDir, name.replace(/^sprocket-|\.service$/g, '')));
+    await fs.writeFile(path.join(paths.status, 'idle'), `${this.appLine}\n`);
+    setTimeout(() => {
+      void fs.writeFile(paths.podExit, `${this.appLine}\n`).then(() => this.exit(name, 7));
+    }, 50);
+  }
+}
+
+async function setUp(podLine: string, appLine?: string, systemd?: (stateDir: string) => FakeSystemd) {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-boot-'));
   const tree = path.join(root, 'tree');
   await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
   await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
   await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\n');
+  await fs.mkdir(path.join(tree, 'bin'));
+  await fs.writeFile(path.join(tree, 'bin/sleep'), '', { mode: 0o755 });
   const images: PodImages = {
     resolve: async () => ID,
     manifest: async () => ({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/idle', app: { exec: ['/bin/sleep', '9'], user: 'root', group: '0' } }),
@@ -47,7 +67,7 @@ async function setUp(podLine: string, appLine?: string) {
     release: async () => undefined,
   };
   const stateDir = path.join(root, 'state');
-  const ctx: PodContext = { stateDir, systemd: new FailingBoot(stateDir, podLine, appLine), event: () => undefined };
+  const ctx: PodContext = { stateDir, systemd: systemd?.(stateDir) ?? new FailingBoot(stateDir, podLine, appLine), event: () => undefined };
   const plan = await preparePod(ctx, parseRunArgs(['--mds-register=false', 'idle']), images);
   return { ctx, uuid: plan.uuid };
 }
@@ -83,6 +103,20 @@ test('a pod that ended cleanly before it was ready (all apps done, or stopped wh
   const started = await startPod(ctx, uuid);
   assert.equal(started.ready, false);
   await refuseNotUp(ctx, started);
+});
+
+test('run -d: a pod that came up with an app that had already failed is refused once it has ended; one whose apps run is not', async () => {
+  const failing = await setUp('', '', (dir) => new FailingAsReady(dir, 'exit-code exited 7'));
+  const started = await startPod(failing.ctx, failing.uuid);
+  assert.equal(started.ready, true);
+  await assert.rejects(refuseNotUp(failing.ctx, started), (e: unknown) => {
+    assert.ok(e instanceof SprocketError);
+    assert.equal(e.exitCode, 254);
+    assert.match(e.describe(), /the pod did not come up: it failed as it came up \(exit status 7; app idle: exit-code 7\)/);
+    return true;
+  });
+  const running = await setUp('', '', (dir) => new FailingAsReady(dir));
+  await refuseNotUp(running.ctx, await startPod(running.ctx, running.uuid));
 });
 
 test('the message quotes the pod\'s last lines and explains an exhausted inotify limit', () => {

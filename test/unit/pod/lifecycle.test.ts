@@ -13,7 +13,7 @@ import { collectPods } from '../../../src/pod/gc.js';
 import { lockFile } from '../../../src/pod/lock.js';
 import { removePod } from '../../../src/pod/rm.js';
 import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
-import { startPod } from '../../../src/pod/run.js';
+import { startPod, waitExited } from '../../../src/pod/run.js';
 import { readState, writeState } from '../../../src/pod/state.js';
 import { podStatus } from '../../../src/pod/status.js';
 import { listPods } from '../../../src/pod/list.js';
@@ -31,6 +31,8 @@ async function setUp() {
   await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
   await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
   await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\n');
+  await fs.mkdir(path.join(tree, 'bin'));
+  await fs.writeFile(path.join(tree, 'bin/sleep'), '', { mode: 0o755 });
   const refs = new Set<string>();
   const images: PodImages = {
     resolve: async () => ID,
@@ -242,4 +244,15 @@ test('a pod whose status cannot be read is listed as unknown, reported by gc, ke
   await removePod(ctx, bad.uuid, images);
   assert.deepEqual(await fs.readdir(path.join(ctx.stateDir, 'pods')), ['.lock']);
   assert.deepEqual([...refs], []);
+});
+
+test('status --wait=DURATION: a pod still running when the time is up is an error (254); one that exits in time is returned', async () => {
+  const { ctx, systemd, images } = await setUp();
+  const plan = await prepare(ctx, images);
+  await startPod(ctx, plan.uuid);
+  await assert.rejects(waitExited(ctx, plan.uuid, { timeoutMs: 300 }), (e: unknown) =>
+    e instanceof SprocketError && e.exitCode === 254 && /pod [0-9a-f-]+ is still running/.test(e.describe()));
+  setTimeout(() => void endPod(ctx, systemd, plan.uuid, 'idle', 'exit-code exited 3', 'exit-code exited 3'), 100);
+  const ended = await waitExited(ctx, plan.uuid, { timeoutMs: 10_000 });
+  assert.deepEqual([ended.state, ended.exitStatus], ['exited', 3]);
 });

@@ -30,6 +30,8 @@ async function fakeStore() {
     await fs.mkdir(path.join(tree, 'srv'));
     await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\nwww:x:33:33::/srv:/bin/sh\n');
     await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\nstaff:x:50:www\n');
+    await fs.mkdir(path.join(tree, 'bin'));
+    for (const exe of ['httpd', 'tool', 'sh']) await fs.writeFile(path.join(tree, 'bin', exe), '', { mode: 0o755 });
   }
   const images: ImageSource & PlanImages = {
     resolve: async (ref) => ({ 'example.com/web': ID('a'), tool: ID('b') })[ref] ?? Promise.reject(new SprocketError('not-found', `no image ${ref}`)),
@@ -80,6 +82,22 @@ test('errors name the app and the field, before anything is made', async () => {
   await rejects(plan(['tool', '--name', 't', '--mount', 'volume=v,target=/x'], images), /no volume named "v"/);
   await rejects(plan(['--volume', 'h,kind=host,source=/no/such/dir', 'tool', '--name', 't'], images), /volumes\[0\]\.source: host path \/no\/such\/dir/);
   await rejects(plan(['tool', '--name', 't', '---', 'tool', '--name', 't'], images), /duplicate app "t"/);
+});
+
+test('the exec must be an executable file of the image (or under a mounted volume), checked before anything is made', async () => {
+  const { root, images } = await fakeStore();
+  const tree = path.join(root, ID('b'));
+  const tool = (...flags: string[]) => plan(['--volume', 'v,kind=empty', 'tool', '--name', 't', ...flags], images);
+  await rejects(tool('--exec', '/nope'), /apps\[0\]\.app\.exec\[0\]: app t: exec \/nope does not exist in image example.com\/my_tool\n.*hint: the app's exec \(--exec\) names a path inside the image/s);
+  await fs.writeFile(path.join(tree, 'bin/data'), '', { mode: 0o644 });
+  await rejects(tool('--exec', '/bin/data'), /app\.exec\[0\]: app t: exec \/bin\/data is not executable/);
+  await rejects(tool('--exec', '/etc'), /app\.exec\[0\]: app t: exec \/etc is not a regular file/);
+  // A link to the host's /bin/sh is read inside the tree, where it does not exist.
+  await fs.symlink('/bin/sh-on-host', path.join(tree, 'bin/link'));
+  await rejects(tool('--exec', '/bin/link'), /exec \/bin\/link does not exist/);
+  await fs.symlink('tool', path.join(tree, 'bin/alias'));
+  assert.deepEqual((await tool('--exec', '/bin/alias')).apps[0]!.exec, ['/bin/alias']);
+  assert.deepEqual((await tool('--mount', 'volume=v,target=/opt', '--exec', '/opt/bin/run')).apps[0]!.exec, ['/opt/bin/run']);
 });
 
 test('a symlink in the image cannot make sprocket read the host /etc/passwd', async () => {
