@@ -4,6 +4,7 @@
 // a command loads only what it uses (docs/performance.md).
 import { Command } from 'commander';
 import { usage } from '../errors.js';
+import type { PullPolicy } from '../image/pull-policy.js';
 import type { PodEvent } from '../journal/events.js';
 import type { PodContext } from '../pod/context.js';
 import { systemdOnDemand } from '../systemd/on-demand.js';
@@ -32,7 +33,7 @@ export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise
   }
 }
 
-export async function podImages(cmd: Command, insecureOptions?: string) {
+export async function podImages(cmd: Command, insecureOptions?: string, pullPolicy: PullPolicy = 'new') {
   const [{ parseInsecureOptions }, { ImageStore }, { storeImages }] = await Promise.all([
     import('../image/fetch-options.js'), import('../image/store.js'), import('../pod/images.js'),
   ]);
@@ -42,6 +43,7 @@ export async function podImages(cmd: Command, insecureOptions?: string) {
     stateDir: g.dir,
     config: g,
     insecure: parseInsecureOptions(insecureOptions),
+    pullPolicy,
     warn: (message) => process.stderr.write(`${message}\n`),
   });
 }

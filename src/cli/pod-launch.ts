@@ -13,7 +13,7 @@ import { reportLines } from '../../stage1-nspawn/isolators.js';
 import { podImages } from './pod-context.js';
 
 export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext): Promise<string> {
-  const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions));
+  const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions, request.pullPolicy));
   for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
   if (request.uuidFileSave) {
     await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {

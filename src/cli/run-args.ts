@@ -4,6 +4,7 @@
 // A new app starts at `---` or at the next word that is not a flag.
 import type { z } from 'zod';
 import { usage } from '../errors.js';
+import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy.js';
 import { GRANT_OPTIONS, type AppRequest, type PodRequest, type VolumeRequest } from '../pod/request.js';
 import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
@@ -21,6 +22,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--inherit-env': 'bool',
   '--mds-register': 'bool',
   '--insecure-options': 'value',
+  '--pull-policy': 'value',
   '--net': 'value',
   '--interactive': 'bool',
   '--detach': 'bool',
@@ -117,6 +119,10 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--inherit-env': pod.inheritedEnv = value ? [] : undefined; break;
     case '--mds-register': pod.mdsRegister = value as boolean; break;
     case '--insecure-options': setInsecureOptions(pod, s); break;
+    case '--pull-policy':
+      if (!(PULL_POLICIES as readonly string[]).includes(s)) throw usage(`expected ${PULL_POLICIES.join(', ')}, got "${s}"`, { field: flag });
+      pod.pullPolicy = s as PullPolicy;
+      break;
     case '--net':
       if (s !== 'host' && s !== 'none') throw usage(`expected host or none, got "${s}"`, { field: flag });
       pod.net = s;

@@ -20,6 +20,9 @@ Pod flags (before the first image):
                              paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md);
                              capabilities, labels: images may widen appc's default capabilities or
                              choose their own SELinux/AppArmor label (else refused; docs/isolators.md)
+  --pull-policy never|new|update
+                             images named: never: the store only; new (default): the store's, else fetched;
+                             update: ask the remote for a newer one (as sprocket fetch, docs/fetch.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
   -d, --detach               (run) start the pod and return once it is up (every app started), printing its UUID
   --interactive              one app, in the foreground, with this terminal as its stdin and stdout

@@ -66,7 +66,8 @@ export async function fetchImages(sources: string[], opts: FetchOptions): Promis
 }
 
 async function fetchAci(source: string, ctx: Context): Promise<string> {
-  if (ctx.pullPolicy !== 'update' && !/^[a-z]+:\/\//.test(source) && !(await isFileSource(source))) {
+  const isUrl = /^[a-z]+:\/\//.test(source);
+  if (ctx.pullPolicy !== 'update' && !isUrl && !(await isFileSource(source))) {
     const ref = parseImageRef(source);
     if (ref.by === 'name' && (await stored(ctx.store, ref))) return ctx.store.resolve(describeRef(ref.name, ref.labels));
   }
@@ -85,7 +86,7 @@ async function fetchDocker(source: string, ctx: Context): Promise<string> {
   return pullDockerImage(source, { store: ctx.store, config: ctx.config, transport: ctx.transport, policy: ctx.pullPolicy, progress: ctx.warn });
 }
 
-const isFileSource = async (source: string) => source.startsWith('/') || source.startsWith('.') || source.endsWith('.aci') || (await isFile(source));
+const isFileSource = async (source: string) => !/^[a-z]+:\/\//.test(source) && (source.startsWith('/') || source.startsWith('.') || source.endsWith('.aci') || (await isFile(source)));
 
 async function locate(source: string, opts: Context): Promise<Located> {
   if (/^https?:\/\//.test(source)) return download(source, `${source}.asc`, opts);

@@ -12,17 +12,25 @@ import type { PodImages } from './prepare.js';
 /** Sources that name a file or URL rather than an image already in the store. */
 const isLocation = (s: string) => /^[a-z]+:\/\//.test(s) || s.startsWith('/') || s.startsWith('.') || s.endsWith('.aci');
 
+/**
+ * `fetch.pullPolicy` (default new) says when a named image is fetched
+ * rather than taken from the store: never, when the store lacks it (new),
+ * or always (update); fetchImages applies it to files, URLs and docker://.
+ */
 export function storeImages(store: ImageStore, fetch: Omit<FetchOptions, 'store'>): PodImages {
+  const policy = fetch.pullPolicy ?? 'new';
   // Loaded only when an image is not in the store yet (it brings openpgp).
-  const fetchOne = async (source: string) => (await (await import('../image/fetch.js')).fetchImages([source], { ...fetch, store }))[0]!;
+  const fetchOne = async (source: string) => (await (await import('../image/fetch.js')).fetchImages([source], { ...fetch, pullPolicy: policy, store }))[0]!;
   return {
     async resolve(image) {
       if (isLocation(image)) return fetchOne(image);
+      const isId = image.startsWith('sha512-');
+      if (policy === 'update' && !isId) return fetchOne(image);
       try {
         return await store.resolve(image);
       } catch (e) {
-        // An ID must be in the store; a name may be discovered and fetched.
-        if (!(e instanceof SprocketError && e.kind === 'not-found') || image.startsWith('sha512-')) throw e;
+        // An ID must be in the store; a name may be discovered and fetched (unless --pull-policy=never).
+        if (!(e instanceof SprocketError && e.kind === 'not-found') || isId || policy === 'never') throw e;
         return fetchOne(image);
       }
     },

@@ -1,6 +1,7 @@
 // What the operator asked for on the command line of `run` / `prepare`,
 // before images are resolved. reify.ts turns it into a pod manifest.
 import { z } from 'zod';
+import { PULL_POLICIES } from '../image/pull-policy.js';
 import { Annotation, isolatorIn, UserMap } from '../spec/index.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() });
@@ -67,6 +68,8 @@ export const PodRequest = z.object({
   net: z.enum(['host', 'none']).optional(),
   /** --insecure-options for images fetched by `run` (as `sprocket fetch`). */
   insecureOptions: z.string().optional(),
+  /** --pull-policy for the images named (default new: the store's, else fetched). */
+  pullPolicy: z.enum(PULL_POLICIES).optional(),
   /** --insecure-options=paths (or all): sensitive /proc and /sys paths left open to apps. */
   insecurePaths: z.boolean().optional(),
   /** --insecure-options=capabilities, labels (or all): images may widen these defaults (src/pod/image-privilege.ts). */

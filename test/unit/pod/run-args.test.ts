@@ -69,3 +69,10 @@ test('sprocket run refuses a bad command line with exit 64 before it needs syste
   assert.equal(r.code, 64);
   assert.match(r.stderr, /^sprocket: --volume: unknown app flag \(after image example\.com\/web\)/);
 });
+
+test('--pull-policy: never, new or update; anything else is refused naming the flag', () => {
+  assert.equal(parseRunArgs(['--pull-policy=never', 'a.aci']).pullPolicy, 'never');
+  assert.equal(parseRunArgs(['--pull-policy', 'update', 'a.aci']).pullPolicy, 'update');
+  assert.equal(parseRunArgs(['a.aci']).pullPolicy, undefined);
+  assert.throws(() => parseRunArgs(['--pull-policy=sometimes', 'a.aci']), (e: SprocketError) => e.kind === 'usage' && e.field === '--pull-policy');
+});
