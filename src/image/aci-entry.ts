@@ -13,6 +13,8 @@ export type EntryPlace = { place: 'manifest' } | { place: 'rootfs'; rel: string 
 export function entryPlace(name: string, file: string): EntryPlace {
   const field = `entry ${JSON.stringify(name)}`;
   if (name.includes('\0')) throw invalid('path contains a NUL byte', { file, field });
+  // Line-based tools (tar -t, manifests of file lists, logs) would read two names.
+  if (/[\n\r]/.test(name)) throw invalid('path contains a line break', { file, field });
   if (name.startsWith('/')) throw invalid('absolute path in the archive', { file, field });
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw invalid('path contains ".."', { file, field });

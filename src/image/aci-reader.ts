@@ -67,13 +67,15 @@ const COPY_AHEAD_BYTES = 32 * 1024 * 1024;
  * run beside the extraction instead of before each chunk of it (the blob is
  * half of what an import writes), each at its own offset.
  */
-function copier(to: fs.FileHandle | undefined): { stream: Transform; written: () => Promise<void> } {
+function copier(to: fs.FileHandle | undefined): { stream: Transform; written: () => Promise<void>; read: () => number } {
   const pending = new Set<Promise<unknown>>();
   let failure: unknown;
   let offset = 0;
   let ahead = 0;
+  let read = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      read += chunk.length;
       if (!to) return cb(null, chunk);
       if (failure) return cb(failure as Error);
       const write = to.write(chunk, 0, chunk.length, offset).then(
@@ -93,24 +95,75 @@ function copier(to: fs.FileHandle | undefined): { stream: Transform; written: ()
     await Promise.all(pending);
     if (failure) throw failure;
   };
-  return { stream, written };
+  return { stream, written, read: () => read };
+}
+
+/** PAX keys that, in a global header, would change the names or sizes of the entries after it. */
+const GLOBAL_RENAMES = ['path', 'linkpath', 'size'];
+
+/**
+ * A PAX global header (type g) that sets path, linkpath or size: tar
+ * readers disagree on what it applies to (tar-stream to entries with a PAX
+ * header of their own, GNU tar to every later entry), so two tools would
+ * see two images. tar-stream keeps the global header to itself; this
+ * reads its record (tar-stream 3, pinned; a unit test fails if it moves).
+ */
+function refuseGlobalRenames(extract: tar.Extract, file: string): void {
+  const global = (extract as unknown as { _paxGlobal?: Record<string, string> | null })._paxGlobal;
+  const key = global ? GLOBAL_RENAMES.find((k) => k in global) : undefined;
+  if (key) throw invalid(`a PAX global header sets ${key}: tar readers disagree on which entries it applies to`, { file, field: `pax global header: ${key}` });
+}
+
+/**
+ * Resolves when the filesystem of opts.diskDir has room for `bytes` more and
+ * still limits.minFreeSpace free; else rejects, naming the directory.
+ */
+function diskGuard(file: string, limits: ImageLimits, opts: ReadAciOptions): (bytes: number) => Promise<void> {
+  const measure = opts.freeSpace ?? freeSpace;
+  return async (bytes) => {
+    if (!opts.diskDir) return;
+    const free = await measure(opts.diskDir);
+    if (free - bytes < limits.minFreeSpace) {
+      throw new SprocketError('io', `not enough free space to extract it: ${free} bytes free on the filesystem of ${opts.diskDir}, ${limits.minFreeSpace} must stay free`, {
+        file, hint: 'free some space (sprocket image gc, gc), or lower SPROCKET_MIN_FREE_SPACE',
+      });
+    }
+  };
 }
 
 /**
  * Reads the ACI at `file`. `copyTo`, when given, receives the original bytes
  * as they are read (the store keeps them for export), so the file is read once.
  */
-export async function readAci(
-  file: string,
-  sink: EntrySink = drainSink,
-  opts: { limits?: ImageLimits; copyTo?: fs.FileHandle } = {},
-): Promise<AciContents> {
+/** Free space is checked again after this many uncompressed bytes. */
+const FREE_SPACE_STEP_BYTES = 16 * 1024 * 1024;
+
+/** Free bytes for an unprivileged writer on the filesystem of `dir`. */
+export async function freeSpace(dir: string): Promise<number> {
+  const st = await fs.statfs(dir);
+  return st.bavail * st.bsize;
+}
+
+export interface ReadAciOptions {
+  limits?: ImageLimits;
+  copyTo?: fs.FileHandle;
+  /** Where the sink (and copyTo) write: extraction stops before its filesystem has less than limits.minFreeSpace free. */
+  diskDir?: string;
+  /** How free space is measured (tests give a fake). */
+  freeSpace?: (dir: string) => Promise<number>;
+}
+
+export async function readAci(file: string, sink: EntrySink = drainSink, opts: ReadAciOptions = {}): Promise<AciContents> {
   const limits = opts.limits ?? imageLimits();
   const compression = detectCompression(await readAciHead(file));
   if (!compression) throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
+  const copy = copier(opts.copyTo);
+  const roomLeft = diskGuard(file, limits, opts);
+  await roomLeft((await fs.stat(file)).size);
 
   const hash = createHash('sha512');
   let size = 0;
+  let nextSpaceCheck = FREE_SPACE_STEP_BYTES;
   const measure = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
@@ -118,11 +171,18 @@ export async function readAci(
         cb(invalid(`uncompressed image is larger than the limit of ${limits.maxImageSize} bytes`, { file, hint: 'raise it with --max-image-size or SPROCKET_MAX_IMAGE_SIZE if the image is trusted' }));
         return;
       }
+      if (compression !== 'tar' && size > limits.ratioFloor && size > limits.maxCompressionRatio * copy.read()) {
+        cb(invalid(`uncompressed data grows beyond ${limits.maxCompressionRatio} times the compressed bytes read (${size} from ${copy.read()}): a decompression bomb`, {
+          file, hint: 'raise the ratio with SPROCKET_MAX_COMPRESSION_RATIO if the image is trusted',
+        }));
+        return;
+      }
       hash.update(chunk);
-      cb(null, chunk);
+      if (size < nextSpaceCheck) return cb(null, chunk);
+      nextSpaceCheck = size + FREE_SPACE_STEP_BYTES;
+      roomLeft(0).then(() => cb(null, chunk), cb);
     },
   });
-  const copy = copier(opts.copyTo);
 
   const index = new LayerIndex(file);
   let manifestBytes: Buffer | undefined;
@@ -136,6 +196,7 @@ export async function readAci(
   });
   async function handle(header: tar.Header, body: EntryBody): Promise<void> {
     if (++entries > limits.maxEntries) throw invalid(`more than ${limits.maxEntries} entries`, { file });
+    refuseGlobalRenames(extract, file);
     const dataStart = (header as { byteOffset?: number }).byteOffset ?? 0;
     lastDataEnd = dataStart + Math.ceil((header.size ?? 0) / 512) * 512;
     const place = entryPlace(header.name, file);

@@ -204,7 +204,7 @@ export class ImageStore {
       const fh = await fs.open(blob, 'wx', 0o644);
       let contents: AciContents;
       try {
-        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh });
+        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh, diskDir: tmp });
       } finally {
         await fh.close();
       }
@@ -270,7 +270,7 @@ export class ImageStore {
     const { readAci, TreeWriter } = await aciModules();
     await fs.mkdir(root, 0o755);
     const tree = new TreeWriter(root);
-    for (const blob of blobs) await readAci(blob, (e, body) => tree.write(e, body), { limits: this.limits });
+    for (const blob of blobs) await readAci(blob, (e, body) => tree.write(e, body), { limits: this.limits, diskDir: root });
     return tree;
   }
 
@@ -345,7 +345,7 @@ export class ImageStore {
       const root = opts.rootfsOnly ? dir : path.join(dir, 'rootfs');
       if (!opts.rootfsOnly) await fs.mkdir(root, 0o755);
       const tree = new TreeWriter(root);
-      const { manifestBytes } = await readAci(this.blobPath(id), (e, body) => tree.write(e, body), { limits: this.limits });
+      const { manifestBytes } = await readAci(this.blobPath(id), (e, body) => tree.write(e, body), { limits: this.limits, diskDir: root });
       await tree.finish();
       if (!opts.rootfsOnly) await fs.writeFile(path.join(dir, 'manifest'), manifestBytes, { mode: 0o644 });
     });

@@ -38,3 +38,14 @@ export async function treeOf(dir: string): Promise<string[]> {
   for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) out.push(path.relative(dir, path.join(e.parentPath, e.name)));
   return out.sort();
 }
+
+/** The tar with the typeflag of the header at `offset` changed to `flag` (types tar-stream does not write, like g), its checksum redone. */
+export function withTypeflag(tarBytes: Buffer, offset: number, flag: string): Buffer {
+  const out = Buffer.from(tarBytes);
+  const header = out.subarray(offset, offset + 512);
+  header.write(flag, 156, 'latin1');
+  header.fill(' ', 148, 156);
+  const sum = header.reduce((a, b) => a + b, 0);
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return out;
+}

@@ -6,9 +6,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { SprocketError } from '../../../src/errors.js';
 import { ImageStore } from '../../../src/image/store.js';
-import { craftAci, craftTar, manifestJson, tempDir, treeOf } from './craft.js';
+import { readAci, type EntrySink } from '../../../src/image/aci-reader.js';
+import { imageLimits, type ImageLimits } from '../../../src/image/limits.js';
+import { craftAci, craftTar, manifestJson, tempDir, treeOf, withTypeflag } from './craft.js';
 
 async function refused(aci: Buffer, message: RegExp, opts: { maxImageSize?: number; maxEntries?: number } = {}): Promise<void> {
   const dir = await tempDir();
@@ -96,4 +99,75 @@ test('an entry that replaces a directory it already filled is refused', async ()
 
 test('a file that is no ACI at all is refused', async () => {
   await refused(Buffer.from('hello, world\n'), /not an ACI/);
+});
+
+/** One PAX record, "LEN key=value\n", LEN counting itself. */
+function paxRecord(key: string, value: string): string {
+  const rest = ` ${key}=${value}\n`;
+  let len = rest.length;
+  while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
+  return `${len}${rest}`;
+}
+
+test('a PAX global header that sets path (or linkpath, size) is refused; one with a comment is not', async () => {
+  // The first entry becomes the global header (typeflag g).
+  const aci = async (records: string) => withTypeflag(await craftTar([
+    { name: 'pax_global_header', body: records }, { name: 'manifest', body: manifestJson() }, { name: 'rootfs', type: 'directory', mode: 0o755 },
+    { name: 'rootfs/a', body: 'a', pax: { comment: 'local' } },
+  ]), 0, 'g');
+  await refused(await aci(paxRecord('path', 'rootfs/elsewhere')), /a PAX global header sets path: tar readers disagree/);
+  await refused(await aci(paxRecord('linkpath', '/etc/shadow')), /sets linkpath/);
+  // git archive writes one with the commit as comment.
+  const dir = await tempDir();
+  const file = path.join(dir, 'git.aci');
+  await fs.writeFile(file, await aci(paxRecord('comment', 'f'.repeat(40))));
+  const store = await ImageStore.open(path.join(dir, 'store'));
+  assert.equal((await store.import(file)).manifest.name, 'example.com/test');
+  await fs.rm(dir, { recursive: true });
+});
+
+test('an entry name holding a line break is refused', async () => {
+  await refused(await craftAci([{ name: 'rootfs/a\nrootfs/b' }]), /entry "rootfs\/a\\nrootfs\/b": path contains a line break/);
+  await refused(await craftAci([{ name: 'rootfs/c\r' }]), /line break/);
+});
+
+/** Reads `aci` with these limits and a sink that counts the bytes it gets. */
+async function readCounting(aci: Buffer, limits: Partial<ImageLimits>, free?: () => Promise<number>) {
+  const dir = await tempDir();
+  const file = path.join(dir, 'x.aci');
+  await fs.writeFile(file, aci);
+  let written = 0;
+  const sink: EntrySink = async (_e, body) => {
+    for await (const c of body) written += c.length;
+  };
+  const result = await readAci(file, sink, { limits: imageLimits(limits), diskDir: dir, ...(free ? { freeSpace: free } : {}) }).then(() => undefined, (e: unknown) => e);
+  await fs.rm(dir, { recursive: true });
+  return { error: result as SprocketError | undefined, written };
+}
+
+test('a decompression bomb is refused once past the floor, by its ratio, having extracted little', async () => {
+  const bomb = gzipSync(await craftAci([{ name: 'rootfs/zeros', body: Buffer.alloc(32 * 1024 * 1024) }]));
+  assert.ok(bomb.length < 64 * 1024, `${bomb.length} bytes of gzip`);
+  const { error, written } = await readCounting(bomb, { ratioFloor: 4 * 1024 * 1024 });
+  assert.ok(error instanceof SprocketError && error.kind === 'invalid', String(error));
+  assert.match(error.describe(), /grows beyond 100 times the compressed bytes read .*: a decompression bomb\n  hint: .*SPROCKET_MAX_COMPRESSION_RATIO/);
+  assert.ok(written < 8 * 1024 * 1024, `extracted ${written} bytes`);
+  // Past the floor at an ordinary ratio, or a bigger ratio allowed: read to the end.
+  const mixed = Buffer.concat([randomBytes(4 * 1024 * 1024), Buffer.alloc(8 * 1024 * 1024)]);
+  assert.equal((await readCounting(gzipSync(await craftAci([{ name: 'rootfs/mixed', body: mixed }])), { ratioFloor: 1024 * 1024 })).error, undefined);
+  assert.equal((await readCounting(bomb, { ratioFloor: 4 * 1024 * 1024, maxCompressionRatio: 2000 })).error, undefined);
+  assert.deepEqual([imageLimits().maxCompressionRatio, imageLimits().ratioFloor], [100, 256 * 1024 * 1024]);
+});
+
+test('extraction stops before the disk fills: free space is checked before and while extracting', async () => {
+  const big = await craftAci([{ name: 'rootfs/zeros', body: Buffer.alloc(40 * 1024 * 1024) }]);
+  const before = await readCounting(big, { minFreeSpace: 1000 }, async () => 1000 + big.length - 1);
+  assert.match(before.error!.describe(), /not enough free space to extract it: \d+ bytes free on the filesystem of .*, 1000 must stay free/);
+  assert.equal(before.error!.kind, 'io');
+  assert.equal(before.written, 0);
+  // Plenty at first, then the disk fills up (someone else writes): stopped at the next check.
+  const answers = [10 ** 12, 500];
+  const during = await readCounting(big, { minFreeSpace: 1000 }, async () => answers.shift() ?? 0);
+  assert.match(during.error!.describe(), /500 bytes free/);
+  assert.ok(during.written < big.length, `extracted ${during.written} of ${big.length}`);
 });
