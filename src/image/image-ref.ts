@@ -10,7 +10,8 @@ export const ImageRef = z.discriminatedUnion('by', [
 export type ImageRef = z.infer<typeof ImageRef>;
 
 export function parseImageRef(ref: string): ImageRef {
-  if (/^sha512-[0-9a-f]{1,128}$/.test(ref)) return { by: 'id', prefix: ref };
+  // sha512- alone is a prefix too: of every image (ambiguous unless there is one).
+  if (/^sha512-[0-9a-f]{0,128}$/.test(ref)) return { by: 'id', prefix: ref };
   const [head, ...rest] = ref.split(',');
   const colon = head!.indexOf(':');
   const name = colon < 0 ? head! : head!.slice(0, colon);

@@ -1,7 +1,8 @@
 // The image store as pods see it: images named on the command line are
 // found in the store or fetched (as `sprocket fetch` does), and every pod
 // holds a reference file per image (images/<id>/refs/<uuid>) so that image
-// rm and gc leave its images alone while the pod exists.
+// rm and gc leave its images alone while the pod exists; taking and dropping
+// one records its last use (image list's LAST USED, image gc's grace period).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SprocketError } from '../errors.js';
@@ -36,16 +37,21 @@ export function storeImages(store: ImageStore, fetch: Omit<FetchOptions, 'store'
     },
     manifest: (id) => store.manifest(id),
     treePath: (id) => store.treePath(id),
+    // Taking and dropping an image are its uses: image gc's grace period counts from the last one.
     hold: (ids, uuid) =>
       store.locked(async () => {
         for (const id of ids) {
           await fs.mkdir(store.refsPath(id), { recursive: true });
           await fs.writeFile(path.join(store.refsPath(id), uuid), '');
+          await store.markUsed(id);
         }
       }),
     release: (ids, uuid) =>
       store.locked(async () => {
-        for (const id of ids) await fs.rm(path.join(store.refsPath(id), uuid), { force: true });
+        for (const id of ids) {
+          await fs.rm(path.join(store.refsPath(id), uuid), { force: true });
+          if (await store.has(id)) await store.markUsed(id);
+        }
       }),
   };
 }

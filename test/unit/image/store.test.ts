@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ImageStore } from '../../../src/image/store.js';
+import { storeImages } from '../../../src/pod/images.js';
 import { SprocketError } from '../../../src/errors.js';
 import { runSprocket } from '../../support/cli.js';
 import { craftAci, manifestJson, tempDir, treeOf } from './craft.js';
@@ -98,6 +99,43 @@ test('rm refuses an image held by a pod; gc honours the grace period and referen
   await fs.mkdir(store.refsPath(a.id));
   assert.equal(await store.remove(a.id.slice(0, 12)), a.id);
   assert.deepEqual(await treeOf(store.images), ['blobs', 'lock', 'tmp']);
+  await fs.rm(dir, { recursive: true });
+});
+
+test('a pod taking and dropping an image is its use: LAST USED moves, and gc\'s grace period counts from there', async () => {
+  const { dir, store, write } = await setup();
+  const a = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/a'))));
+  const b = await store.import(await write('b.aci', await craftAci([], manifestJson('example.com/b'))));
+  // Imported two days ago, as far as the store knows.
+  const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+  for (const id of [a.id, b.id]) {
+    const info = path.join(store.images, id, 'info.json');
+    await fs.writeFile(info, JSON.stringify({ ...JSON.parse(await fs.readFile(info, 'utf8')), importedAt: twoDaysAgo, lastUsedAt: twoDaysAgo }));
+  }
+  const images = storeImages(store, {} as Parameters<typeof storeImages>[1]);
+  const uuid = '0123456789abcdef0123456789abcdef';
+  await images.hold([a.id], uuid);
+  const held = (await store.info(a.id)).lastUsedAt;
+  assert.ok(Date.parse(held) > Date.now() - 60_000, `lastUsedAt ${held} is now`);
+  assert.equal((await store.info(a.id)).importedAt, twoDaysAgo);
+  await images.release([a.id], uuid);
+  assert.ok((await store.info(a.id)).lastUsedAt >= held);
+  assert.deepEqual((await store.gc(86_400_000)).removed, [b.id], 'a was used within the day, b not');
+  await fs.rm(dir, { recursive: true });
+});
+
+test('an ID prefix that matches several images (sha512- alone, say) is refused, listing them', async () => {
+  const { dir, store, write } = await setup();
+  const a = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/a'))));
+  const b = await store.import(await write('b.aci', await craftAci([], manifestJson('example.com/b'))));
+  await assert.rejects(store.resolve('sha512-'), (e: unknown) => {
+    assert.ok(e instanceof SprocketError && e.kind === 'conflict');
+    assert.match(e.describe(), /sha512- is ambiguous: it matches 2 images/);
+    for (const id of [a.id, b.id]) assert.ok(e.describe().includes(id.slice(0, 19)), `${id} listed`);
+    return true;
+  });
+  await store.remove(b.id);
+  assert.equal(await store.resolve('sha512-'), a.id);
   await fs.rm(dir, { recursive: true });
 });
 
