@@ -138,7 +138,7 @@ async function readSignatureFile(file: string): Promise<string> {
 const missingSignature = (where: string) =>
   new SprocketError('untrusted', 'no signature for this image', {
     file: where,
-    hint: 'give one with --signature, or skip verification with --insecure-options=image',
+    hint: 'put it beside the image as FILE.asc (sprocket fetch also takes --signature FILE), or skip verification with --insecure-options=image',
   });
 
 /** Checks and imports one located ACI after its dependencies; `chain` detects cycles. */

@@ -32,8 +32,14 @@ async function reifyFlags(request: PodRequest, images: ImageSource): Promise<Pod
     const id = await images.resolve(req.image);
     const manifest = await images.manifest(id);
     checkImageIsolators(keptImageIsolators(manifest, req), manifest.name, request.imageGrants ?? NO_GRANTS);
+    const name = req.name ?? defaultAppName(manifest.name, i);
+    if (apps.some((a) => a.name === name)) {
+      throw invalid(`duplicate app "${name}"${req.name ? '' : ` (the default name of image ${manifest.name})`}`, {
+        file: COMMAND_LINE, field: `apps[${i}].name`, hint: 'give each app of one image its own name: IMAGE --name NAME',
+      });
+    }
     apps.push({
-      name: req.name ?? defaultAppName(manifest.name, i),
+      name,
       image: { id, name: manifest.name, ...(manifest.labels ? { labels: manifest.labels } : {}) },
       app: overrideApp(manifest, req, podEnv, i),
       ...(req.readOnlyRootFS !== undefined ? { readOnlyRootFS: req.readOnlyRootFS } : {}),

@@ -82,6 +82,8 @@ test('errors name the app and the field, before anything is made', async () => {
   await rejects(plan(['tool', '--name', 't', '--mount', 'volume=v,target=/x'], images), /no volume named "v"/);
   await rejects(plan(['--volume', 'h,kind=host,source=/no/such/dir', 'tool', '--name', 't'], images), /volumes\[0\]\.source: host path \/no\/such\/dir/);
   await rejects(plan(['tool', '--name', 't', '---', 'tool', '--name', 't'], images), /duplicate app "t"/);
+  await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', 'example.com/web'], images),
+    /apps\[1\]\.name: duplicate app "web" \(the default name of image example\.com\/web\)\n\s+hint: give each app of one image its own name: IMAGE --name NAME/);
 });
 
 test('the exec must be an executable file of the image (or under a mounted volume), checked before anything is made', async () => {
