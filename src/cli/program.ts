@@ -52,5 +52,7 @@ import { register as registerEnter } from './enter.js';
 registerEnter(program);
 import { register as registerLogs } from './logs.js';
 registerLogs(program);
+import { register as registerExport } from './export.js';
+registerExport(program);
 import { register as registerCatManifest } from './cat-manifest.js';
 registerCatManifest(program);

@@ -6,7 +6,7 @@ import type { PodStatus } from './state-schema.js';
 
 type PodStatusName = PodStatus['state'];
 
-export type PodOperation = 'start' | 'stop' | 'enter' | 'remove' | 'collect';
+export type PodOperation = 'start' | 'stop' | 'enter' | 'remove' | 'collect' | 'export';
 
 /** The states each operation accepts. stop of a pod that is not running is a no-op, not an error. */
 const ALLOWED: Record<PodOperation, readonly PodStatusName[]> = {
@@ -16,6 +16,8 @@ const ALLOWED: Record<PodOperation, readonly PodStatusName[]> = {
   // unknown: its files cannot be read (list says why); only the operator removes it, and not while its unit runs.
   remove: ['prepared', 'exited', 'garbage', 'unknown'],
   collect: ['prepared', 'exited', 'garbage'],
+  // Its apps' upper directories are complete only once it has exited.
+  export: ['exited'],
 };
 
 /** What the operation is called in an error, and what the operator can do. */
@@ -25,6 +27,7 @@ const REFUSAL: Record<PodOperation, { verb: string; hint: (uuid: string) => stri
   enter: { verb: 'entered', hint: () => 'enter needs a running pod' },
   remove: { verb: 'removed', hint: (uuid) => `stop it first: sprocket stop ${uuid}` },
   collect: { verb: 'collected', hint: (uuid) => `stop it first: sprocket stop ${uuid}` },
+  export: { verb: 'exported', hint: (uuid) => `only an exited pod can be exported: stop it first (sprocket stop ${uuid})` },
 };
 
 /** True when `state` allows `op`. */

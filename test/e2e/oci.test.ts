@@ -153,6 +153,22 @@ describe('OCI images from a registry and from archives', () => {
     assert.match(list, /archive\/app\.tar\s+v2/);
   });
 
+  it('exports an exited pod with its changes as an ACI that validates and runs', async () => {
+    const image = `${reg.address.replace(':', '-')}/test/app:v1`;
+    const uuidFile = `${IN_HOST}/oci/export.uuid`;
+    await ok(['run', '--uuid-file-save', uuidFile, '--volume', 'volume-data,kind=empty', image, '--user', '0', '--group', '0',
+      '--exec', '/bin/sh', '--', '-c', 'rm /etc/kept && echo made-in-the-pod > /etc/made && rm -r /opt/app && mkdir /opt/app && echo x > /opt/app/fresh']);
+    const uuid = (await fs.readFile(onMachine(host(), uuidFile), 'utf8')).trim();
+    const aci = `${IN_HOST}/oci/exported.aci`;
+    await ok(['export', uuid, aci]);
+    assert.match((await ok(['image', 'validate', aci])).stdout, /valid ACI sha512-/);
+    const r = await ok(['run', '--insecure-options=image', '--volume', 'volume-data,kind=empty', aci, '--exec', '/bin/sh', '--', '-c', 'cat /etc/made; ls /etc /opt/app']);
+    assert.match(r.stdout, /^made-in-the-pod$/m);
+    assert.doesNotMatch(r.stdout, /^kept$/m, 'a file deleted in the pod stays deleted');
+    assert.match(r.stdout, /^fresh$/m);
+    assert.doesNotMatch(r.stdout, /^new$/m, 'a directory replaced in the pod hides what the image had');
+  });
+
   it('never shows the credentials: not in any output, not in the journal', async () => {
     const journal = await host().run(['journalctl', '-o', 'cat', '--no-pager']);
     for (const text of [...outputs, journal]) {

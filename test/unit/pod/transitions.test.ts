@@ -13,6 +13,7 @@ test('each operation is allowed in exactly the states docs/pods.md names', () =>
     enter: ['running'],
     remove: ['prepared', 'exited', 'garbage', 'unknown'],
     collect: ['prepared', 'exited', 'garbage'],
+    export: ['exited'],
   };
   for (const [op, states] of Object.entries(expected) as [PodOperation, string[]][]) {
     assert.deepEqual(POD_STATUS_NAMES.filter((s) => podMay(op, s)), states, op);
