@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { failedFor, invalid, notFound, SprocketError } from '../errors.js';
+import { killPoint } from '../kill-point.js';
 import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
 import type { AciContents } from './aci-reader.js';
 import { describeRef, labelsMatch, parseImageRef } from './image-ref.js';
@@ -228,9 +229,12 @@ export class ImageStore {
       await fs.mkdir(path.join(tmp, 'refs'));
       await fs.chmod(tmp, 0o755);
 
+      killPoint('import:rendered');
       await this.locked(async () => {
         if (await this.has(id)) return; // another process imported it meanwhile
         await fs.rename(blob, this.blobPath(id));
+        // A kill here leaves a blob without an image, which image gc removes.
+        killPoint('import:blob-stored');
         await fs.rename(tmp, this.imageDir(id));
       });
       return { id, manifest };

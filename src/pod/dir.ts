@@ -6,6 +6,8 @@ import path from 'node:path';
 import { isUuid } from '../spec/patterns.js';
 
 export const NEW_PREFIX = '.new-';
+/** A pod directory being deleted (renamed out of sight first, see rm.ts). */
+export const REMOVING_PREFIX = '.rm-';
 
 export const podsDir = (stateDir: string) => path.join(stateDir, 'pods');
 /** Held while pods are created, named or collected (store-wide). */
@@ -35,18 +37,20 @@ export type PodPaths = ReturnType<typeof podPaths>;
 
 export const podDir = (stateDir: string, uuid: string) => path.join(podsDir(stateDir), uuid);
 export const newPodDir = (stateDir: string, uuid: string) => path.join(podsDir(stateDir), NEW_PREFIX + uuid);
+export const removingDir = (dir: string) => (path.basename(dir).startsWith(REMOVING_PREFIX) ? dir : path.join(path.dirname(dir), REMOVING_PREFIX + path.basename(dir)));
 
-/** UUIDs of the complete pods, and the UUIDs of pods still being made. */
-export async function listPodDirs(stateDir: string): Promise<{ pods: string[]; unfinished: string[] }> {
+/** UUIDs of the complete pods, the UUIDs of pods still being made, and the names of directories being deleted. */
+export async function listPodDirs(stateDir: string): Promise<{ pods: string[]; unfinished: string[]; removing: string[] }> {
   let names: string[];
   try {
     names = await fs.readdir(podsDir(stateDir));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { pods: [], unfinished: [] };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { pods: [], unfinished: [], removing: [] };
     throw e;
   }
   return {
     pods: names.filter(isUuid).sort(),
     unfinished: names.filter((n) => n.startsWith(NEW_PREFIX) && isUuid(n.slice(NEW_PREFIX.length))).map((n) => n.slice(NEW_PREFIX.length)),
+    removing: names.filter((n) => n.startsWith(REMOVING_PREFIX)),
   };
 }

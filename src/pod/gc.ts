@@ -3,10 +3,12 @@
 // its status stays readable for a while). Prepared pods that were never run
 // expire too, and directories of prepares that crashed are removed at once.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { SprocketError } from '../errors.js';
+import { killPoint } from '../kill-point.js';
 import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
-import { listPodDirs, newPodDir, podDir, podPaths, podsLockFile } from './dir.js';
+import { listPodDirs, newPodDir, podDir, podPaths, podsDir, podsLockFile } from './dir.js';
 import { lockFile, withLock } from './lock.js';
 import type { PodImages } from './prepare.js';
 import { destroyPodDir, removePod } from './rm.js';
@@ -41,6 +43,7 @@ export async function collectPods(ctx: PodContext, images: Pick<PodImages, 'rele
     }
   }
   if (!opts.markOnly) await collectUnfinished(ctx, images, result);
+  if (!opts.markOnly) await finishRemovals(ctx, result);
   return result;
 }
 
@@ -50,6 +53,7 @@ async function collectPod(ctx: PodContext, uuid: string, images: Pick<PodImages,
   if (!podMay('collect', status.state)) return;
   if (status.state === 'exited') {
     if (await markGarbage(ctx, uuid)) result.marked.push(uuid);
+    killPoint('gc:marked');
     if (opts.markOnly || opts.gracePeriodMs > 0) return;
   } else if (status.state === 'prepared') {
     if (opts.markOnly || at - Date.parse(status.created) < opts.expirePreparedMs) return;
@@ -72,6 +76,14 @@ async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
     return true;
   } finally {
     await lock.release();
+  }
+}
+
+/** pods/.rm-* left by a command killed while it deleted a pod directory: what was in it is already released. */
+async function finishRemovals(ctx: PodContext, result: GcResult): Promise<void> {
+  for (const name of (await listPodDirs(ctx.stateDir)).removing) {
+    // Its remover may still be deleting it: deleting twice is harmless.
+    await destroyPodDir(path.join(podsDir(ctx.stateDir), name)).catch((error) => result.failed.push({ uuid: name, error }));
   }
 }
 

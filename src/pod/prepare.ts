@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
+import { killPoint } from '../kill-point.js';
 import { registerPod, unregisterPod } from '../metadata/register.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
@@ -45,16 +46,22 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
     await writeState(paths.state, { state: 'preparing', created: now(), ...(request.name ? { name: request.name } : {}) });
     return held;
   });
+  killPoint('prepare:named');
   try {
     // Registered first: AC_METADATA_URL carries the token (the secrets move with the directory).
     if (request.mdsRegister ?? true) plan = planWithMetadataUrl(plan, (await registerPod(ctx.stateDir, uuid, { podDir: tmp })).url);
+    killPoint('prepare:registered');
     await writeAtomically(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
     await writeAtomically(paths.plan, `${JSON.stringify(plan, null, 2)}\n`);
     await writeStage1Root({ ...plan, podDir: tmp, stage1Root: paths.stage1 });
+    killPoint('prepare:stage1-written');
     await images.hold(plan.apps.map((a) => a.imageId), uuid);
+    killPoint('prepare:images-held');
     const state = { state: 'prepared' as const, created: now(), ...(request.name ? { name: request.name } : {}) };
     await writeState(paths.state, state);
+    killPoint('prepare:state-written');
     await fs.rename(tmp, final);
+    killPoint('prepare:renamed');
   } catch (e) {
     await images.release(plan.apps.map((a) => a.imageId), uuid).catch(() => undefined);
     await unregisterPod(ctx.stateDir, uuid, { podDir: tmp }).catch(() => undefined);

@@ -4,9 +4,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { failedFor, SprocketError } from '../errors.js';
+import { killPoint } from '../kill-point.js';
 import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
-import { podDir, podPaths } from './dir.js';
+import { podDir, podPaths, removingDir } from './dir.js';
 import { lockFile } from './lock.js';
 import type { PodImages } from './prepare.js';
 import { podUnit } from '../../stage1-nspawn/plan.js';
@@ -31,12 +32,16 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
     // Marked first: a crash from here on leaves a pod that gc removes.
     const stored = await readState(paths.state).catch(() => ({ created: now() }));
     await writeState(paths.state, { ...stored, state: 'garbage' });
+    killPoint('rm:marked');
     const plan = await readPlan(dir);
     await ctx.systemd.resetFailedUnit(plan.unit);
     // Its token stops working before its secrets go with the directory.
     await unregisterPod(ctx.stateDir, uuid);
-    await destroyPodDir(dir);
+    killPoint('rm:unregistered');
+    // References go before the directory: a kill in between leaves a garbage pod (gc removes it), never a reference without a pod.
     await images.release(plan.apps.map((a) => a.imageId), uuid);
+    killPoint('rm:released');
+    await destroyPodDir(dir);
   } finally {
     await attached.release();
     await lock.release();
@@ -65,7 +70,11 @@ export async function destroyPodDir(dir: string): Promise<void> {
     await run('umount', ['--lazy', target]).catch((e: Error) => failures.push({ name: target, error: new SprocketError('io', `cannot unmount: ${e.message.trim()}`) }));
   }
   if (failures.length) throw failedFor(`mounts below ${dir} that cannot be unmounted`, failures);
-  await fs.rm(dir, { recursive: true, force: true });
+  // Out of sight first, in one rename: a kill while deleting leaves a .rm- directory that gc deletes, not half a pod.
+  const doomed = removingDir(dir);
+  if (doomed !== dir) await fs.rename(dir, doomed);
+  killPoint('rm:hidden');
+  await fs.rm(doomed, { recursive: true, force: true });
 }
 
 /** Mount points at or below `dir`, in mount order (from /proc/self/mountinfo). */

@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { EXIT_FAILURE, SprocketError, usage } from '../errors.js';
+import { killPoint } from '../kill-point.js';
 import { SYSTEMD_WAIT_MS } from '../systemd/job-results.js';
 import { haltUnit, hostUnitProperties } from '../../stage1-nspawn/host-unit.js';
 import { usesMetadataService } from '../../stage1-nspawn/metadata-proxy.js';
@@ -45,8 +46,10 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
     const stored = await readState(paths.state);
     // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
     await writeState(paths.state, { ...stored, state: 'running', started: now() });
+    killPoint('run:recorded');
     try {
       await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) }, [haltUnit(plan)]);
+      killPoint('run:started');
       return true;
     } catch (e) {
       // A pod that ended before it was ready (or was stopped meanwhile, which

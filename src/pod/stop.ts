@@ -5,6 +5,7 @@
 // the pod at once instead.
 import os from 'node:os';
 import { SprocketError } from '../errors.js';
+import { killPoint } from '../kill-point.js';
 import { SYSTEMD_WAIT_MS } from '../systemd/job-results.js';
 import type { PodContext } from './context.js';
 import { podDir } from './dir.js';
@@ -18,6 +19,7 @@ export async function stopPod(ctx: PodContext, uuid: string, opts: { force: bool
   const plan = await readPlan(podDir(ctx.stateDir, uuid));
   if (opts.force) await ctx.systemd.killUnit(plan.unit, os.constants.signals.SIGKILL, 'all');
   else await ctx.systemd.stopUnit(plan.unit);
+  killPoint('stop:requested');
   const stopped = await waitPod(ctx, uuid, { timeoutMs: SYSTEMD_WAIT_MS });
   if (stopped.state === 'running') {
     throw new SprocketError('runtime', `pod ${uuid} did not stop within ${SYSTEMD_WAIT_MS / 1000} s`, { file: plan.unit, hint: `see: systemctl status ${plan.unit}; sprocket stop --force ${uuid}` });
