@@ -3,21 +3,19 @@
 // time as the count grows, and memory per pod (PSS of all pods' processes,
 // and the machine's MemAvailable drop). The pods are left running until the
 // test host powers off (that is the cleanup).
-// Run: npm run build && bench/density [--count 200] [--smoke]
-// A pod that does not come up ends the run with exit 1 and why (--smoke:
-// printed, exit 0).
+// Run: npm run build && bench/density [--count 200]
+// A pod that does not come up ends the run with exit 1 and why.
 import fs from 'node:fs/promises';
 import { runCommand } from '../test/support/command.js';
 import { INSIDE, runInHost } from './lib/in-host.js';
 import { JournalWatch, nowMs } from './lib/journal-watch.js';
 import { cgroupPids, meminfo, memoryOf } from './lib/memory.js';
 import { idleApps, podUnit, runIdlePod } from './lib/sprocket-pods.js';
-import { failureOutcome, smokeFlag } from './lib/pod-failure.js';
+import { failureOutcome } from './lib/pod-failure.js';
 import { flags, load, median, mib, ms, p90, table } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
-const [smoke, numeric] = smokeFlag(argv);
-const { count } = flags(numeric, { count: 200 });
+const { count } = flags(argv, { count: 200 });
 
 /** What is known about a pod that did not come up, and the machine's inotify instances (a pod's systemd takes some; root may hold 128). */
 async function whyNot(uuid: string): Promise<string> {
@@ -60,7 +58,7 @@ async function measure(): Promise<void> {
   console.log(table(rows));
   console.log(`running pod units at the end: ${units}; PSS counts every process under machine.slice; MemAvailable is the machine's (other load counts too)`);
   console.log(load());
-  const outcome = failureOutcome('density', stopped, smoke);
+  const outcome = failureOutcome('density', stopped);
   if (outcome.text) console.error(outcome.text);
   process.exitCode = outcome.exitCode;
 }

@@ -1,7 +1,7 @@
 // The pod on the host: one transient service, sprocket-<uuid>.service, whose
 // main process is the pod's nspawn, and beside it sprocket-halt-<uuid>.service
 // (no process until the pod stops). Started over D-Bus by src/pod.
-import path from 'node:path';
+import { podPaths } from '../src/pod/dir.js';
 import type { AuxUnit } from '../src/systemd/systemd.js';
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
 import { podIsolationProperties } from './isolation-unit.js';
@@ -10,7 +10,7 @@ import type { PodPlan } from './plan.js';
 import { literalArg } from './unit-syntax.js';
 
 /** pods/<uuid>/pod-exit: "SERVICE_RESULT EXIT_CODE EXIT_STATUS" of the host unit. */
-export const podExitFile = (plan: PodPlan) => path.join(plan.podDir, 'pod-exit');
+export const podExitFile = (plan: PodPlan) => podPaths(plan.podDir).podExit;
 
 // systemd expands $VARIABLES in every command it runs, from a file or D-Bus alike.
 const command = (argv: string[]) => ({ path: argv[0]!, argv: argv.map(literalArg) });

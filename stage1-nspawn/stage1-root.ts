@@ -8,6 +8,7 @@
 import { chmod, chown, copyFile, lstat, mkdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
+import { podPaths } from '../src/pod/dir.js';
 import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
 import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
@@ -42,12 +43,13 @@ export const MASKED_UNITS = [
 export const APP_LIST = '/sprocket/apps';
 const script = (name: string) => new URL(`../../stage1-nspawn/scripts/${name}`, import.meta.url);
 
+// The pod directory's layout is src/pod/dir.ts's (podPaths): one definition.
 /** pods/<uuid>/apps/<app>/upper: the writable layer of an app's overlay root. */
-export const appUpper = (plan: PodPlan, app: string) => path.join(plan.podDir, 'apps', app, 'upper');
+export const appUpper = (plan: PodPlan, app: string) => path.join(podPaths(plan.podDir).apps, app, 'upper');
 /** pods/<uuid>/volumes/<name> or app-volumes/<app>/<name>: an empty volume. */
 export const emptyVolume = (plan: PodPlan, volume: string) => path.join(plan.podDir, volumeDir(volume));
 /** pods/<uuid>/status: the exit record of every app, /sprocket/status inside. */
-export const statusDir = (plan: PodPlan) => path.join(plan.podDir, 'status');
+export const statusDir = (plan: PodPlan) => podPaths(plan.podDir).status;
 
 /**
  * mkdir -p of `rel` below `base` that never follows a symlink: the upper

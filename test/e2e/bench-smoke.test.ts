@@ -20,6 +20,10 @@ test('every benchmark runs once (bench/smoke, N=1, no thresholds) and prints its
     /^CLI start-up and state commands/m,
     /^sprocket --version +\d+/m,
     /^density: 3 idle 1-app pods/m,
+    // Each pod came up: density stops at the first that does not, and all 3 still run at the end.
+    /^running pod units at the end: 3;/m,
+    /^soak: 2 parallel loops/m,
+    /^operations: [1-9]\d*, failures: 0, broken invariants: 0$/m,
     /^sprocket image import: +\d+ ms/m,
     /^pod\/uuid +\d/m,
   ]) {
