@@ -108,7 +108,7 @@ const GLOBAL_RENAMES = ['path', 'linkpath', 'size'];
  * see two images. tar-stream keeps the global header to itself; this
  * reads its record (tar-stream 3, pinned; a unit test fails if it moves).
  */
-function refuseGlobalRenames(extract: tar.Extract, file: string): void {
+export function refuseGlobalRenames(extract: tar.Extract, file: string): void {
   const global = (extract as unknown as { _paxGlobal?: Record<string, string> | null })._paxGlobal;
   const key = global ? GLOBAL_RENAMES.find((k) => k in global) : undefined;
   if (key) throw invalid(`a PAX global header sets ${key}: tar readers disagree on which entries it applies to`, { file, field: `pax global header: ${key}` });
@@ -137,6 +137,14 @@ function diskGuard(file: string, limits: ImageLimits, opts: ReadAciOptions): (by
  */
 /** Free space is checked again after this many uncompressed bytes. */
 const FREE_SPACE_STEP_BYTES = 16 * 1024 * 1024;
+
+/** The error for `size` uncompressed bytes out of `read` compressed ones when that is a decompression bomb (OCI layers are checked the same way). */
+export function growthError(limits: ImageLimits, size: number, read: number, file: string): SprocketError | undefined {
+  if (size <= limits.ratioFloor || size <= limits.maxCompressionRatio * read) return undefined;
+  return invalid(`uncompressed data grows beyond ${limits.maxCompressionRatio} times the compressed bytes read (${size} from ${read}): a decompression bomb`, {
+    file, hint: 'raise the ratio with SPROCKET_MAX_COMPRESSION_RATIO if the image is trusted',
+  });
+}
 
 /** Free bytes for an unprivileged writer on the filesystem of `dir`. */
 export async function freeSpace(dir: string): Promise<number> {
@@ -171,12 +179,8 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
         cb(invalid(`uncompressed image is larger than the limit of ${limits.maxImageSize} bytes`, { file, hint: 'raise it with --max-image-size or SPROCKET_MAX_IMAGE_SIZE if the image is trusted' }));
         return;
       }
-      if (compression !== 'tar' && size > limits.ratioFloor && size > limits.maxCompressionRatio * copy.read()) {
-        cb(invalid(`uncompressed data grows beyond ${limits.maxCompressionRatio} times the compressed bytes read (${size} from ${copy.read()}): a decompression bomb`, {
-          file, hint: 'raise the ratio with SPROCKET_MAX_COMPRESSION_RATIO if the image is trusted',
-        }));
-        return;
-      }
+      const bomb = compression === 'tar' ? undefined : growthError(limits, size, copy.read(), file);
+      if (bomb) return cb(bomb);
       hash.update(chunk);
       if (size < nextSpaceCheck) return cb(null, chunk);
       nextSpaceCheck = size + FREE_SPACE_STEP_BYTES;

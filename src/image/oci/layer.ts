@@ -14,7 +14,7 @@ import tar from 'tar-stream';
 import { invalid, SprocketError } from '../../errors.js';
 import type { ImageManifest } from '../../spec/index.js';
 import { addEntry, type TarHeader } from '../aci-writer.js';
-import { drain } from '../aci-reader.js';
+import { drain, growthError, refuseGlobalRenames } from '../aci-reader.js';
 import { decompressor, type LayerCompression } from '../decompress.js';
 import type { ImageLimits } from '../limits.js';
 
@@ -45,10 +45,20 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
   const { stream: decompress, done } = decompressor(layer.compression, layer.source);
   const hash = createHash('sha256');
   let size = 0;
+  let read = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      read += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  // The bounds of the ACI reader: size, and (for compressed layers) the decompression bomb ratio.
   const measure = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
       if (size > layer.limits.maxImageSize) return cb(invalid(`uncompressed layer is larger than the limit of ${layer.limits.maxImageSize} bytes`, { file: layer.source, hint: 'raise it with --max-image-size or SPROCKET_MAX_IMAGE_SIZE if the image is trusted' }));
+      const bomb = layer.compression === 'tar' ? undefined : growthError(layer.limits, size, read, layer.source);
+      if (bomb) return cb(bomb);
       hash.update(chunk);
       cb(null, chunk);
     },
@@ -68,6 +78,7 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
   });
   async function handle(header: tar.Header, body: AsyncIterable<Buffer>): Promise<void> {
     const field = `entry ${JSON.stringify(header.name)}`;
+    refuseGlobalRenames(extract, layer.source);
     if (++entries > layer.limits.maxEntries) throw invalid(`more than ${layer.limits.maxEntries} entries`, { file: layer.source });
     if (!KINDS.has(header.type ?? '')) throw invalid(`unsupported tar entry type ${JSON.stringify(header.type)}`, { file: layer.source, field });
     const rel = header.name.split('/').filter((p) => p !== '' && p !== '.').join('/');
@@ -83,7 +94,7 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
   }
 
   try {
-    await pipeline(createReadStream(layer.blob), decompress, measure, extract as unknown as Writable);
+    await pipeline(createReadStream(layer.blob), count, decompress, measure, extract as unknown as Writable);
     await done;
   } catch (e) {
     pack.destroy();

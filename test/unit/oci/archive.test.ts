@@ -95,3 +95,11 @@ test('a layer whose content does not match the DiffID of the config is refused a
 test('layers go through the ACI reader: an entry with ".." is refused', async () => {
   await refused('evil.tar', await ociLayout([[f('../escape')]], {}), (e) => e.kind === 'invalid' && /"\.\."/.test(e.message));
 });
+
+test('a layer that decompresses like a bomb is refused by the same bound as an ACI, nothing stored', async () => {
+  const tight = await ImageStore.open(path.join(dir, 'tight'), { limits: { ratioFloor: 0, maxCompressionRatio: 20 } });
+  const file = path.join(dir, 'bomb.tar');
+  await fs.writeFile(file, await layoutTar(await ociLayout([[f('zeros', '\0'.repeat(4 << 20))]], {})));
+  await assert.rejects(importArchive({ kind: 'oci-archive', file }, tight, () => {}), (e: SprocketError) => e.kind === 'invalid' && /decompression bomb/.test(e.message));
+  assert.deepEqual((await tight.list()).images, []);
+});
