@@ -169,6 +169,24 @@ describe('OCI images from a registry and from archives', () => {
     assert.doesNotMatch(r.stdout, /^new$/m, 'a directory replaced in the pod hides what the image had');
   });
 
+  it('image verify covers layer images: all verify, and a damaged layer tree is named', async () => {
+    const all = await sp(['image', 'verify']);
+    assert.equal(all.code, 0, all.stderr);
+    const images: { id: string; name: string }[] = JSON.parse((await ok(['image', 'list', '--format', 'json'])).stdout);
+    let damaged: string | undefined;
+    for (const layer of images.filter((i) => i.name.startsWith('oci-layer/'))) {
+      const file = onMachine(host(), `${STATE}/images/${layer.id}/rootfs/etc/v2`);
+      if (await fs.stat(file).then(() => true, () => false)) {
+        await fs.writeFile(file, 'tampered\n');
+        damaged = layer.id;
+      }
+    }
+    assert.ok(damaged, 'the layer that adds /etc/v2 is stored');
+    const r = await sp(['image', 'verify']);
+    assert.equal(r.code, 254);
+    assert.ok(r.stderr.includes(damaged!.slice(0, 19)), r.stderr);
+  });
+
   it('never shows the credentials: not in any output, not in the journal', async () => {
     const journal = await host().run(['journalctl', '-o', 'cat', '--no-pager']);
     for (const text of [...outputs, journal]) {
