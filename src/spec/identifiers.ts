@@ -44,11 +44,17 @@ export const acKindOf = <K extends AcKind>(kind: K) =>
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-((0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?$/;
 
+const INT64_MAX = 2n ** 63n - 1n;
+
 /** Version of the spec a manifest follows: SemVer 2.0.0, not 0.0.0. */
 export const AcVersion = z
   .string()
   .regex(SEMVER, { error: (i) => `${quoted(i.input)} is not a semantic version (like 0.8.11)` })
-  .refine((v) => v !== '0.0.0', { error: 'the version cannot be 0.0.0' });
+  .refine((v) => v !== '0.0.0', { error: 'the version cannot be 0.0.0' })
+  // actool reads major, minor and patch as signed 64-bit integers.
+  .refine((v) => !SEMVER.test(v) || v.split(/[-+]/)[0]!.split('.').every((n) => BigInt(n) <= INT64_MAX), {
+    error: (i) => `${quoted(i.input)}: a part of the version is beyond 9223372036854775807 (64 bits)`,
+  });
 export type AcVersion = z.infer<typeof AcVersion>;
 
 /** Content address of an image: sha512- and the 128 hex digits of the digest. */

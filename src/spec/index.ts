@@ -1,7 +1,7 @@
 // appc spec 0.8.11 as zod schemas: the one source of the types sprocket
 // uses for manifests, and of the messages that say what is wrong with one.
-import { z } from 'zod';
-import { parseJson, parseValue } from './issues.js';
+import { parseValue } from './issues.js';
+import { parseManifestJson } from './strict-json.js';
 import { ImageManifest } from './image-manifest.js';
 import { PodManifest } from './pod-manifest.js';
 
@@ -27,17 +27,17 @@ export { PodManifest, RuntimeApp, RuntimeImage, Volume, Mount, ExposedPort, miss
 export { jsonPath, parseValue } from './issues.js';
 
 /** Parses an image manifest; throws invalid() naming `file` and the JSON path of the first problem. */
-export const parseImageManifest = (input: string | Buffer, file: string): ImageManifest => parseJson(ImageManifest, input, file);
+export const parseImageManifest = (input: string | Buffer, file: string): ImageManifest => parseValue(ImageManifest, parseManifestJson(input.toString(), file), file);
 
 /** Parses a pod manifest (a template too: see missingForRun); throws like parseImageManifest. */
-export const parsePodManifest = (input: string | Buffer, file: string): PodManifest => parseJson(PodManifest, input, file);
+export const parsePodManifest = (input: string | Buffer, file: string): PodManifest => parseValue(PodManifest, parseManifestJson(input.toString(), file), file);
 
 /** Parses a manifest of either kind, told apart by its acKind (an unknown kind is named as such). */
 export function parseManifest(
   input: string | Buffer,
   file: string,
 ): { acKind: 'ImageManifest'; manifest: ImageManifest } | { acKind: 'PodManifest'; manifest: PodManifest } {
-  const json = parseJson(z.unknown(), input, file);
+  const json = parseManifestJson(input.toString(), file);
   return (json as { acKind?: unknown } | null)?.acKind === 'PodManifest'
     ? { acKind: 'PodManifest', manifest: parseValue(PodManifest, json, file) }
     : { acKind: 'ImageManifest', manifest: parseValue(ImageManifest, json, file) };

@@ -36,7 +36,8 @@ runCases(parsePodManifest, pod, [
   { rule: 'exposed port hostIP', change: (d) => (d.ports = [{ name: 'http', hostPort: 80, hostIP: '::1' }]), error: 'ports[0].hostIP: "::1" is not an IPv4 address (dotted quad)' },
   { rule: 'pod annotations', change: (d) => (d.annotations = [{ name: 'ip-address', value: '10.1.2.3' }]) },
   { rule: 'userAnnotations', change: (d) => (d.userAnnotations = { 'Free Key': 'v' }) },
-  { rule: 'userAnnotations values', change: (d) => (d.userAnnotations = { k: null }), error: 'userAnnotations.k: expected string, got null' },
+  { rule: 'userAnnotations values', change: (d) => (d.userAnnotations = { k: 1 }), error: 'userAnnotations.k: expected string, got number 1' },
+  { rule: 'userAnnotations null value (absent, as actool reads it)', change: (d) => (d.userAnnotations = { k: null }) },
 ]);
 
 test('empty volumes get mode 0755, uid 0 and gid 0; ports count 1', () => {
