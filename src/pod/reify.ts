@@ -2,6 +2,10 @@
 // one complete pod manifest: every image named by its ID, every app's name
 // set and its app object written out with the overrides applied, as rkt did.
 // That manifest is stored with the pod and is all the later steps read.
+// Its annotations are always written out ([] for none): the metadata service
+// serves them as /pod/annotations, and a reader of /pod/manifest must decode
+// the same value (appc's ACE validator compares the two in Go, where an
+// absent list and [] differ).
 import fs from 'node:fs/promises';
 import { invalid, SprocketError } from '../errors.js';
 import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type Isolator, type RuntimeApp } from '../spec/index.js';
@@ -52,6 +56,7 @@ async function reifyFlags(request: PodRequest, images: ImageSource): Promise<Pod
     acVersion: '0.8.11',
     apps,
     ...(request.volumes.length ? { volumes: request.volumes } : {}),
+    annotations: [],
   }, COMMAND_LINE);
 }
 
@@ -151,7 +156,7 @@ async function reifyManifestFile(file: string, images: ImageSource, grants: Imag
     if (!resolved?.exec?.length) throw invalid(`neither the app nor image ${manifest.name} has an exec`, { file, field: `apps[${i}].app.exec` });
     apps.push({ ...app, image: { ...app.image, id, name: app.image.name ?? manifest.name }, app: resolved });
   }
-  return parseValue(PodManifest, { ...pod, apps }, file);
+  return parseValue(PodManifest, { ...pod, apps, annotations: pod.annotations ?? [] }, file);
 }
 
 function imageRef(app: RuntimeApp, file: string, i: number): string {

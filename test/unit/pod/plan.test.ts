@@ -169,3 +169,13 @@ test('a host volume through a symbolic link, and overlapping mount targets in on
   const p = await planOf(podWith([{ volume: 'a', path: '/srv/x' }, { volume: 'b', path: '/srv/xy' }], two), images);
   assert.deepEqual(p.apps[0]!.mounts.map((m) => m.target), ['/srv/x', '/srv/xy', '/var/data']);
 });
+
+test("the reified manifest always lists the pod's annotations ([] for none), as /pod/annotations serves them (appc's ACE validator)", async () => {
+  const { root, images } = await fakeStore();
+  assert.deepEqual((await reifyPod(parseRunArgs(['example.com/web']), images)).annotations, []);
+  const file = path.join(root, 'pod.json');
+  for (const annotations of [undefined, null, [{ name: 'a', value: 'b' }]]) {
+    await fs.writeFile(file, JSON.stringify({ acKind: 'PodManifest', acVersion: '0.8.11', apps: [{ name: 'web', image: { name: 'example.com/web' } }], ...(annotations !== undefined ? { annotations } : {}) }));
+    assert.deepEqual((await reifyPod(parseRunArgs(['--pod-manifest', file]), images)).annotations, annotations ?? []);
+  }
+});
