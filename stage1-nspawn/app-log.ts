@@ -35,9 +35,9 @@ export const APP_LOG_UNIT = [
   '',
   '[Service]',
   'Type=exec',
-  `ExecStartPre=${APP_LOG} %i fifos`,
+  `ExecStartPre=${APP_LOG} %i ${LOG_DIR} fifos`,
   // stdout at priority info, stderr at err, both streams connected by the script.
-  `ExecStart=/usr/bin/systemd-cat -t %i --stderr-priority=err ${APP_LOG} %i`,
+  `ExecStart=/usr/bin/systemd-cat -t %i --stderr-priority=err ${APP_LOG} %i ${LOG_DIR}`,
   'KillMode=mixed',
   '',
 ].join('\n');

@@ -16,6 +16,8 @@ export const volumeInPod = (volume: string) => `/sprocket/${volumeDir(volume)}`;
 export const STATUS_DIR = '/sprocket/status';
 /** Inside the pod: the script run after each app (stage1-nspawn/scripts/app-stopped). */
 export const APP_STOPPED = '/sprocket/app-stopped';
+/** Inside the pod: the app names, one a line, read by APP_STOPPED. */
+export const APP_LIST = '/sprocket/apps';
 /** The unit that runs APP_STOPPED for app %i. */
 export const APP_STOPPED_TEMPLATE = 'app-stopped@.service';
 export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
@@ -48,7 +50,7 @@ export const APP_STOPPED_UNIT = [
   'Type=oneshot',
   'RemainAfterExit=yes',
   'ExecStart=/bin/true',
-  `ExecStop=${APP_STOPPED} %i`,
+  `ExecStop=${APP_STOPPED} %i ${STATUS_DIR} ${APP_LIST}`,
   '',
 ].join('\n');
 

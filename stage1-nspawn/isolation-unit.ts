@@ -56,7 +56,7 @@ export const SYSCTL_UNIT_TEXT = [
   'Type=oneshot',
   'RemainAfterExit=yes',
   'PrivateMounts=yes',
-  `ExecStart=${SYSCTL_SCRIPT}`,
+  `ExecStart=${SYSCTL_SCRIPT} ${SYSCTL_CONF}`,
   '',
 ].join('\n');
 

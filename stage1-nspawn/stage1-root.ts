@@ -10,7 +10,7 @@ import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
 import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
-import { appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
@@ -39,8 +39,6 @@ export const MASKED_UNITS = [
   'systemd-networkd.service', 'systemd-resolved.service', 'systemd-timesyncd.service',
 ];
 
-/** Inside the pod: the app names, one a line, read by app-stopped. */
-export const APP_LIST = '/sprocket/apps';
 const script = (name: string) => new URL(`../../stage1-nspawn/scripts/${name}`, import.meta.url);
 
 // The pod directory's layout is src/pod/dir.ts's (podPaths): one definition.

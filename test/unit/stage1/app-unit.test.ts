@@ -71,8 +71,8 @@ test('app-log@.service: starts before the app and stops after it; both streams c
   assert.deepEqual(values(lines, 'Before'), ['shutdown.target %i.service']);
   assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
   assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
-  assert.deepEqual(values(lines, 'ExecStartPre'), ['/sprocket/app-log %i fifos']);
-  assert.deepEqual(values(lines, 'ExecStart'), ['/usr/bin/systemd-cat -t %i --stderr-priority=err /sprocket/app-log %i']);
+  assert.deepEqual(values(lines, 'ExecStartPre'), ['/sprocket/app-log %i /run/sprocket-log fifos']);
+  assert.deepEqual(values(lines, 'ExecStart'), ['/usr/bin/systemd-cat -t %i --stderr-priority=err /sprocket/app-log %i /run/sprocket-log']);
   // The stop signal reaches the script alone: its readers drain the FIFOs.
   assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
 });
