@@ -84,3 +84,20 @@ test('a credential file others may read is refused; a broken one is reported wit
   await assert.rejects(readHostAuthorization(config), (e: SprocketError) => e.kind === 'invalid' && secretFree(e));
   await fs.rm(path.join(config.localConfig, 'auth.d'), { recursive: true });
 });
+
+test('auth.d: an image URL that answers 401 is asked again with the header configured for its host; without auth.d the 401 stands', async () => {
+  const host = new URL(server.origin).host;
+  await fs.mkdir(path.join(config.localConfig, 'auth.d'), { recursive: true });
+  const file = path.join(config.localConfig, 'auth.d', 'site.json');
+  await fs.writeFile(file, JSON.stringify({ rktKind: 'auth', rktVersion: 'v1', domains: [host], type: 'oauth', credentials: { token: 'tok-123' } }));
+  await fs.chmod(file, 0o600);
+  server.routes.set('/private.aci', (req, res) => {
+    if (req.headers.authorization !== 'Bearer tok-123') return void res.writeHead(401).end();
+    res.writeHead(200).end('body');
+  });
+  const { getSmall } = await import('../../../src/image/http.js');
+  const transport = { allowHttp: true, skipTlsVerify: false, hostAuthorization: await readHostAuthorization(config) };
+  assert.equal((await getSmall(`${server.origin}/private.aci`, transport)).body.toString(), 'body');
+  await assert.rejects(getSmall(`${server.origin}/private.aci`, { allowHttp: true, skipTlsVerify: false }), (e: SprocketError) => /HTTP 401/.test(e.message));
+  await fs.rm(path.join(config.localConfig, 'auth.d'), { recursive: true });
+});
