@@ -1,5 +1,6 @@
 // Idle memory (issue 5): PSS, RSS and USS of every process of one idle pod
-// (apps running `sleep`), for pods of 1 and of 10 apps, beside podman (a
+// (apps running `sleep`), for pods of 1 and of 10 apps and an inline pod of
+// 1 app (the main process of a service, docs/units.md), beside podman (a
 // container, a pod of 1 and of 10 containers: their processes, conmons and
 // the pod's infra container), and the machine's MemAvailable drop per pod
 // over --pods pods started together. A pod's processes are those of its
@@ -11,7 +12,7 @@ import { INSIDE, runInHost } from './lib/in-host.js';
 import { JournalWatch } from './lib/journal-watch.js';
 import { cgroupPids, meminfo, memoryOf, type Memory } from './lib/memory.js';
 import { PODMAN_IMAGE, containerPids, podman, setUpPodman } from './lib/podman.js';
-import { idleApps, podUnit, removePods, runIdlePod } from './lib/sprocket-pods.js';
+import { idleApps, podUnit, removeInlinePod, removePods, runIdlePod, runInlinePod } from './lib/sprocket-pods.js';
 import { flags, load, median, mib, table } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
@@ -73,6 +74,16 @@ async function measure(): Promise<void> {
       add(`sprocket pod, ${apps} app${apps > 1 ? 's' : ''}`, await memoryOf(pids));
       if (round === 0 && apps === 1) oneAppProcesses = await processTable(pids);
       await removePods([uuid]);
+    }
+    {
+      // The pod as the main process of a service (docs/units.md): no Node.js stays.
+      const unit = `bench-inline-r${round}.service`;
+      const apps = idleApps(1, `r${round}-inline`);
+      const uuid = await runInlinePod(apps, unit);
+      await Promise.all(apps.map((a) => watch.at(a.line)));
+      await settle();
+      add('sprocket inline pod, 1 app (run --unit-mode=inline)', await memoryOf(await unitPids(unit)));
+      await removeInlinePod(unit, uuid);
     }
     if (skipped) continue;
     for (const containers of [0, 1, 10]) {

@@ -54,6 +54,37 @@ export const APP_STOPPED_UNIT = [
   '',
 ].join('\n');
 
+/** Inside the pod: the script run after each start of an app with a restart policy (stage1-nspawn/scripts/app-started). */
+export const APP_STARTED = '/sprocket/app-started';
+export const APP_STARTED_TEMPLATE = 'app-started@.service';
+export const appStartedUnitName = (app: string) => `app-started@${app}.service`;
+
+/**
+ * app-started@APP.service: wanted by APP.service when it has a restart
+ * policy, so pulled in again by every restart job of it (a oneshot without
+ * RemainAfterExit= is inactive in between): writes the app's NRestarts to
+ * /sprocket/status/APP.restarts, which status reads. A unit of its own for
+ * the reason of app-stopped@.service.
+ */
+export const APP_STARTED_UNIT = [
+  '[Unit]',
+  'Description=sprocket: count the restarts of app %i',
+  'DefaultDependencies=no',
+  'After=%i.service',
+  `RequiresMountsFor=${STATUS_DIR}`,
+  '',
+  '[Service]',
+  'Type=oneshot',
+  `ExecStart=${APP_STARTED} %i ${STATUS_DIR}`,
+  '',
+].join('\n');
+
+/** Restart=, RestartSec= and the restart counter of an app with a restart policy. */
+const restartLines = (app: PlanApp) => (app.restart === 'no' ? { unit: [], service: [] } : {
+  unit: [`Wants=${appStartedUnitName(app.name)}`],
+  service: [`Restart=${app.restart}`, ...(app.restartDelay ? [`RestartSec=${app.restartDelay}`] : [])],
+});
+
 /** A bind of `source` (pod side) at `target` (app side) for BindPaths=. */
 const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quoteWord(target)}`;
 
@@ -73,7 +104,10 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     'Conflicts=shutdown.target',
     'Before=shutdown.target',
     // rkt semantics: an app that fails ends the pod at once with its exit code.
-    'FailureAction=exit',
+    // With a restart policy, once the pod's systemd gives up restarting it (its
+    // start limit): FailureAction= would also fire at each failure that is restarted.
+    app.restart === 'no' ? 'FailureAction=exit' : 'StartLimitAction=exit',
+    ...restartLines(app).unit,
     ...sysctl,
     ...proxy,
     // Output through app-log@<app>: a writer to the journal that outlives the app (app-log.ts).
@@ -102,6 +136,7 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
     ...(app.preStart ? [`ExecStartPre=${execLine(app.preStart)}`] : []),
     `ExecStart=${execLine(app.exec)}`,
+    ...restartLines(app).service,
     // "-": a failing post-stop handler must not hide how the app itself ended.
     ...(app.postStop ? [`ExecStopPost=${execLine(app.postStop, '-')}`] : []),
     '',

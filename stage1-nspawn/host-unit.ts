@@ -1,31 +1,25 @@
 // The pod on the host: one transient service, sprocket-<uuid>.service, whose
 // main process is the pod's nspawn, and beside it sprocket-halt-<uuid>.service
 // (no process until the pod stops). Started over D-Bus by src/pod.
-import { podPaths } from '../src/pod/dir.js';
 import type { AuxUnit } from '../src/systemd/systemd.js';
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
+import { podExitFile, podExitRecord } from './exit-record.js';
 import { podIsolationProperties } from './isolation-unit.js';
 import { nspawnArgv } from './nspawn-args.js';
 import type { PodPlan } from './plan.js';
 import { literalArg } from './unit-syntax.js';
-
-/** pods/<uuid>/pod-exit: "SERVICE_RESULT EXIT_CODE EXIT_STATUS" of the host unit. */
-export const podExitFile = (plan: PodPlan) => podPaths(plan.podDir).podExit;
 
 // systemd expands $VARIABLES in every command it runs, from a file or D-Bus alike.
 const command = (argv: string[]) => ({ path: argv[0]!, argv: argv.map(literalArg) });
 
 /** Properties of the host unit (its name is plan.unit). */
 export function hostUnitProperties(plan: PodPlan): UnitProperties {
-  const recordExit = [
-    '/bin/sh', '-c', 'printf "%s %s %s\\n" "$SERVICE_RESULT" "$EXIT_CODE" "$EXIT_STATUS" >"$1"', 'pod-exit', podExitFile(plan),
-  ];
   return {
     Description: `sprocket pod ${plan.uuid}`,
     // Active once the pod's systemd reports ready (nspawn --notify-ready=yes).
     Type: 'notify',
     ExecStart: [command(nspawnArgv(plan))],
-    ExecStopPost: [command(recordExit)],
+    ExecStopPost: [command(podExitRecord(podExitFile(plan.podDir)))],
     // Started with the pod: stops it again while it stops (haltUnit).
     Wants: [haltUnitName(plan)],
     Slice: 'machine.slice',

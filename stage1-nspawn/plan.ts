@@ -69,6 +69,15 @@ export const PlanMount = z.object({
 });
 export type PlanMount = z.infer<typeof PlanMount>;
 
+/** App annotations of a pod manifest (or image) for the app's restart policy (run --restart, --restart-delay). */
+export const RESTART_ANNOTATION = 'sprocket.dev/restart';
+export const RESTART_DELAY_ANNOTATION = 'sprocket.dev/restart-delay';
+
+/** An app's restart policy inside its pod (run --restart, docs/units.md). */
+export const RestartPolicy = z.enum(['no', 'on-failure', 'always']);
+/** A systemd time span for RestartSec=: 500ms, 2s, 1min, 1h (a number alone is seconds). */
+export const RestartDelay = z.string().regex(/^\d+(\.\d+)?(ms|s|min|h)?$/, 'must be a time span like 500ms, 2s or 1min');
+
 export const PlanApp = z.object({
   name: PlanName,
   imageId: z.string(),
@@ -93,6 +102,10 @@ export const PlanApp = z.object({
   notify: z.boolean().default(false),
   /** run --interactive: the pod's console (the operator's terminal) is the app's stdin, stdout and stderr. */
   interactive: z.boolean().default(false),
+  /** When the pod's systemd starts the app again (Restart= of its unit; annotation sprocket.dev/restart). */
+  restart: RestartPolicy.default('no'),
+  /** RestartSec= of its unit (annotation sprocket.dev/restart-delay). */
+  restartDelay: RestartDelay.optional(),
 });
 export type PlanApp = z.infer<typeof PlanApp>;
 
@@ -121,6 +134,9 @@ export const PlanVolume = z.discriminatedUnion('kind', [
 ]);
 export type PlanVolume = z.infer<typeof PlanVolume>;
 
+/** systemd's ID of one run of a unit: 32 lowercase hex digits. */
+export const InvocationId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits');
+
 const Uuid = z.string().regex(UUID, 'must be a lowercase UUID');
 
 export const PodPlan = z
@@ -128,8 +144,14 @@ export const PodPlan = z
     uuid: Uuid,
     /** systemd-machined name: sprocket-<uuid>. */
     machine: z.string(),
-    /** Host unit: sprocket-<uuid>.service. */
+    /** Host unit: sprocket-<uuid>.service, or the operator's service of an inline pod. */
     unit: z.string(),
+    /**
+     * An inline pod (run --unit-mode=inline, docs/units.md) is the main
+     * process of the operator's service `unit`: that run's invocation ID
+     * ($INVOCATION_ID) tells it from the unit's earlier and later pods.
+     */
+    invocation: InvocationId.optional(),
     /** pods/<uuid> */
     podDir: AbsolutePath,
     /** pods/<uuid>/stage1 */
@@ -148,7 +170,8 @@ export const PodPlan = z
   .superRefine((plan, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (plan.machine !== podMachine(plan.uuid)) fail(['machine'], `must be ${podMachine(plan.uuid)}`);
-    if (plan.unit !== podUnit(plan.uuid)) fail(['unit'], `must be ${podUnit(plan.uuid)}`);
+    if (plan.invocation === undefined && plan.unit !== podUnit(plan.uuid)) fail(['unit'], `must be ${podUnit(plan.uuid)}`);
+    if (plan.invocation !== undefined && !/^[^/\s]+\.service$/.test(plan.unit)) fail(['unit'], 'must be a service name');
     const apps = new Set<string>();
     plan.apps.forEach((a, i) => {
       if (apps.has(a.name)) fail(['apps', i, 'name'], `app name ${a.name} is used twice`);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
 import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
-import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
@@ -115,6 +115,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   for (const u of MASKED_UNITS) await link('/dev/null', path.join(units, u));
   await writeFile(path.join(units, 'default.target'), podTarget(plan));
   await writeFile(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
+  await writeFile(path.join(units, APP_STARTED_TEMPLATE), APP_STARTED_UNIT);
   await writeFile(path.join(units, APP_LOG_TEMPLATE), APP_LOG_UNIT);
   for (const app of plan.apps) {
     await writeFile(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
@@ -131,6 +132,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   }
   await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
   await installScript(script('app-stopped'), inRoot(APP_STOPPED));
+  await installScript(script('app-started'), inRoot(APP_STARTED));
   await installScript(script('app-log'), inRoot(APP_LOG));
   await writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {

@@ -1,5 +1,8 @@
 // sprocket pods as the benchmarks start them, inside the test host: apps of
 // the busybox image that print one line each and then sleep (idle).
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CHECKOUT } from '../../test/support/host.js';
 import { CLI } from '../../test/support/pods.js';
 import { runCommand } from '../../test/support/command.js';
 import { BENCH_IMAGE } from './in-host.js';
@@ -17,13 +20,48 @@ export interface IdleApp {
   line: string;
 }
 
+/** run's words for a pod of idle apps. */
+const idleArgs = (apps: IdleApp[], image: string) => apps.flatMap((a, i) => [
+  ...(i > 0 ? ['---'] : []),
+  image, '--name', a.name, '--exec', '/bin/sh', '--', '-c', `echo ${a.line}; exec sleep 100000`,
+]);
+
 /** `sprocket run -d` of one pod of idle apps; resolves to its UUID once the CLI returns. */
 export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE): Promise<string> {
-  const args = apps.flatMap((a, i) => [
-    ...(i > 0 ? ['---'] : []),
-    image, '--name', a.name, '--exec', '/bin/sh', '--', '-c', `echo ${a.line}; exec sleep 100000`,
+  return (await sprocket(['run', '-d', ...idleArgs(apps, image)])).trim();
+}
+
+/**
+ * The package's launcher (packaging/sprocket.sh) with this checkout's CLI
+ * in place of /usr/lib/sprocket/app: what execs an inline pod's nspawn.
+ */
+async function launcher(): Promise<string> {
+  const file = '/run/bench-sprocket-launcher';
+  const text = (await readFile(path.join(CHECKOUT, 'packaging/sprocket.sh'), 'utf8')).replace('/usr/lib/sprocket/app/dist/src/cli/main.js', CLI);
+  await writeFile(file, text, { mode: 0o755 });
+  return file;
+}
+
+/**
+ * An inline pod of idle apps (docs/units.md) as the main process of
+ * transient service `unit` (systemd-run: Type=notify, Delegate=yes, returns
+ * once the pod is ready); resolves to its UUID.
+ */
+export async function runInlinePod(apps: IdleApp[], unit: string, image = BENCH_IMAGE): Promise<string> {
+  const r = await runCommand('systemd-run', [
+    '-q', `--unit=${unit}`, '-p', 'Type=notify', '-p', 'Delegate=yes', '-p', 'KillMode=mixed', '--', await launcher(), 'run', '--unit-mode=inline', ...idleArgs(apps, image),
   ]);
-  return (await sprocket(['run', '-d', ...args])).trim();
+  if (r.code !== 0) throw new Error(`inline pod ${unit} did not start (exit ${r.code}):\n${r.stderr}`);
+  const pods = JSON.parse(await sprocket(['list', '--format', 'json'])) as { uuid: string; unit: string; state: string }[];
+  const pod = pods.find((p) => p.unit === unit && p.state === 'running');
+  if (!pod) throw new Error(`no running pod of ${unit}`);
+  return pod.uuid;
+}
+
+/** Stops an inline pod's service and removes the pod (not timed). */
+export async function removeInlinePod(unit: string, uuid: string): Promise<void> {
+  await runCommand('systemctl', ['stop', unit]);
+  await sprocket(['rm', uuid]);
 }
 
 /** Apps a, b, c ... of a pod whose lines carry `tag`. */

@@ -6,14 +6,15 @@ import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
 import { refuseNotUp } from '../pod/boot-failure.js';
 import type { PodContext } from '../pod/context.js';
-import { preparePod } from '../pod/prepare.js';
+import type { InlineUnit } from '../pod/plan.js';
+import { preparePod, type PodImages } from '../pod/prepare.js';
 import { podExitCode, startPod } from '../pod/run.js';
 import type { PodRequest } from '../pod/request.js';
 import { reportLines } from '../../stage1-nspawn/isolators.js';
 import { podImages } from './pod-context.js';
 
-export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext): Promise<string> {
-  const plan = await preparePod(ctx, request, await podImages(cmd, request.insecureOptions, request.pullPolicy));
+export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext, inline?: { unit: InlineUnit; images: PodImages }): Promise<string> {
+  const plan = await preparePod(ctx, request, inline?.images ?? (await podImages(cmd, request.insecureOptions, request.pullPolicy)), inline?.unit);
   for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
   if (request.uuidFileSave) {
     await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {
@@ -50,4 +51,18 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean): Pr
     throw e;
   });
   process.exitCode = podExitCode(await refuseNotUp(ctx, started, await follow.done()));
+}
+
+/**
+ * run --unit-mode=inline (src/pod/inline.ts): the pod is prepared for this
+ * run of the calling service, the service's earlier pods are removed, and
+ * nspawn's command line goes to the launcher, which execs it.
+ */
+export async function launchInline(ctx: PodContext, request: PodRequest, cmd: Command): Promise<void> {
+  const { callerUnit, handOver, removeEarlierPods, startInline } = await import('../pod/inline.js');
+  const unit = await callerUnit(ctx);
+  const images = await podImages(cmd, request.insecureOptions, request.pullPolicy);
+  await removeEarlierPods(ctx, unit, images);
+  const uuid = await prepare(request, cmd, ctx, { unit, images });
+  await handOver(await startInline(ctx, uuid));
 }

@@ -36,6 +36,8 @@ import { register as registerMetadataService } from './metadata-service.js';
 registerMetadataService(program);
 import { register as registerRun } from './run.js';
 registerRun(program);
+import { register as registerGenerate } from './generate.js';
+registerGenerate(program);
 import { register as registerRunPrepared } from './run-prepared.js';
 registerRunPrepared(program);
 import { register as registerStatus } from './status.js';

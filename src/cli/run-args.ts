@@ -8,6 +8,7 @@ import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy.js';
 import { GRANT_OPTIONS, type AppRequest, type PodRequest, type VolumeRequest } from '../pod/request.js';
 import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
+import { RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy } from '../../stage1-nspawn/plan.js';
 import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
 
 type FlagKind = 'value' | 'bool';
@@ -27,6 +28,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--interactive': 'bool',
   '--detach': 'bool',
   '--strict-isolators': 'bool',
+  '--unit-mode': 'value',
 };
 const APP_FLAGS: Record<string, FlagKind> = {
   '--name': 'value',
@@ -49,6 +51,8 @@ const APP_FLAGS: Record<string, FlagKind> = {
   '--annotation': 'value',
   '--user-annotation': 'value',
   '--user-label': 'value',
+  '--restart': 'value',
+  '--restart-delay': 'value',
 };
 const SHORT: Record<string, string> = { '-d': '--detach' };
 
@@ -103,6 +107,9 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   if (!pod.podManifest && !pod.apps.length) throw usage('no image given', { hint: 'sprocket run IMAGE [app flags] [--- IMAGE ...]' });
   if (pod.interactive && pod.apps.length > 1) throw usage('--interactive needs exactly one app', { field: '--interactive' });
+  if (pod.unitMode === 'inline' && (pod.detach || pod.interactive)) {
+    throw usage('--unit-mode=inline runs the pod as the main process of the calling service: it cannot be detached or interactive', { field: '--unit-mode' });
+  }
   if (pod.interactive && pod.detach) throw usage('--interactive runs in the foreground: it cannot be detached', { field: '--interactive' });
   return pod;
 }
@@ -130,6 +137,10 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--strict-isolators': pod.strictIsolators = value as boolean; break;
     case '--interactive': pod.interactive = value as boolean; break;
     case '--detach': pod.detach = value as boolean; break;
+    case '--unit-mode':
+      if (s !== 'transient' && s !== 'inline') throw usage(`expected transient or inline, got "${s}"`, { field: flag });
+      pod.unitMode = s;
+      break;
   }
 }
 
@@ -158,9 +169,13 @@ function setAppFlag(app: AppRequest, flag: string, value: string | boolean): voi
     case '--mount': app.mounts.push(parseMount(s)); break;
     case '--readonly-rootfs': app.readOnlyRootFS = value as boolean; break;
     case '--supplementary-gids': app.supplementaryGids = parseGids(s); break;
-    case '--annotation': {
-      const a = checked(Annotation, parseNameValue(s, flag), flag);
-      app.annotations = [...(app.annotations ?? []).filter((b) => b.name !== a.name), a];
+    case '--annotation':
+      setAnnotation(app, checked(Annotation, parseNameValue(s, flag), flag));
+      break;
+    case '--restart':
+    case '--restart-delay': {
+      const [schema, name] = flag === '--restart' ? [RestartPolicy, RESTART_ANNOTATION] : [RestartDelay, RESTART_DELAY_ANNOTATION];
+      setAnnotation(app, { name, value: checked(schema, s, flag) });
       break;
     }
     case '--user-annotation': {
@@ -179,6 +194,11 @@ function setAppFlag(app: AppRequest, flag: string, value: string | boolean): voi
       app.isolators = [...(app.isolators ?? []).filter((i) => i.name !== iso.name), iso];
     }
   }
+}
+
+/** Sets one annotation of the app; a later one of a name replaces an earlier one. */
+function setAnnotation(app: AppRequest, a: { name: string; value: string }): void {
+  app.annotations = [...(app.annotations ?? []).filter((b) => b.name !== a.name), a];
 }
 
 /** The appc isolator an isolator flag stands for (rkt's flags), before validation. */

@@ -3,6 +3,7 @@
 // foreground (output shown, exit code = the pod's) or detached (-d).
 import { Command } from 'commander';
 import type { PodRequest } from '../pod/request.js';
+import { usage } from '../errors.js';
 import { withPods } from './pod-context.js';
 
 const FLAGS = `
@@ -25,6 +26,10 @@ Pod flags (before the first image):
                              update: ask the remote for a newer one (as sprocket fetch, docs/fetch.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
   -d, --detach               (run) start the pod and return once it is up (every app started), printing its UUID
+  --unit-mode transient|inline
+                             (run) transient: the pod is its own unit, sprocket-<uuid>.service (default);
+                             inline: as ExecStart= of a service, the pod becomes that service's main
+                             process (its cgroup, limits, stop, readiness, journal; docs/units.md)
   --interactive              one app, in the foreground, with this terminal as its stdin and stdout
 App flags (after an image):
   --name NAME                the app's name (default: last element of the image name)
@@ -36,6 +41,10 @@ App flags (after an image):
   --readonly-rootfs[=BOOL]   the app's root filesystem is read-only
   --supplementary-gids GIDS  supplementary group IDs, like 1024,2048
   --annotation NAME=VALUE    an annotation of the app in the pod manifest (metadata service)
+  --restart no|on-failure|always
+                             start the app again when it exits (failed, or at all) inside the running pod;
+                             the pod ends when an app without it fails, or when every app has exited
+  --restart-delay SPAN       wait this long before (like 500ms, 2s, 1min; systemd's default 100ms)
   --user-annotation NAME=VALUE, --user-label NAME=VALUE
                              the app's userAnnotations, userLabels
   -- ARGS                    arguments appended to the command (up to ---)
@@ -73,11 +82,13 @@ function podCommand(program: Command, name: string, description: string, action:
 export function register(program: Command): void {
   podCommand(program, 'run', 'prepare a pod and run it (in the foreground, or detached with -d)', (request, cmd) =>
     withPods(cmd, async (ctx) => {
-      const { launch, prepare } = await import('./pod-launch.js');
-      await launch(ctx, await prepare(request, cmd, ctx), request.detach);
+      const { launch, launchInline, prepare } = await import('./pod-launch.js');
+      if (request.unitMode === 'inline') await launchInline(ctx, request, cmd);
+      else await launch(ctx, await prepare(request, cmd, ctx), request.detach);
     }, { systemdNow: true }));
   podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (request, cmd) =>
     withPods(cmd, async (ctx) => {
+      if (request.unitMode === 'inline') throw usage('--unit-mode=inline is for run (ExecStart= of a service), not prepare', { field: '--unit-mode' });
       const { prepare } = await import('./pod-launch.js');
       process.stdout.write(`${await prepare(request, cmd, ctx)}\n`);
     }));

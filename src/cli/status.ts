@@ -10,7 +10,7 @@ function text(s: PodStatus): string {
     + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('note', s.note);
   for (const a of s.apps) {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';
-    out += `app-${a.name}=${a.state}${how}\n`;
+    out += `app-${a.name}=${a.state}${how}${a.restarts !== undefined ? ` restarts=${a.restarts}` : ''}\n`;
     for (const i of a.isolators ?? []) out += `app-${a.name}-isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;
   }
   for (const i of s.isolators ?? []) out += `isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;

@@ -12,6 +12,8 @@ import { podUnit } from '../../stage1-nspawn/plan.js';
 export interface PodLogSource {
   uuid: string;
   unit: string;
+  /** An inline pod's run of the operator's service (docs/units.md): only that run's entries are the pod's. */
+  invocation?: string;
   apps?: string[];
 }
 
@@ -60,24 +62,24 @@ export function podLogOrigin(e: JournalEntry, pod: PodLogSource): PodLogLine | u
   if (cgroup === undefined) return undefined;
   const parts = cgroup.split('/').filter(Boolean);
   const at = parts.indexOf(pod.unit);
-  if (at >= 0 && field(e, '_SYSTEMD_UNIT') === pod.unit) {
+  const sprocketEvent =
+    field(e, 'SPROCKET_POD') === pod.uuid &&
+    field(e, 'SYSLOG_IDENTIFIER') === SYSLOG_IDENTIFIER &&
+    field(e, '_TRANSPORT') === 'journal' &&
+    field(e, '_UID') === '0';
+  if (at >= 0 && field(e, '_SYSTEMD_UNIT') === pod.unit && (!pod.invocation || field(e, '_SYSTEMD_INVOCATION_ID') === pod.invocation)) {
     if (parts[at + 1] === 'payload') {
       const unit = parts[parts.length - 1]!;
       const app = /^app-log@(.+)\.service$/.exec(unit)?.[1] ?? unit.replace(/\.service$/, '');
       if (pod.apps ? pod.apps.includes(app) : unit.startsWith('app-log@')) return { origin: 'app', app, entry: e };
     }
+    // An inline pod's sprocket writes its events from its service's own cgroup, before nspawn (supervisor/, payload/) runs there.
+    if (pod.invocation && at === parts.length - 1 && sprocketEvent) return { origin: 'event', entry: e };
     return { origin: 'stage1', entry: e };
   }
-  const outsidePods = !parts.some((p) => p === 'machine.slice' || isPodUnit(p));
-  if (
-    outsidePods &&
-    field(e, 'SPROCKET_POD') === pod.uuid &&
-    field(e, 'SYSLOG_IDENTIFIER') === SYSLOG_IDENTIFIER &&
-    field(e, '_TRANSPORT') === 'journal' &&
-    field(e, '_UID') === '0'
-  ) {
-    return { origin: 'event', entry: e };
-  }
+  // Every pod's apps run under a payload/ cgroup (nspawn's), an inline pod's too, outside machine.slice.
+  const outsidePods = !parts.some((p) => p === 'machine.slice' || p === 'payload' || isPodUnit(p));
+  if (outsidePods && sprocketEvent) return { origin: 'event', entry: e };
   return undefined;
 }
 
@@ -90,7 +92,7 @@ const shown = (l: PodLogLine, o: PodLogOptions) => (o.app !== undefined ? l.orig
  */
 export async function* podLog(pod: PodLogSource, o: PodLogOptions = {}): AsyncGenerator<PodLogLine> {
   const query: JournalQuery = {
-    any: [{ _SYSTEMD_UNIT: pod.unit }, { SPROCKET_POD: pod.uuid, SYSLOG_IDENTIFIER }],
+    any: [{ _SYSTEMD_UNIT: pod.unit, ...(pod.invocation ? { _SYSTEMD_INVOCATION_ID: pod.invocation } : {}) }, { SPROCKET_POD: pod.uuid, SYSLOG_IDENTIFIER }],
     ...(o.since ? { since: o.since } : {}),
   };
   // What is there now, of which the last N lines; then, followed, what comes after the last entry read.

@@ -12,7 +12,7 @@ export async function podLogSource(ctx: PodContext, ref: string): Promise<PodLog
   const uuid = isUuid(ref) ? ref : await findPod(ctx, ref);
   try {
     const plan = await readPlan(podDir(ctx.stateDir, uuid));
-    return { uuid, unit: plan.unit, apps: plan.apps.map((a) => a.name) };
+    return { uuid, unit: plan.unit, ...(plan.invocation ? { invocation: plan.invocation } : {}), apps: plan.apps.map((a) => a.name) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     return { uuid, unit: podUnit(uuid) };

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { invalid, usage } from '../errors.js';
 import type { ImageManifest, Mount, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
-import { appEnvironment, appVolumeName, parsePodPlan, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
+import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
 import { podPaths } from './dir.js';
@@ -33,6 +33,14 @@ export interface PlanInput {
   insecurePaths?: boolean;
   /** --interactive: the one app has the operator's terminal as stdin and stdout. */
   interactive?: boolean;
+  /** --unit-mode=inline: the pod runs as the main process of this run of the operator's service. */
+  inline?: InlineUnit;
+}
+
+/** The operator's service that an inline pod runs in, and which run of it. */
+export interface InlineUnit {
+  unit: string;
+  invocation: string;
 }
 
 /** Image or pod annotation by which an app says it sends READY=1 (appc executor annotation). */
@@ -54,7 +62,8 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
   const plan = parsePodPlan({
     uuid: input.uuid,
     machine: podMachine(input.uuid),
-    unit: podUnit(input.uuid),
+    unit: input.inline?.unit ?? podUnit(input.uuid),
+    ...(input.inline ? { invocation: input.inline.invocation } : {}),
     podDir: input.podDir,
     stage1Root: podPaths(input.podDir).stage1,
     network,
@@ -121,6 +130,8 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
   await checkExec(tree, program, mounts, (problem) => fail(`exec ${program} ${problem} in image ${image.name}`, 'app.exec[0]',
     ra.app ? 'the app\'s exec (--exec) names a path inside the image, not on the host' : undefined));
 
+  // The pod manifest's annotation of the app wins over the image's.
+  const annotation = (name: string) => [...(ra.annotations ?? []), ...(image.annotations ?? [])].find((a) => a.name === name)?.value;
   const handler = (name: 'pre-start' | 'post-stop') => app.eventHandlers?.find((h) => h.name === name)?.exec;
   const preStart = handler('pre-start');
   const postStop = handler('post-stop');
@@ -141,7 +152,8 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     ...(postStop ? { postStop } : {}),
     isolators: app.isolators ?? [],
     isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators')),
-    notify: [...(ra.annotations ?? []), ...(image.annotations ?? [])].find((a) => a.name === NOTIFY_ANNOTATION)?.value === 'true',
+    notify: annotation(NOTIFY_ANNOTATION) === 'true',
+    ...restartPolicy(annotation, fail),
   };
 }
 
@@ -158,6 +170,15 @@ async function checkExec(tree: string, exec: string, mounts: PlanMount[], fail: 
   if (!st) throw fail('does not exist');
   if (!st.isFile()) throw fail('is not a regular file');
   if ((st.mode & 0o111) === 0) throw fail('is not executable');
+}
+
+/** The app's restart policy and delay, from its annotations (run --restart, --restart-delay). */
+function restartPolicy(annotation: (name: string) => string | undefined, fail: (m: string, f: string) => Error): Pick<PlanApp, 'restart' | 'restartDelay'> {
+  const policy = annotation(RESTART_ANNOTATION) ?? 'no';
+  const delay = annotation(RESTART_DELAY_ANNOTATION);
+  if (!RestartPolicy.safeParse(policy).success) throw fail(`annotation ${RESTART_ANNOTATION} must be no, on-failure or always, not "${policy}"`, 'annotations');
+  if (delay !== undefined && !RestartDelay.safeParse(delay).success) throw fail(`annotation ${RESTART_DELAY_ANNOTATION} must be a time span like 500ms, 2s or 1min, not "${delay}"`, 'annotations');
+  return { restart: policy as PlanApp['restart'], ...(delay !== undefined ? { restartDelay: delay } : {}) };
 }
 
 /** The app's mounts, then a mount for each of the image's mount points not mounted yet (by a volume of its name). */

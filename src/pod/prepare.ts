@@ -14,7 +14,7 @@ import type { PodContext } from './context.js';
 import { newPodDir, podDir, podPaths, podsDir, podsLockFile } from './dir.js';
 import { lockFile, withLock } from './lock.js';
 import { findPodByName } from './find.js';
-import { buildPlan, planWithMetadataUrl, type PlanImages } from './plan.js';
+import { buildPlan, planWithMetadataUrl, type InlineUnit, type PlanImages } from './plan.js';
 import { COMMAND_LINE, reifyPod, type ImageSource } from './reify.js';
 import type { PodRequest } from './request.js';
 import { now, writeAtomically, writeState } from './state.js';
@@ -25,13 +25,15 @@ export interface PodImages extends ImageSource, PlanImages {
   release(ids: string[], uuid: string): Promise<void>;
 }
 
-export async function preparePod(ctx: PodContext, request: PodRequest, images: PodImages): Promise<PodPlan> {
+/** `inline`: the pod will run as the main process of this run of the operator's service (src/pod/inline.ts). */
+export async function preparePod(ctx: PodContext, request: PodRequest, images: PodImages, inline?: InlineUnit): Promise<PodPlan> {
   const manifest = await reifyPod(request, images);
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
   let plan = await buildPlan({
     uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.net ? { network: request.net } : {}),
     strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, interactive: request.interactive,
+    ...(inline ? { inline } : {}),
   }, images);
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);

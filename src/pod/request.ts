@@ -78,6 +78,8 @@ export const PodRequest = z.object({
   strictIsolators: z.boolean().optional(),
   interactive: z.boolean(),
   detach: z.boolean(),
+  /** --unit-mode: transient (the pod's own unit, default) or inline (the pod is the calling service's main process, docs/units.md). */
+  unitMode: z.enum(['transient', 'inline']).optional(),
   apps: z.array(AppRequest),
 });
 export type PodRequest = z.infer<typeof PodRequest>;

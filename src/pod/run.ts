@@ -12,8 +12,9 @@ import { ensureMetadataService } from '../metadata/ensure.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
-import { now, readState, writeState } from './state.js';
+import { now, readState, writeState, type PodState } from './state.js';
 import { assertPodMay } from './transitions.js';
+import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import { podStatus, readPlan, type PodStatus } from './status.js';
 
 const POLL_MS = 200;
@@ -34,19 +35,12 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
   const ready = await withLock(paths.lock, async () => {
-    const status = await podStatus(ctx, uuid);
-    assertPodMay('start', uuid, status.state);
-    const plan = await readPlan(dir);
     const { terminal } = opts;
-    if (plan.apps.some((a) => a.interactive) && !terminal) {
-      throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
-    }
-    // Before anything is recorded: a pod that cannot reach the service stays prepared.
-    if (usesMetadataService(plan)) await ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir });
-    const stored = await readState(paths.state);
-    // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
-    await writeState(paths.state, { ...stored, state: 'running', started: now() });
-    killPoint('run:recorded');
+    const { plan, stored } = await recordStart(ctx, uuid, (p) => {
+      if (p.apps.some((a) => a.interactive) && !terminal) {
+        throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
+      }
+    });
     try {
       await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) }, [haltUnit(plan)]);
       killPoint('run:started');
@@ -66,6 +60,26 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
   });
   ctx.event({ pod: uuid, event: 'started' });
   return { uuid, ready };
+}
+
+/**
+ * The first step of every start, under the pod's lock: only a prepared pod
+ * (that `check` accepts) starts; the metadata service runs; the pod is
+ * recorded as running. Returns its plan and the state before.
+ */
+export async function recordStart(ctx: PodContext, uuid: string, check: (plan: PodPlan) => void = () => undefined): Promise<{ plan: PodPlan; stored: PodState }> {
+  const dir = podDir(ctx.stateDir, uuid);
+  const paths = podPaths(dir);
+  assertPodMay('start', uuid, (await podStatus(ctx, uuid)).state);
+  const plan = await readPlan(dir);
+  check(plan);
+  // Before anything is recorded: a pod that cannot reach the service stays prepared.
+  if (usesMetadataService(plan)) await ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir });
+  const stored = await readState(paths.state);
+  // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
+  await writeState(paths.state, { ...stored, state: 'running', started: now() });
+  killPoint('run:recorded');
+  return { plan, stored };
 }
 
 /** The unit's active state once it is no longer activating or deactivating ('gone' if systemd dropped it). */

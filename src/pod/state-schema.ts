@@ -31,6 +31,8 @@ export const AppStatus = z.object({
   exitStatus: z.number().int().optional(),
   signal: z.string().optional(),
   result: z.string().optional(),
+  /** How often the pod's systemd restarted the app (apps with a restart policy, run --restart). */
+  restarts: z.number().int().optional(),
   /** What became of each isolator of the app: enforced, modified or ignored, and how. */
   isolators: z.array(IsolatorOutcome).optional(),
 });

@@ -102,12 +102,15 @@ export async function podStatus(ctx: PodContext, uuid: string): Promise<PodStatu
 type KnownStatus = PodStatus & { state: PodState['state'] };
 
 async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: UnitState | null, podExit: Awaited<ReturnType<typeof readExitRecord>>): Promise<KnownStatus> {
-  const running = unitRuns(unit);
+  // An inline pod's unit is the operator's service: only the run of it that the pod was made for is the pod.
+  const ours = unit !== null && (plan.invocation === undefined || unit.invocationId === plan.invocation);
+  const inlinePrepared = plan.invocation !== undefined && stored.state === 'prepared';
+  const running = ours && unitRuns(unit) && !inlinePrepared;
   let state: PodState['state'];
   let note: string | undefined;
   if (stored.state === 'garbage') state = 'garbage';
   else if (running) state = 'running';
-  else if (stored.state === 'prepared' && !podExit && !unit) state = 'prepared';
+  else if (stored.state === 'prepared' && !podExit && (!unit || inlinePrepared)) state = 'prepared';
   else {
     state = 'exited';
     if (!podExit) note = stored.state === 'prepared' || stored.state === 'running'
@@ -124,9 +127,9 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
     created: stored.created,
     apps: await appStatuses(plan, state, await imageNames(plan.podDir)),
   };
-  if (running && unit!.mainPID) base.pid = unit!.mainPID;
+  if (running && unit.mainPID) base.pid = unit.mainPID;
   if (running) base.attached = await isAttached(podPaths(plan.podDir).attached);
-  const started = stored.started ?? (unit?.execMainStartTimestamp ? new Date(unit.execMainStartTimestamp / 1000).toISOString() : undefined);
+  const started = stored.started ?? (ours && unit.execMainStartTimestamp ? new Date(unit.execMainStartTimestamp / 1000).toISOString() : undefined);
   if (started && state !== 'prepared') base.started = started;
   if (state === 'exited' || state === 'garbage') {
     const exited = stored.exited ?? podExit?.at;
@@ -171,16 +174,32 @@ async function imageNames(dir: string): Promise<Map<string, string>> {
   return names;
 }
 
+/** status/<app>.restarts, written by the pod's app-started@<app>.service at each start: 0 before the first. */
+function readRestarts(file: string): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch {
+    return 0;
+  }
+  return /^\d+$/.test(text) ? Number(text) : 0;
+}
+
 async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: Map<string, string>): Promise<AppStatus[]> {
   return Promise.all(plan.apps.map(async (app): Promise<AppStatus> => {
     const report = app.isolation.report;
     const imageName = names.get(app.name);
-    const base = { name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(report.length ? { isolators: report } : {}) };
+    const restarts = app.restart !== undefined && app.restart !== 'no' ? readRestarts(path.join(podPaths(plan.podDir).status, `${app.name}.restarts`)) : undefined;
+    const base = {
+      name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(restarts !== undefined ? { restarts } : {}), ...(report.length ? { isolators: report } : {}),
+    };
     const record = await readExitRecord(path.join(podPaths(plan.podDir).status, app.name));
     if (!record) {
       if (podState === 'prepared') return { ...base, state: 'prepared' };
       return { ...base, state: podState === 'running' ? 'running' : 'stopped' };
     }
+    // An app the pod's systemd restarts runs on after a failure (its record is of the last one).
+    if (podState === 'running' && restarts !== undefined && record.result !== 'success') return { ...base, state: 'running' };
     if (record.code === 'exited') return { ...base, state: 'exited', exitStatus: Number(record.status), result: record.result };
     // "success - -": the pod was stopped before the app's main process ran.
     if (record.code === '-' && record.result === 'success') return { ...base, state: 'stopped', result: record.result };

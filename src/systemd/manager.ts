@@ -15,6 +15,12 @@ const MANAGER_PATH = '/org/freedesktop/systemd1';
 const MANAGER = `${IFACE}.Manager`;
 const NO_SUCH_UNIT = 'org.freedesktop.systemd1.NoSuchUnit';
 
+/** InvocationID (ay, 16 bytes) as the 32 hex digits of $INVOCATION_ID. */
+function invocationId(value: unknown): string {
+  const bytes = value instanceof Object && 'value' in value ? (value as { value: unknown }).value : value;
+  return Buffer.isBuffer(bytes) ? bytes.toString('hex') : '';
+}
+
 class DbusSystemd implements Systemd {
   readonly jobs = new JobResults();
 
@@ -94,7 +100,7 @@ class DbusSystemd implements Systemd {
       const all = (await callMethod(this.bus, {
         destination: DEST, path, iface: 'org.freedesktop.DBus.Properties', member: 'GetAll', signature: 's', body: [`${IFACE}.${iface}`],
       })) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, plain(v)]));
+      return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, k === 'InvocationID' ? invocationId(v) : plain(v)]));
     } catch (err) {
       throw busFailure(`read ${iface} properties`, name, err);
     }

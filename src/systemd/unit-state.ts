@@ -9,6 +9,8 @@ export const UnitStateSchema = z.object({
   loadState: z.string(), // loaded, not-found, masked ...
   activeState: z.string(), // active, activating, deactivating, inactive, failed
   subState: z.string(), // running, exited, dead ...
+  /** This run of the unit (32 hex digits, $INVOCATION_ID of its processes); '' before its first start. */
+  invocationId: z.string(),
   /** Service result: success, exit-code, signal, timeout ...; null for units that are not services. */
   result: z.string().nullable(),
   mainPID: z.number().int(),
@@ -36,6 +38,7 @@ export function unitStateFrom(name: string, unit: Properties, service: Propertie
     loadState: String(unit.LoadState),
     activeState: String(unit.ActiveState),
     subState: String(unit.SubState),
+    invocationId: typeof unit.InvocationID === 'string' ? unit.InvocationID : '',
     result: service ? String(service.Result) : null,
     mainPID: num(service?.MainPID),
     execMainPID: num(service?.ExecMainPID),

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from '../support/command.js';
 import { CHECKOUT, useHost, type ExecResult } from '../support/host.js';
+import { allowServiceStarts, buildPackage } from '../support/package.js';
+import { waitFor } from '../support/wait.js';
 import { busyboxImage, IN_HOST, podStatusJson } from '../support/pods.js';
 
 const { version } = JSON.parse(readFileSync(path.join(CHECKOUT, 'package.json'), 'utf8')) as { version: string };
@@ -25,22 +26,11 @@ describe('Debian package', () => {
   const sprocket = (args: string[]) => host().run(['/usr/bin/sprocket', ...args]);
   const unitValue = async (unit: string, property: string) =>
     (await host().run(['systemctl', 'show', '-p', property, '--value', unit])).trim();
-  const waitFor = async (what: string, check: () => Promise<boolean>) => {
-    for (let i = 0; i < 150; i++) {
-      if (await check()) return;
-      await sleep(100);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-  };
 
   before(async () => {
     // dist/ as the suite built it; its own output directory, so that runs in parallel do not meet.
-    const build = await runCommand(path.join(CHECKOUT, 'packaging/build-deb'), ['--prebuilt', '--out', OUT]);
-    assert.equal(build.code, 0, build.stderr);
-    deb = build.stdout.trim();
-    // This machine's policy-rc.d forbids starting services (its PID 1 is not
-    // systemd); an operator's host has none. Removed from the host's overlay only.
-    await host().run(['rm', '-f', '/usr/sbin/policy-rc.d']);
+    deb = await buildPackage(OUT);
+    await allowServiceStarts(host());
   });
   after(async () => {
     await rm(OUT, { recursive: true, force: true });
@@ -67,6 +57,11 @@ describe('Debian package', () => {
       './usr/lib/sysctl.d/60-sprocket.conf',
       './usr/share/doc/sprocket/install.md',
       './usr/share/doc/sprocket/copyright',
+      './lib/systemd/system-generators/sprocket-generator',
+      './usr/share/man/man1/sprocket.1.gz',
+      './usr/share/man/man1/sprocket-run.1.gz',
+      './usr/share/man/man1/sprocket-image-build.1.gz',
+      './usr/share/bash-completion/completions/sprocket',
     ]) assert.ok(files.includes(f), `${f} in the package`);
     assert.ok(files.includes('./lib/systemd/system/sprocket-metadata.socket'), 'the metadata socket is packaged');
     assert.deepEqual(files.filter((f) => /\/app\/dist\/(test|bench)\/|\/app\/dist\/.*\.map$|node_modules\/(typescript|@types\/node)\//.test(f)), []);
@@ -78,6 +73,13 @@ describe('Debian package', () => {
     assert.equal(install.code, 0, install.stderr);
     assert.equal((await sprocket(['--version'])).trim(), version);
     assert.match(await host().run(['dpkg-query', '-W', '-f', '${Status}', 'sprocket']), /install ok installed/);
+  });
+
+  it('has a man page per command, made from its --help, and bash completion of commands, flags, pods and images', async () => {
+    assert.match(await host().run(['man', '-P', 'cat', 'sprocket-run']), /--unit-mode transient\|inline/);
+    const complete = (words: string) => host().run(['bash', '-c', `source /usr/share/bash-completion/completions/sprocket; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _sprocket; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+    assert.equal(await complete('sprocket gene'), 'generate\n');
+    assert.match(await complete('sprocket run --unit-m'), /^--unit-mode$/m);
   });
 
   it('raises fs.inotify.max_user_instances for many pods: /usr/lib/sysctl.d/60-sprocket.conf, applied by the postinst', async () => {

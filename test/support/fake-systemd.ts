@@ -1,6 +1,7 @@
 // An in-memory Systemd for unit tests of modules that start and watch units.
 // It checks properties like the real one (wireProperties) and keeps what it
 // was asked; tests move units along with exit().
+import { randomBytes } from 'node:crypto';
 import { plain, type PlainValue } from '../../src/systemd/bus.js';
 import type { AuxUnit, Systemd } from '../../src/systemd/systemd.js';
 import { wireProperties, type UnitProperties } from '../../src/systemd/unit-properties.js';
@@ -38,6 +39,7 @@ export class FakeSystemd implements Systemd {
         loadState: 'loaded',
         activeState: 'active',
         subState: 'running',
+        invocationId: randomBytes(16).toString('hex'),
         result: name.endsWith('.service') ? 'success' : null,
         mainPID: pid,
         execMainPID: pid,

@@ -37,6 +37,8 @@ export interface Host {
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Like exec, but rejects unless the command exits 0. */
   run(argv: string[], opts?: ExecOptions): Promise<string>;
+  /** Powers the host off cleanly and boots it again over the same root and state (test/host/sprocket-host reboot). */
+  reboot(): Promise<void>;
   /** Powers the host off and removes every trace of it. Idempotent. */
   down(): Promise<void>;
 }
@@ -68,15 +70,23 @@ export async function bootHost(base: string): Promise<Host> {
     ];
     return script(['exec', name, ...flags, '--', ...argv], opts.input);
   };
+  let leader = Number(boot.stdout.trim());
   return {
     name,
-    leader: Number(boot.stdout.trim()),
+    get leader() {
+      return leader;
+    },
     stateDir: path.join(STATE_ROOT, name, 'var-lib-sprocket'),
     exec,
     async run(argv, opts) {
       const r = await exec(argv, opts);
       if (r.code !== 0) throw new Error(`${argv.join(' ')} exited ${r.code} in test host ${name}:\n${r.stderr}${r.stdout}`);
       return r.stdout;
+    },
+    async reboot() {
+      const r = await script(['reboot', name]);
+      if (r.code !== 0) throw new Error(`test host ${name} did not reboot (exit ${r.code}):\n${r.stderr}`);
+      leader = Number(r.stdout.trim());
     },
     async down() {
       if (downed) return;

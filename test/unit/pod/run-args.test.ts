@@ -76,3 +76,20 @@ test('--pull-policy: never, new or update; anything else is refused naming the f
   assert.equal(parseRunArgs(['a.aci']).pullPolicy, undefined);
   assert.throws(() => parseRunArgs(['--pull-policy=sometimes', 'a.aci']), (e: SprocketError) => e.kind === 'usage' && e.field === '--pull-policy');
 });
+
+test('--unit-mode is transient or inline; inline is neither detached nor interactive', () => {
+  assert.equal(parseRunArgs(['--unit-mode=inline', 'x']).unitMode, 'inline');
+  assert.throws(() => parseRunArgs(['--unit-mode=other', 'x']), /expected transient or inline/);
+  assert.throws(() => parseRunArgs(['--unit-mode=inline', '-d', 'x']), /cannot be detached or interactive/);
+});
+
+test('--restart and --restart-delay are app annotations of the pod manifest, checked on the command line', () => {
+  const r = parseRunArgs(['x', '--restart=on-failure', '--restart-delay', '500ms', '--annotation', 'a/b=c']);
+  assert.deepEqual(r.apps[0]!.annotations, [
+    { name: 'sprocket.dev/restart', value: 'on-failure' },
+    { name: 'sprocket.dev/restart-delay', value: '500ms' },
+    { name: 'a/b', value: 'c' },
+  ]);
+  assert.throws(() => parseRunArgs(['x', '--restart=sometimes']), (e: unknown) => e instanceof SprocketError && e.field === '--restart');
+  assert.throws(() => parseRunArgs(['x', '--restart-delay=soon']), (e: unknown) => e instanceof SprocketError && e.field === '--restart-delay');
+});

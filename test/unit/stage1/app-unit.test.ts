@@ -98,3 +98,18 @@ test('app unit: an app\'s own volume is bound from /sprocket/app-volumes and req
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/app-volumes/web/cache":"/var/cache"', '/proc']);
   assert.match(values(lines, 'RequiresMountsFor')[0]!, / \/sprocket\/app-volumes\/web\/cache$/);
 });
+
+test('app unit: a restart policy is Restart=/RestartSec= and wants the restart counter; none by default', () => {
+  const none = unit();
+  assert.deepEqual(values(none, 'Restart'), []);
+  assert.deepEqual(values(none, 'Wants'), []);
+  const lines = unit((p) => Object.assign(p.apps[0], { restart: 'on-failure', restartDelay: '2s' }));
+  assert.deepEqual(values(lines, 'Restart'), ['on-failure']);
+  assert.deepEqual(values(lines, 'RestartSec'), ['2s']);
+  assert.deepEqual(values(lines, 'Wants'), ['app-started@web.service']);
+  // FailureAction= would end the pod at the first failure, restarted or not.
+  assert.deepEqual(values(lines, 'FailureAction'), []);
+  assert.deepEqual(values(lines, 'StartLimitAction'), ['exit']);
+  assert.throws(() => unit((p) => (p.apps[0].restart = 'sometimes')));
+  assert.throws(() => unit((p) => Object.assign(p.apps[0], { restart: 'always', restartDelay: '2 s' })));
+});

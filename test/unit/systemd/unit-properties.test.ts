@@ -67,7 +67,7 @@ describe('unitStateFrom', () => {
   it('reads a failed service, with no timestamps where systemd has 0', () => {
     const s = unitStateFrom(
       'x.service',
-      { LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed', ActiveEnterTimestamp: 0, InactiveEnterTimestamp: 1_700_000_000_000_000 },
+      { LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed', InvocationID: '0123456789abcdef0123456789abcdef', ActiveEnterTimestamp: 0, InactiveEnterTimestamp: 1_700_000_000_000_000 },
       { Result: 'exit-code', MainPID: 0, ExecMainPID: 42, ExecMainCode: 1, ExecMainStatus: 3, ExecMainStartTimestamp: 1, ExecMainExitTimestamp: 2 },
     );
     assert.deepEqual(s, {
@@ -75,6 +75,7 @@ describe('unitStateFrom', () => {
       loadState: 'loaded',
       activeState: 'failed',
       subState: 'failed',
+      invocationId: '0123456789abcdef0123456789abcdef',
       result: 'exit-code',
       mainPID: 0,
       execMainPID: 42,

@@ -1,0 +1,50 @@
+// The pod's exit record, pods/<uuid>/pod-exit: "SERVICE_RESULT EXIT_CODE
+// EXIT_STATUS" of nspawn, written by an ExecStopPost= of the unit whose
+// main process nspawn was: the pod's transient unit (host-unit.ts) or, for
+// an inline pod, the operator's service (docs/units.md). A shell, not
+// sprocket: it runs at every stop.
+import { podPaths } from '../src/pod/dir.js';
+
+/** pods/<uuid>/pod-exit */
+export const podExitFile = (podDir: string) => podPaths(podDir).podExit;
+
+const RECORD = 'printf "%s %s %s\\n" "$SERVICE_RESULT" "$EXIT_CODE" "$EXIT_STATUS"';
+
+/** ExecStopPost= of the pod's own unit: the record goes to `file`. */
+export const podExitRecord = (file: string): string[] => ['/bin/sh', '-c', `${RECORD} >"$1"`, 'pod-exit', file];
+
+/**
+ * Where a run of a service finds its inline pod when it stops:
+ * UNIT_RECORDS/<invocation ID> holds the pod directory (src/pod/inline.ts).
+ */
+export const UNIT_RECORDS = '/run/sprocket/units';
+
+/** ExecStopPost= of an inline pod's service: the record goes to the pod this run of the service ran. */
+export const inlineExitRecord = (): string[] => [
+  '/bin/sh', '-c',
+  `f=$1/$INVOCATION_ID; [ -f "$f" ] || exit 0; ${RECORD} >"$(cat "$f")/pod-exit"; rm -f "$f"`,
+  'sprocket-exit-record', UNIT_RECORDS,
+];
+
+/**
+ * ExecStartPost= of an inline pod's service, run once the pod said READY=1:
+ * fails the start if an app failed by then. The pod's systemd reports ready
+ * when its start jobs are done, failed ones too (a notify app that exited
+ * before READY=1, say), and only then ends the pod (FailureAction=exit). So:
+ * the pod's systemd running, the start stands; degraded (a failed unit), it
+ * fails; anything else, the pod is ending: once nspawn ($MAINPID) is gone,
+ * its apps' exit records are complete and say whether one failed. The wait
+ * is bounded by the service's TimeoutStartSec=.
+ */
+export const inlineReadyCheck = (): string[] => [
+  '/bin/sh', '-c',
+  [
+    'd=$(cat "$1/$INVOCATION_ID") || exit 0; pod=${d##*/}',
+    'leader=$(machinectl show -p Leader --value "sprocket-$pod" 2>/dev/null) && state=$(nsenter -t "$leader" -m -p systemctl is-system-running 2>/dev/null)',
+    'case $state in running) exit 0 ;; degraded) echo "pod $pod: failed before it was ready:" $(nsenter -t "$leader" -m -p systemctl list-units --state=failed --no-legend --plain | cut -d" " -f1) >&2; exit 1 ;; esac',
+    'while kill -0 "$MAINPID" 2>/dev/null; do sleep 0.1; done',
+    'for f in "$d"/status/*; do case $f in *.restarts) continue ;; esac; [ -f "$f" ] && read -r result code status <"$f" && [ "$result" != success ] && { echo "pod $pod: app ${f##*/} failed before the pod was ready: $result $code $status" >&2; exit 1; }; done',
+    'exit 0',
+  ].join('\n'),
+  'sprocket-ready-check', UNIT_RECORDS,
+];

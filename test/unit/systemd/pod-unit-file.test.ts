@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SprocketError } from '../../../src/errors.js';
+import { generateUnits } from '../../../src/systemd/generator.js';
+import { installLinks, parsePodUnitFile, podServiceText, splitWords } from '../../../src/systemd/pod-unit-file.js';
+
+const WEB = `# a comment
+[Unit]
+Description=web pod
+After=db.service
+
+[Pod]
+Volume=data,kind=empty
+SetEnv=GREETING=hello world
+Net=none
+App=example.com/web --memory=64Mi -- --port "80 81" 'a b' x\\ y
+App=example.com/db
+
+[Service]
+MemoryMax=256M
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target graphical.target
+`;
+
+const fails = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: unknown) => e instanceof SprocketError && pattern.test(e.describe()));
+
+describe('pod unit files', () => {
+  it("read: [Pod] keys become run's pod flags in order, App= lines its app groups; the other sections pass through", () => {
+    const unit = parsePodUnitFile(WEB, '/etc/sprocket/systemd/web.pod', 'web');
+    assert.deepEqual(unit.runArgs, [
+      '--name=web', '--volume=data,kind=empty', '--set-env=GREETING=hello world', '--net=none',
+      'example.com/web', '--memory=64Mi', '--', '--port', '80 81', 'a b', 'x y', '---', 'example.com/db',
+    ]);
+    assert.deepEqual(unit.sections, {
+      Unit: ['Description=web pod', 'After=db.service'],
+      Service: ['MemoryMax=256M', 'Restart=on-failure'],
+      Install: ['WantedBy=multi-user.target graphical.target'],
+    });
+    assert.deepEqual(installLinks(unit), [
+      { dir: 'multi-user.target.wants', target: 'multi-user.target' },
+      { dir: 'graphical.target.wants', target: 'graphical.target' },
+    ]);
+  });
+
+  it('Name= replaces the name from the file name', () => {
+    assert.equal(parsePodUnitFile('[Pod]\nName=other\nApp=x', 'f.pod', 'f').runArgs[0], '--name=other');
+  });
+
+  it('refuses what it does not know, naming the file, the line and the key', () => {
+    fails(() => parsePodUnitFile('[Pod]\nColour=blue', 'a.pod'), /^a\.pod: line 2: Colour: unknown key in \[Pod\]/);
+    fails(() => parsePodUnitFile('[Pods]\nApp=x', 'a.pod'), /^a\.pod: line 1: \[Pods\]: unknown section/);
+    fails(() => parsePodUnitFile('App=x', 'a.pod'), /^a\.pod: line 1: App=x: a setting before any section/);
+    fails(() => parsePodUnitFile('[Unit]\nDescription=x', 'a.pod'), /^a\.pod: no \[Pod\] section/);
+    fails(() => parsePodUnitFile('[Pod]\nApp=--exec /bin/sh', 'a.pod'), /line 2: App: App= starts with an image/);
+    fails(() => parsePodUnitFile('[Pod]\nMdsRegister=yes\nApp=x', 'a.pod'), /line 2: MdsRegister: expected true or false/);
+    fails(() => splitWords('a "b', { file: 'a.pod', field: 'App' }), /an unclosed "/);
+  });
+
+  it('becomes a Type=notify service with Delegate=yes whose ExecStart= is run --unit-mode=inline, every word literal', () => {
+    const text = podServiceText(parsePodUnitFile(WEB, '/etc/sprocket/systemd/web.pod', 'web'), '/etc/sprocket/systemd/web.pod');
+    const lines = text.split('\n');
+    for (const l of ['SourcePath=/etc/sprocket/systemd/web.pod', 'Type=notify', 'Delegate=yes', 'KillMode=mixed', 'MemoryMax=256M', '[Install]']) assert.ok(lines.includes(l), l);
+    assert.ok(lines.includes('ExecStart="/usr/bin/sprocket" "run" "--unit-mode=inline" "--name=web" "--volume=data,kind=empty" "--set-env=GREETING=hello world" "--net=none" "example.com/web" "--memory=64Mi" "--" "--port" "80 81" "a b" "x y" "---" "example.com/db"'));
+    // The operator's lines come after sprocket's: theirs win.
+    assert.ok(lines.indexOf('Restart=on-failure') > lines.findIndex((l) => l.startsWith('ExecStart=')));
+  });
+});
+
+describe('the generator', () => {
+  it('writes NAME.service and its [Install] links for every good file, and reports each bad one', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'sprocket-generator-'));
+    try {
+      const [etc, lib, out] = ['etc', 'lib', 'out'].map((d) => path.join(root, d));
+      for (const d of [etc, lib, out]) await mkdir(d!);
+      await writeFile(path.join(etc, 'web.pod'), WEB);
+      await writeFile(path.join(etc, 'bad.pod'), '[Pod]\nApp=x --no-such-flag');
+      await writeFile(path.join(lib, 'web.pod'), '[Pod]\nApp=hidden'); // hidden by /etc's
+      await writeFile(path.join(lib, 'db.pod'), '[Pod]\nApp=example.com/db -d');
+      await writeFile(path.join(etc, 'notes.txt'), 'not a pod file');
+      const result = await generateUnits(out, [etc, lib]);
+      assert.deepEqual(result.written, ['web.service']);
+      assert.deepEqual(result.errors.map((e) => e.describe().split('\n')[0]), [
+        `${etc}/bad.pod: [Pod] --no-such-flag: unknown app flag (after image x): --no-such-flag`,
+        `${lib}/db.pod: [Pod] --detach: unknown app flag (after image example.com/db): --detach`,
+      ]);
+      assert.match(await readFile(path.join(out, 'web.service'), 'utf8'), /"example\.com\/web"/);
+      assert.equal(await readlink(path.join(out, 'multi-user.target.wants', 'web.service')), '../web.service');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
