@@ -1,5 +1,6 @@
-// Pod start (issues 3 and 5): `sprocket run -d` of a 1-app and of a 2-app
-// pod until every app's first line is in the journal, beside the floors
+// Pod start (issues 3, 5 and 9): `sprocket run -d` of a 1-app and of a 2-app
+// pod on the host's network, and of a 2-app pod on the default network (CNI),
+// until every app's first line is in the journal, beside the floors
 // (systemd-nspawn --boot of a minimal systemd root to its first unit's line;
 // nspawn --as-pid2 to its command's line) and podman (`podman run --rm` to
 // exited; a pod of 2 containers from `pod create` to both exited). All in
@@ -36,12 +37,12 @@ async function measure(): Promise<void> {
   });
   /** Parts of the sprocket variants' start: [CLI returned, pod unit's nspawn started, nspawn start to the last line]. */
   const parts = new Map<string, number[][]>();
-  const pod = (apps: number): Variant => ({
-    name: `sprocket run -d, ${apps} app${apps > 1 ? 's' : ''}`,
+  const pod = (apps: number, net = 'host'): Variant => ({
+    name: `sprocket run -d, ${apps} app${apps > 1 ? 's' : ''}${net === 'host' ? '' : `, --net=${net}`}`,
     async once(tag) {
       const list = idleApps(apps, tag);
       const t0 = nowMs();
-      const uuid = await runIdlePod(list);
+      const uuid = await runIdlePod(list, undefined, net);
       const back = nowMs() - t0;
       const last = Math.max(...(await Promise.all(list.map((a) => watch.at(a.line)))));
       const nspawn = await mainStartMs(await podUnit(uuid));
@@ -54,6 +55,8 @@ async function measure(): Promise<void> {
     floor('nspawn --as-pid2', startPid2Floor),
     pod(1),
     pod(2),
+    // The network of its own that a pod gets by default: namespace, CNI ADD (bridge, host-local, portmap), teardown at its end.
+    pod(2, 'default'),
   ];
   const skipped = await setUpPodman();
   if (!skipped) {

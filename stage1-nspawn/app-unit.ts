@@ -27,6 +27,17 @@ export const JOURNAL_SOCKETS = '/run/systemd/journal';
 export const NOTIFY_SOCKET = '/run/systemd/notify';
 /** Inside a notify app's root: the pod's /usr (the host's), read-only, so that an image without systemd-notify can still say READY=1. */
 export const APP_USR = '/.sprocket/usr';
+/** Inside the pod: the pod's hosts file and resolv.conf (src/net/pod-files.ts), bound read-only at /etc/hosts and /etc/resolv.conf of every app. */
+export const POD_HOSTS = '/sprocket/etc/hosts';
+export const POD_RESOLV_CONF = '/sprocket/etc/resolv.conf';
+export const APP_HOSTS = '/etc/hosts';
+export const APP_RESOLV_CONF = '/etc/resolv.conf';
+
+/** The pod files bound into every app: pod path → app path (no resolv.conf with --dns=none). */
+export const podFileBinds = (plan: PodPlan): [string, string][] => [
+  [POD_HOSTS, APP_HOSTS],
+  ...(plan.dns.mode === 'none' ? [] : [[POD_RESOLV_CONF, APP_RESOLV_CONF] as [string, string]]),
+];
 
 export const appUnitName = (app: string) => `${app}.service`;
 
@@ -129,7 +140,7 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     // --interactive: the console nspawn forwards to the operator's terminal.
     ...(app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : appLogLines(app.name)),
     // A notify app may run the pod's systemd-notify (docs/isolators.md, readiness).
-    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS)].join(' ')}`,
+    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS), ...podFileBinds(plan).map(([from, to]) => bindPath(from, to))].join(' ')}`,
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...isolationLines(app.isolation),

@@ -12,14 +12,19 @@ import { literalArg } from './unit-syntax.js';
 // systemd expands $VARIABLES in every command it runs, from a file or D-Bus alike.
 const command = (argv: string[]) => ({ path: argv[0]!, argv: argv.map(literalArg) });
 
-/** Properties of the host unit (its name is plan.unit). */
-export function hostUnitProperties(plan: PodPlan): UnitProperties {
+/**
+ * Properties of the host unit (its name is plan.unit). `networkTearDown`: the
+ * command that tears down a contained pod's network once nspawn has ended
+ * (src/net), run after the exit is recorded; its failure leaves the record
+ * for gc and does not change how the pod ended.
+ */
+export function hostUnitProperties(plan: PodPlan, networkTearDown?: string[]): UnitProperties {
   return {
     Description: `sprocket pod ${plan.uuid}`,
     // Active once the pod's systemd reports ready (nspawn --notify-ready=yes).
     Type: 'notify',
     ExecStart: [command(nspawnArgv(plan))],
-    ExecStopPost: [command(podExitRecord(podExitFile(plan.podDir)))],
+    ExecStopPost: [command(podExitRecord(podExitFile(plan.podDir))), ...(networkTearDown ? [{ ...command(networkTearDown), ignoreFailure: true }] : [])],
     // Started with the pod: stops it again while it stops (haltUnit).
     Wants: [haltUnitName(plan)],
     Slice: 'machine.slice',

@@ -234,15 +234,15 @@ export function appIsolation(app: readonly Isolator[], pod: readonly Isolator[],
  * The pod's isolation: resources of the host unit, sysctls of the pod's
  * namespaces. A sysctl outside them would change the host: refused.
  */
-export function podIsolation(pod: readonly Isolator[], network: 'host' | 'none', support: HostSupport, at: IsolatorSource): PodIsolation {
+export function podIsolation(pod: readonly Isolator[], network: 'host' | 'none' | 'contained', support: HostSupport, at: IsolatorSource): PodIsolation {
   const report = new Report();
   const out = resources(pod, support, report);
   const sysctls: Sysctl[] = [];
   for (const [key, value] of Object.entries(findIsolator(pod, 'os/unix/sysctl')?.value ?? {})) {
-    const namespaced = IPC_SYSCTLS.test(key) || (network === 'none' && key.startsWith('net.'));
+    const namespaced = IPC_SYSCTLS.test(key) || (network !== 'host' && key.startsWith('net.'));
     if (!namespaced) {
       throw invalid(`sysctl ${key} is not one of the pod's namespaces: setting it would change the host`, {
-        ...at, hint: 'the pod may set IPC sysctls (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*), and net.* with a private network',
+        ...at, hint: 'the pod may set IPC sysctls (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*), and net.* with a network of its own (not --net=host)',
       });
     }
     const parsed = Sysctl.safeParse({ key, value });

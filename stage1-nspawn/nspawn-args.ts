@@ -2,7 +2,7 @@
 // host's /usr, the apps' overlay roots, the volumes and the status directory.
 import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js';
-import type { PlanApp, PodPlan } from './plan.js';
+import { planHostname, podNetnsPath, type PlanApp, type PodPlan } from './plan.js';
 import { appUpper, emptyVolume, statusDir } from './stage1-root.js';
 
 export const NSPAWN = '/usr/bin/systemd-nspawn';
@@ -14,6 +14,13 @@ const part = (p: string) => p.replace(/[\\:]/g, (c) => `\\${c}`);
 // overlay (systemd's ReadOnlyPaths=/ leaves a RootDirectory= writable); it
 // holds the mount points made by writeStage1Root, so volumes stay writable.
 const appOverlay = (app: PlanApp) => (app.readOnlyRootFS ? '--overlay-ro' : '--overlay');
+
+/** Inside the pod: the host's network, loopback only, or the namespace src/net set up (joined to its CNI networks). */
+function networkArgs(plan: PodPlan): string[] {
+  if (plan.network === 'none') return ['--private-network'];
+  if (plan.network === 'contained') return [`--network-namespace-path=${podNetnsPath(plan.uuid)}`];
+  return [];
+}
 
 /** argv (with argv[0]) of the pod's nspawn; runs as the main process of the host unit. */
 export function nspawnArgv(plan: PodPlan): string[] {
@@ -37,7 +44,8 @@ export function nspawnArgv(plan: PodPlan): string[] {
     '--link-journal=no',
     '--resolv-conf=off',
     '--timezone=off',
-    ...(plan.network === 'none' ? ['--private-network'] : []),
+    `--hostname=${planHostname(plan)}`,
+    ...networkArgs(plan),
     '--bind-ro=/usr',
     // The whole directory, not single sockets: these survive a restart of the host's journald sockets.
     `--bind=${JOURNAL_SOCKETS}`,

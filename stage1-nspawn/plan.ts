@@ -77,6 +77,14 @@ export const RESTART_DELAY_ANNOTATION = 'sprocket.dev/restart-delay';
 export const RestartPolicy = z.enum(['no', 'on-failure', 'always']);
 /** A systemd time span for RestartSec=: 500ms, 2s, 1min, 1h (a number alone is seconds). */
 export const RestartDelay = z.string().regex(/^\d+(\.\d+)?(ms|s|min|h)?$/, 'must be a time span like 500ms, 2s or 1min');
+/** A port an app declares (image manifest app.ports), kept for publishing (run-prepared --port too). */
+export const PlanAppPort = z.object({
+  name: PlanName,
+  protocol: z.string(),
+  port: z.number().int().min(1).max(65535),
+  count: z.number().int().min(1).max(65535).default(1),
+});
+export type PlanAppPort = z.infer<typeof PlanAppPort>;
 
 export const PlanApp = z.object({
   name: PlanName,
@@ -106,6 +114,8 @@ export const PlanApp = z.object({
   restart: RestartPolicy.default('no'),
   /** RestartSec= of its unit (annotation sprocket.dev/restart-delay). */
   restartDelay: RestartDelay.optional(),
+  /** The ports the app declares (image manifest or pod manifest app), by name. */
+  ports: z.array(PlanAppPort).default([]),
 });
 export type PlanApp = z.infer<typeof PlanApp>;
 
@@ -136,6 +146,57 @@ export type PlanVolume = z.infer<typeof PlanVolume>;
 
 /** systemd's ID of one run of a unit: 32 lowercase hex digits. */
 export const InvocationId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits');
+/** A CNI network name (CNI spec); host and none are --net modes, not networks. */
+export const NetworkName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must be a CNI network name (letters, digits, _ . -, starting with a letter or digit)')
+  .refine((n) => n !== 'host' && n !== 'none', 'host and none are --net modes, not network names');
+
+/** One network of a contained pod, with the CNI_ARGS given for it (--net=NAME:K=V;K=V). */
+export const PlanNetwork = z.object({
+  name: NetworkName,
+  args: z.array(z.tuple([z.string().regex(/^[^=;\0]+$/, 'must be a CNI_ARGS key'), z.string().regex(/^[^;\0]*$/, 'must be a CNI_ARGS value')])).default([]),
+});
+export type PlanNetwork = z.infer<typeof PlanNetwork>;
+
+export const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
+/** A host name or one label of it (RFC 1123). */
+export const HostName = z.string().max(253).regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a host name (letters, digits, dashes, dots)');
+const Port = z.number().int().min(1).max(65535);
+
+/** A published port: host (hostIP:)hostPort forwarded to podPort of the pod's address (CNI portmap). */
+export const PlanPort = z.object({
+  /** The app port's name, as declared by its image or pod manifest. */
+  name: PlanName,
+  protocol: z.enum(['tcp', 'udp']),
+  podPort: Port,
+  hostPort: Port,
+  /** Absent: every address of the host, 127.0.0.1 included. */
+  hostIP: z.ipv4().optional(),
+});
+export type PlanPort = z.infer<typeof PlanPort>;
+
+/**
+ * The pod's /etc/resolv.conf. auto: what the host resolves with (host: the
+ * host's file; upstream: systemd-resolved's upstream servers instead of its
+ * 127.0.0.53 stub, which a pod of its own network cannot reach); none: the
+ * image's own file; given: servers (--dns IP). search and options are added.
+ */
+export const DnsOption = z.string().regex(/^[A-Za-z0-9_:.-]+$/, 'must be a resolv.conf option (like ndots:2)');
+export const HostsEntry = z.object({ ip: IpAddress, name: HostName });
+
+export const PlanDns = z.object({
+  mode: z.enum(['auto', 'host', 'none', 'given']).default('auto'),
+  servers: z.array(IpAddress).default([]),
+  search: z.array(HostName).default([]),
+  options: z.array(DnsOption).default([]),
+});
+export type PlanDns = z.infer<typeof PlanDns>;
+
+/** The pod's /etc/hosts: localhost, the pod's host name, the entries; fromHost: the host's file instead of the localhost lines. */
+export const PlanHosts = z.object({
+  fromHost: z.boolean().default(false),
+  entries: z.array(HostsEntry).default([]),
+});
+export type PlanHosts = z.infer<typeof PlanHosts>;
 
 const Uuid = z.string().regex(UUID, 'must be a lowercase UUID');
 
@@ -156,8 +217,20 @@ export const PodPlan = z
     podDir: AbsolutePath,
     /** pods/<uuid>/stage1 */
     stage1Root: AbsolutePath,
-    /** host: the pod shares the host's network; none: a private network with loopback only. */
-    network: z.enum(['host', 'none']).default('host'),
+    /**
+     * host: the pod shares the host's network; none: a network namespace with
+     * loopback only; contained: a network namespace joined to the CNI
+     * networks (src/net, docs/networking.md).
+     */
+    network: z.enum(['host', 'none', 'contained']).default('host'),
+    /** contained: the CNI networks, in order (eth0, eth1 ...). */
+    networks: z.array(PlanNetwork).default([]),
+    /** contained: ports published on the host. */
+    ports: z.array(PlanPort).default([]),
+    dns: PlanDns.prefault({}),
+    hosts: PlanHosts.prefault({}),
+    /** The pod's host name (default podHostname(uuid)). */
+    hostname: HostName.optional(),
     apps: z.array(PlanApp).min(1),
     volumes: z.array(PlanVolume).default([]),
     /** Pod-level isolators, kept as given. */
@@ -172,6 +245,8 @@ export const PodPlan = z
     if (plan.machine !== podMachine(plan.uuid)) fail(['machine'], `must be ${podMachine(plan.uuid)}`);
     if (plan.invocation === undefined && plan.unit !== podUnit(plan.uuid)) fail(['unit'], `must be ${podUnit(plan.uuid)}`);
     if (plan.invocation !== undefined && !/^[^/\s]+\.service$/.test(plan.unit)) fail(['unit'], 'must be a service name');
+    if ((plan.network === 'contained') !== (plan.networks.length > 0)) fail(['networks'], 'a contained pod needs networks, and only it');
+    if (plan.ports.length && plan.network !== 'contained') fail(['ports'], `ports are published from a contained pod's network, not from network ${plan.network}`);
     const apps = new Set<string>();
     plan.apps.forEach((a, i) => {
       if (apps.has(a.name)) fail(['apps', i, 'name'], `app name ${a.name} is used twice`);
@@ -196,6 +271,12 @@ export type PodPlan = z.infer<typeof PodPlan>;
 
 export const podMachine = (uuid: string) => `sprocket-${uuid}`;
 export const podUnit = (uuid: string) => `sprocket-${uuid}.service`;
+/** The default host name of a pod (rkt: rkt-<uuid>). */
+export const podHostname = (uuid: string) => `sprocket-${uuid}`;
+/** The network namespace of a contained pod (made by src/net with `ip netns add`). */
+export const podNetnsPath = (uuid: string) => `/run/netns/sprocket-${uuid}`;
+/** The host name a plan gives its pod. */
+export const planHostname = (plan: Pick<PodPlan, 'uuid' | 'hostname'>) => plan.hostname ?? podHostname(plan.uuid);
 
 /** Validates a plan (from plan.json or built in memory); errors name the field. */
 export function parsePodPlan(input: unknown, file = 'plan.json'): PodPlan {

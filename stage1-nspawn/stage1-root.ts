@@ -10,7 +10,7 @@ import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
 import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
-import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
@@ -35,7 +35,7 @@ export const MASKED_UNITS = [
   'getty.target', 'console-getty.service', 'systemd-ask-password-console.path', 'systemd-ask-password-wall.path',
   'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-kernel-config.mount', 'sys-kernel-debug.mount',
   'sys-kernel-tracing.mount', 'sys-fs-fuse-connections.mount', 'proc-sys-fs-binfmt_misc.automount',
-  // Network services: the pod shares the host's network or has loopback only.
+  // Network services: the pod's network is set up from the host (src/net, CNI), shared with it, or loopback only.
   'systemd-networkd.service', 'systemd-resolved.service', 'systemd-timesyncd.service',
 ];
 
@@ -92,7 +92,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   await checkHostVolumes(plan);
   const root = plan.stage1Root;
   const inRoot = (p: string) => path.join(root, p);
-  for (const d of ['usr', 'etc/systemd/system', 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR]) {
+  for (const d of ['usr', 'etc/systemd/system', 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, path.dirname(POD_HOSTS)]) {
     await mkdir(inRoot(d), { recursive: true });
   }
   // nspawn refuses a root without usr/; the rest of the FHS comes from the host's /usr.
@@ -129,6 +129,8 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
     for (const target of later) await makeDirs(appUpper(plan, app.name), target, field);
     if (app.notify) await makeFile(appUpper(plan, app.name), NOTIFY_SOCKET, field);
+    // Mount points of the pod's hosts and resolv.conf: also over an image's symlink (to a path that may not exist in the app's root).
+    for (const [, target] of podFileBinds(plan)) await makeFile(appUpper(plan, app.name), target, field);
   }
   await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
   await installScript(script('app-stopped'), inRoot(APP_STOPPED));

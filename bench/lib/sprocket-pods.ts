@@ -26,9 +26,12 @@ const idleArgs = (apps: IdleApp[], image: string) => apps.flatMap((a, i) => [
   image, '--name', a.name, '--exec', '/bin/sh', '--', '-c', `echo ${a.line}; exec sleep 100000`,
 ]);
 
-/** `sprocket run -d` of one pod of idle apps; resolves to its UUID once the CLI returns. */
-export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE): Promise<string> {
-  return (await sprocket(['run', '-d', ...idleArgs(apps, image)])).trim();
+/**
+ * `sprocket run -d` of one pod of idle apps on network `net` (default: the
+ * host's, as podman's rows beside it); resolves to its UUID once the CLI returns.
+ */
+export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'host'): Promise<string> {
+  return (await sprocket(['run', '-d', `--net=${net}`, ...idleArgs(apps, image)])).trim();
 }
 
 /**

@@ -6,12 +6,15 @@ import { withPods } from './pod-context.js';
 /** Image names (IDs when a name is unknown); --full: full image IDs. */
 const images = (s: PodStatus, full: boolean) => s.apps.map((a) => (full ? a.image : (a.imageName ?? a.image.slice(0, 19)))).join(',');
 
+/** rkt's NETWORKS column: default:ip4=10.225.0.5 for each network of a running pod. */
+const networks = (s: PodStatus) => s.networks?.map((n) => `${n.network}:ip4=${n.ip ?? '-'}`).join(',') || '-';
+
 function table(pods: PodStatus[], full: boolean, legend: boolean): string {
   const rows = pods.map((p) => [
     full ? p.uuid : p.uuid.slice(0, 8), p.name ?? '-', p.apps.map((a) => a.name).join(','), images(p, full), p.state,
-    p.created, p.started ?? '-',
+    networks(p), p.created, p.started ?? '-',
   ]);
-  if (legend) rows.unshift(['UUID', 'NAME', 'APPS', 'IMAGES', 'STATE', 'CREATED', 'STARTED']);
+  if (legend) rows.unshift(['UUID', 'NAME', 'APPS', 'IMAGES', 'STATE', 'NETWORKS', 'CREATED', 'STARTED']);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]!.length))) ?? [];
   return rows.map((r) => `${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`).join('');
 }
@@ -19,7 +22,7 @@ function table(pods: PodStatus[], full: boolean, legend: boolean): string {
 export function register(program: Command): void {
   program
     .command('list')
-    .description('list pods: UUID, name, apps, images, state, created, started')
+    .description('list pods: UUID, name, apps, images, state, networks, created, started')
     .option('--full', 'full UUIDs, image IDs instead of names')
     .option('--no-legend', 'no header line')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { usage } from '../errors.js';
 import type { PullPolicy } from '../image/pull-policy.js';
 import type { PodEvent } from '../journal/events.js';
-import type { PodContext } from '../pod/context.js';
+import type { PodContext, PodNetworking } from '../pod/context.js';
 import { systemdOnDemand } from '../systemd/on-demand.js';
 import { globalOptions } from './options.js';
 
@@ -26,11 +26,26 @@ export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise
     events = events.then(async () => (await import('../journal/events.js')).writePodEvent(e));
   };
   try {
-    return await fn({ stateDir: globalOptions(cmd).dir, systemd, event });
+    return await fn({ stateDir: globalOptions(cmd).dir, systemd, net: podNetworking(cmd), event });
   } finally {
     systemd.close();
     await events;
   }
+}
+
+/** The pods' networks (src/net), loaded when first used: list and status never load it. */
+function podNetworking(cmd: Command): PodNetworking {
+  const g = globalOptions(cmd);
+  const self = [process.execPath, process.argv[1]!];
+  let loaded: Promise<PodNetworking> | undefined;
+  const real = () => (loaded ??= import('../net/host-networking.js').then((m) => m.hostNetworking({ stateDir: g.dir, localConfig: g.localConfig, systemConfig: g.systemConfig, self })));
+  return {
+    check: async (plan) => (await real()).check(plan),
+    checkPorts: async (plan) => (await real()).checkPorts(plan),
+    setUp: async (plan) => (await real()).setUp(plan),
+    tearDown: async (podDir) => (await real()).tearDown(podDir),
+    tearDownCommand: async (uuid) => (await real()).tearDownCommand(uuid),
+  };
 }
 
 export async function podImages(cmd: Command, insecureOptions?: string, pullPolicy: PullPolicy = 'new') {

@@ -10,6 +10,7 @@ import type { InlineUnit } from '../pod/plan.js';
 import { preparePod, type PodImages } from '../pod/prepare.js';
 import { podExitCode, startPod } from '../pod/run.js';
 import type { PodRequest } from '../pod/request.js';
+import type { NetRequest } from '../net/request.js';
 import { reportLines } from '../../stage1-nspawn/isolators.js';
 import { podImages } from './pod-context.js';
 
@@ -24,6 +25,24 @@ export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext
   return plan.uuid;
 }
 
+/**
+ * `run`: prepare, then launch. A pod refused before it started (a taken host
+ * port, a network that failed to come up) is removed again: run leaves
+ * nothing behind.
+ */
+export async function runPod(ctx: PodContext, request: PodRequest, cmd: Command): Promise<void> {
+  const uuid = await prepare(request, cmd, ctx);
+  try {
+    await launch(ctx, uuid, request.detach);
+  } catch (e) {
+    const [{ podStatus }, { removePod }] = await Promise.all([import('../pod/status.js'), import('../pod/rm.js')]);
+    if ((await podStatus(ctx, uuid).catch(() => undefined))?.state === 'prepared') {
+      await removePod(ctx, uuid, await podImages(cmd, request.insecureOptions)).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
 /** The path of the terminal this command runs on, if stdin and stdout are one. */
 async function terminal(): Promise<string | undefined> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
@@ -35,9 +54,9 @@ async function terminal(): Promise<string | undefined> {
  * exits with its status. A pod that does not come up is an error (254,
  * src/pod/boot-failure.ts).
  */
-export async function launch(ctx: PodContext, uuid: string, detach: boolean): Promise<void> {
+export async function launch(ctx: PodContext, uuid: string, detach: boolean, network?: NetRequest): Promise<void> {
   if (detach) {
-    await refuseNotUp(ctx, await startPod(ctx, uuid));
+    await refuseNotUp(ctx, await startPod(ctx, uuid, { network }));
     process.stdout.write(`${uuid}\n`);
     return;
   }
@@ -46,7 +65,7 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean): Pr
     stdout: (l) => process.stdout.write(`${l}\n`),
     stderr: (l) => process.stderr.write(`${l}\n`),
   });
-  const started = await startPod(ctx, uuid, { terminal: await terminal() }).catch((e: unknown) => {
+  const started = await startPod(ctx, uuid, { terminal: await terminal(), network }).catch((e: unknown) => {
     follow.cancel();
     throw e;
   });

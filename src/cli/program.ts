@@ -11,7 +11,7 @@ export const program = new Command('sprocket')
   .description('Run App Container (appc) pods as systemd units')
   .version(version)
   .option('--dir <dir>', 'state directory (images, pods)', DEFAULT_DIR)
-  .option('--local-config <dir>', 'local configuration directory (trusted keys)', DEFAULT_CONFIG_DIR)
+  .option('--local-config <dir>', 'local configuration directory (trusted keys, net.d)', DEFAULT_CONFIG_DIR)
   .option('--system-config <dir>', 'vendor configuration directory', SYSTEM_CONFIG_DIR)
   .option('--debug', 'print stack traces of errors')
   .hook('preAction', (cmd) => {
@@ -58,3 +58,5 @@ import { register as registerExport } from './export.js';
 registerExport(program);
 import { register as registerCatManifest } from './cat-manifest.js';
 registerCatManifest(program);
+import { register as registerNetworkTeardown } from './network-teardown.js';
+registerNetworkTeardown(program);

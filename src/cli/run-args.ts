@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import { usage } from '../errors.js';
 import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy.js';
 import { GRANT_OPTIONS, type AppRequest, type PodRequest, type VolumeRequest } from '../pod/request.js';
+import { isNetFlag, NET_FLAGS } from '../net/flags.js';
+import { addNetFlag } from '../net/request.js';
 import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
 import { RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy } from '../../stage1-nspawn/plan.js';
@@ -24,7 +26,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--mds-register': 'bool',
   '--insecure-options': 'value',
   '--pull-policy': 'value',
-  '--net': 'value',
+  ...Object.fromEntries(NET_FLAGS.map((f) => [f, 'value' as const])),
   '--interactive': 'bool',
   '--detach': 'bool',
   '--strict-isolators': 'bool',
@@ -116,6 +118,10 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): void {
   const s = value as string;
+  if (isNetFlag(flag)) {
+    addNetFlag((pod.network ??= {}), flag, s);
+    return;
+  }
   switch (flag) {
     case '--pod-manifest': pod.podManifest = s; break;
     case '--volume': pod.volumes.push(parseVolume(s)); break;
@@ -129,10 +135,6 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--pull-policy':
       if (!(PULL_POLICIES as readonly string[]).includes(s)) throw usage(`expected ${PULL_POLICIES.join(', ')}, got "${s}"`, { field: flag });
       pod.pullPolicy = s as PullPolicy;
-      break;
-    case '--net':
-      if (s !== 'host' && s !== 'none') throw usage(`expected host or none, got "${s}"`, { field: flag });
-      pod.net = s;
       break;
     case '--strict-isolators': pod.strictIsolators = value as boolean; break;
     case '--interactive': pod.interactive = value as boolean; break;

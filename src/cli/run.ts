@@ -6,6 +6,20 @@ import type { PodRequest } from '../pod/request.js';
 import { usage } from '../errors.js';
 import { withPods } from './pod-context.js';
 
+/** The network flags of run, prepare and run-prepared (docs/networking.md). */
+export const NET_FLAG_HELP = `  --net NAME[:K=V;K=V][,NAME...]|host|none
+                             the pod's networks (default: default, a contained network with NAT);
+                             default-restricted reaches the host only; host: the host's network;
+                             none: loopback only; other names from net.d; K=V: CNI_ARGS (IP=10.1.2.3)
+  --port NAME:[HOSTIP:]HOSTPORT
+                             publish the app port NAME (image or pod manifest ports) on the host
+  --dns IP|host|none         name servers (repeatable); host: the host's (systemd-resolved's upstreams);
+                             none: the image's own resolv.conf
+  --dns-search DOMAIN, --dns-opt OPTION
+                             search domains, resolv.conf options (repeatable)
+  --hostname NAME            the pod's host name (default: sprocket-<uuid>)
+  --hosts-entry IP=NAME|host an /etc/hosts entry (repeatable); host: the host's /etc/hosts`;
+
 const FLAGS = `
 Pod flags (before the first image):
   --pod-manifest FILE        run this appc pod manifest instead of images and app flags
@@ -16,7 +30,7 @@ Pod flags (before the first image):
   --set-env-file FILE        environment of every app from NAME=VALUE lines (# and ; lines skipped), below --set-env
   --inherit-env[=BOOL]       every app gets this command's environment (below the image's and the flags')
   --mds-register[=BOOL]      register with the metadata service and set AC_METADATA_URL (default true)
-  --net host|none            the host's network (default), or a private one with loopback only
+${NET_FLAG_HELP}
   --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch);
                              paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md);
                              capabilities, labels: images may widen appc's default capabilities or
@@ -82,9 +96,9 @@ function podCommand(program: Command, name: string, description: string, action:
 export function register(program: Command): void {
   podCommand(program, 'run', 'prepare a pod and run it (in the foreground, or detached with -d)', (request, cmd) =>
     withPods(cmd, async (ctx) => {
-      const { launch, launchInline, prepare } = await import('./pod-launch.js');
+      const { launchInline, runPod } = await import('./pod-launch.js');
       if (request.unitMode === 'inline') await launchInline(ctx, request, cmd);
-      else await launch(ctx, await prepare(request, cmd, ctx), request.detach);
+      else await runPod(ctx, request, cmd);
     }, { systemdNow: true }));
   podCommand(program, 'prepare', 'prepare a pod and print its UUID; start it with run-prepared', (request, cmd) =>
     withPods(cmd, async (ctx) => {

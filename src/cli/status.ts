@@ -7,7 +7,8 @@ function text(s: PodStatus): string {
   const line = (k: string, v: string | number | undefined) => (v === undefined ? '' : `${k}=${v}\n`);
   let out = line('uuid', s.uuid) + line('name', s.name) + line('state', s.state) + line('unit', s.unit) + line('machine', s.machine)
     + line('pid', s.pid) + line('attached', s.attached === undefined ? undefined : String(s.attached)) + line('created', s.created) + line('started', s.started) + line('exited', s.exited)
-    + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('note', s.note);
+    + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('note', s.note)
+    + line('networks', s.networks?.map((n) => `${n.network}:${n.interface}:${n.ip ?? '-'}`).join(','));
   for (const a of s.apps) {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';
     out += `app-${a.name}=${a.state}${how}${a.restarts !== undefined ? ` restarts=${a.restarts}` : ''}\n`;

@@ -51,6 +51,8 @@ async function collectPod(ctx: PodContext, uuid: string, images: Pick<PodImages,
   const at = Date.now();
   const status = await podStatus(ctx, uuid);
   if (!podMay('collect', status.state)) return;
+  // An ended pod's network goes at once, whatever the grace period (its unit tore it down, unless it or its CLI was killed).
+  if (status.state === 'exited' || status.state === 'garbage') await ctx.net.tearDown(podDir(ctx.stateDir, uuid));
   if (status.state === 'exited') {
     if (await markGarbage(ctx, uuid)) result.marked.push(uuid);
     killPoint('gc:marked');

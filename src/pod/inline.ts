@@ -88,7 +88,7 @@ async function removeWhenFree(ctx: PodContext, uuid: string, images: Pick<PodIma
  */
 export async function startInline(ctx: PodContext, uuid: string): Promise<string[]> {
   const paths = podPaths(podDir(ctx.stateDir, uuid));
-  const { plan } = await withLock(paths.lock, () => recordStart(ctx, uuid, (p) => {
+  const { plan } = await withLock(paths.lock, () => recordStart(ctx, uuid, undefined, (p) => {
     const props = Object.keys(podIsolationProperties(p.isolation));
     if (props.length) {
       throw usage(`an inline pod is bounded by its service: pod isolators (${props.join(', ')}) go in the service's [Service] section instead`, { field: 'isolators', file: uuid });

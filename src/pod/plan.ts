@@ -10,6 +10,8 @@ import type { ImageManifest, Mount, MountPoint, PodManifest, RuntimeApp, Volume 
 import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
+import { DEFAULT_NETWORK, exposedPorts, withNetRequest } from '../net/plan.js';
+import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
 import { readDatabase, resolveInTree } from './image-tree.js';
 
@@ -26,7 +28,8 @@ export interface PlanInput {
   manifest: PodManifest;
   /** Names the manifest in error messages. */
   source: string;
-  network?: 'host' | 'none';
+  /** The network flags (default: the contained network `default`), applied with the manifest's ports (src/net/plan.ts). */
+  network?: NetRequest;
   /** --strict-isolators: refuse a pod whose isolators would not all be enforced as given. */
   strictIsolators?: boolean;
   /** --insecure-options=paths: leave the sensitive /proc and /sys paths open to apps. */
@@ -36,6 +39,10 @@ export interface PlanInput {
   /** --unit-mode=inline: the pod runs as the main process of this run of the operator's service. */
   inline?: InlineUnit;
 }
+
+/** An inline pod without --net shares the host's network (see the refusal in buildPlan). */
+const inlineNetwork = (input: PlanInput): NetRequest | undefined =>
+  input.inline && !input.network?.network ? { ...input.network, network: { mode: 'host', networks: [] } } : undefined;
 
 /** The operator's service that an inline pod runs in, and which run of it. */
 export interface InlineUnit {
@@ -58,21 +65,23 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
     if (apps.length !== 1) throw usage(`--interactive needs a pod of exactly one app, not ${apps.length}`, { file: source, field: '--interactive' });
     apps[0]!.interactive = true;
   }
-  const network = input.network ?? 'host';
-  const plan = parsePodPlan({
+  const plan = withNetRequest(parsePodPlan({
     uuid: input.uuid,
     machine: podMachine(input.uuid),
     unit: input.inline?.unit ?? podUnit(input.uuid),
     ...(input.inline ? { invocation: input.inline.invocation } : {}),
     podDir: input.podDir,
     stage1Root: podPaths(input.podDir).stage1,
-    network,
+    ...DEFAULT_NETWORK,
     apps,
     volumes: [...volumes, ...appVolumes],
     isolators: manifest.isolators ?? [],
-    isolation: podIsolation(manifest.isolators ?? [], network, support, { file: source, field: 'isolators' }),
     insecurePaths: input.insecurePaths ?? false,
-  }, source);
+  }, source), inlineNetwork(input) ?? input.network ?? {}, { source, exposed: exposedPorts(manifest) });
+  if (input.inline && plan.network === 'contained') {
+    throw usage('an inline pod runs on --net=host or --net=none: a network of its own (CNI) is not yet torn down when its service stops', { file: source, field: '--net', hint: 'run the pod in its own unit (sprocket run -d, sprocket-pod@.service) for a contained network' });
+  }
+  plan.isolation = podIsolation(manifest.isolators ?? [], plan.network, support, { file: source, field: 'isolators' });
   if (input.strictIsolators) requireEnforced(plan, source);
   return plan;
 }
@@ -152,6 +161,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     ...(postStop ? { postStop } : {}),
     isolators: app.isolators ?? [],
     isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators')),
+    ports: (app.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, count: p.count })),
     notify: annotation(NOTIFY_ANNOTATION) === 'true',
     ...restartPolicy(annotation, fail),
   };

@@ -31,10 +31,11 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
   let plan = await buildPlan({
-    uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.net ? { network: request.net } : {}),
+    uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.network ? { network: request.network } : {}),
     strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, interactive: request.interactive,
     ...(inline ? { inline } : {}),
   }, images);
+  await ctx.net.check(plan);
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);
   await fs.mkdir(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });

@@ -2,6 +2,7 @@
 // before images are resolved. reify.ts turns it into a pod manifest.
 import { z } from 'zod';
 import { PULL_POLICIES } from '../image/pull-policy.js';
+import { NetRequest } from '../net/request.js';
 import { Annotation, isolatorIn, UserMap } from '../spec/index.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() });
@@ -64,8 +65,8 @@ export const PodRequest = z.object({
   inheritedEnv: z.array(NameValue).optional(),
   /** --mds-register (default true): register with the metadata service, set AC_METADATA_URL. */
   mdsRegister: z.boolean().optional(),
-  /** host: the host's network (default); none: a private network with loopback only. */
-  net: z.enum(['host', 'none']).optional(),
+  /** The network flags (--net, --port, --dns ..., src/net/request.ts). */
+  network: NetRequest.optional(),
   /** --insecure-options for images fetched by `run` (as `sprocket fetch`). */
   insecureOptions: z.string().optional(),
   /** --pull-policy for the images named (default new: the store's, else fetched). */

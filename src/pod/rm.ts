@@ -34,6 +34,8 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
     await writeState(paths.state, { ...stored, state: 'garbage' });
     killPoint('rm:marked');
     const plan = await readPlan(dir);
+    // Its network first: a failure keeps the pod (and the record of what to tear down).
+    await ctx.net.tearDown(dir);
     // An inline pod's unit is the operator's: its failure is theirs to see.
     if (!plan.invocation) await ctx.systemd.resetFailedUnit(plan.unit);
     // Its token stops working before its secrets go with the directory.

@@ -12,7 +12,12 @@ import { ensureMetadataService } from '../metadata/ensure.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
-import { now, readState, writeState, type PodState } from './state.js';
+import { now, readState, writeAtomically, writeState, type PodState } from './state.js';
+import { withNetRequest } from '../net/plan.js';
+import type { NetRequest } from '../net/request.js';
+import { parsePodPlan } from '../../stage1-nspawn/plan.js';
+import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
+import { COMMAND_LINE } from './reify.js';
 import { assertPodMay } from './transitions.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import { podStatus, readPlan, type PodStatus } from './status.js';
@@ -31,18 +36,26 @@ export interface Started {
  * it started). `terminal` (a tty path) becomes nspawn's stdin and stdout,
  * and so the console of an interactive app.
  */
-export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string } = {}): Promise<Started> {
+export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string; network?: NetRequest } = {}): Promise<Started> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
   const ready = await withLock(paths.lock, async () => {
     const { terminal } = opts;
-    const { plan, stored } = await recordStart(ctx, uuid, (p) => {
+    const { plan, stored } = await recordStart(ctx, uuid, opts.network, (p) => {
       if (p.apps.some((a) => a.interactive) && !terminal) {
         throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
       }
     });
+    const undo = async (e: unknown) => {
+      await ctx.net.tearDown(dir).catch(() => undefined);
+      await writeState(paths.state, stored);
+      throw e;
+    };
+    await ctx.net.setUp(plan).catch(undo);
+    killPoint('run:network-up');
+    const tearDown = plan.network === 'contained' ? await ctx.net.tearDownCommand(uuid) : undefined;
     try {
-      await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) }, [haltUnit(plan)]);
+      await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan, tearDown), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) }, [haltUnit(plan)]);
       killPoint('run:started');
       return true;
     } catch (e) {
@@ -51,10 +64,7 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
       // stopping, has its exit record.
       if ((await settledState(ctx, plan.unit)) === 'active') return true;
       const ended = await fs.stat(paths.podExit).then(() => true, () => false);
-      if (!ended) {
-        await writeState(paths.state, stored);
-        throw e;
-      }
+      if (!ended) return undo(e);
       return false;
     }
   });
@@ -64,22 +74,41 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
 
 /**
  * The first step of every start, under the pod's lock: only a prepared pod
- * (that `check` accepts) starts; the metadata service runs; the pod is
- * recorded as running. Returns its plan and the state before.
+ * (that `check` accepts) starts, with run-prepared's network flags applied;
+ * its networks and host ports are there; the metadata service runs; the pod
+ * is recorded as running. Returns its plan and the state before.
  */
-export async function recordStart(ctx: PodContext, uuid: string, check: (plan: PodPlan) => void = () => undefined): Promise<{ plan: PodPlan; stored: PodState }> {
+export async function recordStart(ctx: PodContext, uuid: string, network: NetRequest | undefined, check: (plan: PodPlan) => void = () => undefined): Promise<{ plan: PodPlan; stored: PodState }> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
   assertPodMay('start', uuid, (await podStatus(ctx, uuid)).state);
-  const plan = await readPlan(dir);
+  const plan = await podPlanToStart(dir, network);
   check(plan);
-  // Before anything is recorded: a pod that cannot reach the service stays prepared.
+  // Before anything is recorded: a pod that cannot reach the service, or
+  // whose networks or host ports are not there, stays prepared.
+  await ctx.net.check(plan);
+  await ctx.net.checkPorts(plan);
   if (usesMetadataService(plan)) await ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir });
   const stored = await readState(paths.state);
-  // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record.
+  // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record
+  // (its network, if set up, is torn down by gc).
   await writeState(paths.state, { ...stored, state: 'running', started: now() });
   killPoint('run:recorded');
   return { plan, stored };
+}
+
+/**
+ * The plan of a prepared pod, with run-prepared's network flags applied
+ * (written back, with the stage1 root they change) when there are some.
+ */
+async function podPlanToStart(dir: string, network: NetRequest | undefined): Promise<PodPlan> {
+  const file = podPaths(dir).plan;
+  const plan = parsePodPlan(await readPlan(dir), file);
+  if (!network) return plan;
+  const changed = withNetRequest(plan, network, { source: COMMAND_LINE });
+  await writeAtomically(file, `${JSON.stringify(changed, null, 2)}\n`);
+  await writeStage1Root(changed);
+  return changed;
 }
 
 /** The unit's active state once it is no longer activating or deactivating ('gone' if systemd dropped it). */

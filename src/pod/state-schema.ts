@@ -38,6 +38,10 @@ export const AppStatus = z.object({
 });
 export type AppStatus = z.infer<typeof AppStatus>;
 
+/** One interface of a running contained pod: `networks=default:eth0:10.225.0.5` in status. */
+export const PodNetworkStatus = z.object({ network: z.string(), interface: z.string(), ip: z.string().optional() });
+export type PodNetworkStatus = z.infer<typeof PodNetworkStatus>;
+
 export const PodStatus = z.object({
   uuid: z.string(),
   name: z.string().optional(),
@@ -60,6 +64,8 @@ export const PodStatus = z.object({
   attached: z.boolean().optional(),
   /** What became of each pod isolator. */
   isolators: z.array(IsolatorOutcome).optional(),
+  /** While running, a pod of its own network: its interface and address on each network. */
+  networks: z.array(PodNetworkStatus).optional(),
 });
 export type PodStatus = z.infer<typeof PodStatus>;
 

@@ -10,6 +10,7 @@ import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodManifest } from '../spec/pod-manifest.js';
 import type { UnitState } from '../systemd/unit-state.js';
 import type { PodContext } from './context.js';
+import { podInterfaces } from '../net/interfaces.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
 import type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
@@ -129,6 +130,7 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
   };
   if (running && unit.mainPID) base.pid = unit.mainPID;
   if (running) base.attached = await isAttached(podPaths(plan.podDir).attached);
+  if (running && plan.network === 'contained') base.networks = podInterfaces(plan.podDir);
   const started = stored.started ?? (ours && unit.execMainStartTimestamp ? new Date(unit.execMainStartTimestamp / 1000).toISOString() : undefined);
   if (started && state !== 'prepared') base.started = started;
   if (state === 'exited' || state === 'garbage') {

@@ -34,7 +34,7 @@ describe('kill -9 at any step', () => {
     for (const step of ['prepare:named', 'prepare:registered', 'prepare:stage1-written', 'prepare:images-held', 'prepare:state-written', 'prepare:renamed']) {
       await killedAt(step, ['prepare', IMAGE, ...SLEEP]);
     }
-    for (const step of ['run:recorded', 'run:started']) await killedAt(step, ['run', '-d', IMAGE, ...SLEEP]);
+    for (const step of ['run:recorded', 'run:network-up', 'run:started']) await killedAt(step, ['run', '-d', IMAGE, ...SLEEP]);
     await killedAt('stop:requested', ['stop', (await sprocketOk(host(), ['run', '-d', IMAGE, ...SLEEP])).trim()]);
     for (const step of ['rm:marked', 'rm:unregistered', 'rm:released', 'rm:hidden']) {
       await killedAt(step, ['rm', (await sprocketOk(host(), ['prepare', IMAGE, ...SLEEP])).trim()]);
@@ -48,8 +48,8 @@ describe('kill -9 at any step', () => {
 
     // Every pod is explained: list and status read each one and name a state.
     const pods = JSON.parse(await sprocketOk(host(), ['list', '--format', 'json'])) as { uuid: string; state: string }[];
-    // prepare:renamed, run:recorded, run:started, stop:requested, rm:marked/unregistered/released and the run of /bin/true.
-    assert.equal(pods.length, 8, JSON.stringify(pods.map((p) => p.state)));
+    // prepare:renamed, run:recorded, run:network-up, run:started, stop:requested, rm:marked/unregistered/released and the run of /bin/true.
+    assert.equal(pods.length, 9, JSON.stringify(pods.map((p) => p.state)));
     const left = await ls(`${IN_HOST}/pods`);
     assert.equal(left.filter((n) => n.startsWith('.new-')).length, 5, `the prepares killed before the rename: ${left}`);
     assert.equal(left.filter((n) => n.startsWith('.rm-')).length, 1, `the rm killed while deleting: ${left}`);

@@ -41,7 +41,7 @@ describe('Debian package', () => {
     assert.equal(path.basename(deb), `sprocket_${version}_${arch}.deb`);
     assert.equal(await field('Package'), 'sprocket');
     assert.equal(await field('Architecture'), arch);
-    for (const dep of ['systemd', 'systemd-container', 'dbus', 'xz-utils', 'bzip2', 'libsystemd0']) {
+    for (const dep of ['systemd', 'systemd-container', 'dbus', 'containernetworking-plugins', 'iproute2', 'iptables', 'xz-utils', 'bzip2', 'libsystemd0']) {
       assert.ok((await field('Depends')).split(/,\s*/).includes(dep), `Depends: ${dep}`);
     }
     const files = (await runCommand('dpkg-deb', ['-c', deb])).stdout.split('\n').map((l) => l.split(/\s+/).slice(5).join(' '));

@@ -136,6 +136,8 @@ describe('pods: lifecycle', () => {
       uuid = (await host().exec(['cat', `${IN_HOST}/ctrl-c.uuid`])).stdout.trim();
       return uuid !== '' && (await podStatusJson(host(), uuid)).state === 'running';
     });
+    // Running is recorded before the pod's network is set up: its app runs once the pod is ready.
+    await sprocketOk(host(), ['status', '--wait-ready=60s', uuid]);
     await host().run(['systemctl', 'kill', '--signal=SIGINT', '--kill-whom=main', unit]);
     const r = await foreground;
     assert.equal(r.code, 0, r.stderr);

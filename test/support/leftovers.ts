@@ -1,6 +1,6 @@
 // What a killed command or a race could leave behind in a state directory:
 // pod directories (also .new- and .rm-), mounts, pod units and machines,
-// metadata registrations, store leftovers (tmp/, a blob without an image or
+// pod networks, metadata registrations, store leftovers (tmp/, a blob without an image or
 // an image without a blob, references), held locks. Used after gc by the
 // kill -9 e2e test and by bench/soak.
 import { readdir } from 'node:fs/promises';
@@ -34,6 +34,12 @@ export async function leftovers(s: StateDirAccess): Promise<string[]> {
   report('blobs without an image', blobs.filter((b) => !ids.includes(b)));
   report('images without a blob', ids.filter((i) => !blobs.includes(i)));
   for (const id of ids) report(`references on ${id}`, await ls(`images/${id}/refs`));
+  // A pod's network (docs/networking.md): namespace, veth, per-pod firewall rules, IPAM lease of the default network.
+  const lines = async (script: string) => (await s.run(['sh', '-c', script])).split('\n').filter(Boolean);
+  report('network namespaces', (await lines('ls /run/netns 2>/dev/null || true')).filter((n) => n.startsWith('sprocket-')));
+  report('veths on a bridge', (await lines('ip -o link show type veth')).filter((l) => l.includes(' master ')).map((l) => l.split(':')[1]!.trim()));
+  report('firewall rules of pods', (await lines('iptables-save 2>/dev/null || true')).filter((l) => / id: \\?"[0-9a-f-]{36}/.test(l)));
+  report('IPAM leases', (await lines('ls /var/lib/cni/networks/default 2>/dev/null || true')).filter((n) => /^\d+\.\d+\.\d+\.\d+$/.test(n)));
   // Each lock can be taken at once: nobody holds one.
   const held = await s.run(['sh', '-c', `for f in $(find ${s.inHost} -name lock -o -name .lock -o -name attached); do flock -n "$f" true || echo "$f"; done`]);
   report('held locks', held.split('\n').filter(Boolean));

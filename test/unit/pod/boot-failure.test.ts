@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeSystemd } from '../../support/fake-systemd.js';
+import { FakeNetworking } from '../../support/fake-network.js';
 import type { PodContext } from '../../../src/pod/context.js';
 import { podDir, podPaths } from '../../../src/pod/dir.js';
 import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
@@ -67,7 +68,7 @@ async function setUp(podLine: string, appLine?: string, systemd?: (stateDir: str
     release: async () => undefined,
   };
   const stateDir = path.join(root, 'state');
-  const ctx: PodContext = { stateDir, systemd: systemd?.(stateDir) ?? new FailingBoot(stateDir, podLine, appLine), event: () => undefined };
+  const ctx: PodContext = { stateDir, systemd: systemd?.(stateDir) ?? new FailingBoot(stateDir, podLine, appLine), net: new FakeNetworking(), event: () => undefined };
   const plan = await preparePod(ctx, parseRunArgs(['--mds-register=false', 'idle']), images);
   return { ctx, uuid: plan.uuid };
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { FakeNetworking } from '../../support/fake-network.js';
 import { FakeSystemd } from '../../support/fake-systemd.js';
 import type { PodEvent } from '../../../src/journal/events.js';
 import type { PodContext } from '../../../src/pod/context.js';
@@ -45,8 +46,9 @@ async function setUp() {
   const systemd = new FakeSystemd();
   // As installed by the package: pods find the metadata service without starting one.
   await systemd.startTransientUnit(METADATA_SOCKET_UNIT, { Description: 'sprocket metadata service socket' });
-  const ctx: PodContext = { stateDir: path.join(root, 'state'), systemd, event: (e) => events.push(e) };
-  return { ctx, systemd, images, refs, events };
+  const net = new FakeNetworking();
+  const ctx: PodContext = { stateDir: path.join(root, 'state'), systemd, net, event: (e) => events.push(e) };
+  return { ctx, systemd, images, refs, events, net };
 }
 
 const prepare = (ctx: PodContext, images: PodImages, ...flags: string[]) => preparePod(ctx, parseRunArgs([...flags, 'idle']), images);
@@ -255,4 +257,33 @@ test('status --wait=DURATION: a pod still running when the time is up is an erro
   setTimeout(() => void endPod(ctx, systemd, plan.uuid, 'idle', 'exit-code exited 3', 'exit-code exited 3'), 100);
   const ended = await waitExited(ctx, plan.uuid, { timeoutMs: 10_000 });
   assert.deepEqual([ended.state, ended.exitStatus], ['exited', 3]);
+});
+
+test('network: set up before the unit starts and torn down after it (ExecStopPost) and by gc; a failed set-up or a taken port leaves the pod prepared', async () => {
+  const { ctx, systemd, images, net } = await setUp();
+  const pod = await prepare(ctx, images, '--mds-register=false');
+  await startPod(ctx, pod.uuid);
+  assert.deepEqual(net.calls, [`check ${pod.uuid}`, `check ${pod.uuid}`, `set-up ${pod.uuid}`]);
+  const post = systemd.units.get(pod.unit)!.properties.ExecStopPost!;
+  assert.deepEqual(post.at(-1)!.argv, ['/bin/true', 'network-teardown', pod.uuid]);
+  await endPod(ctx, systemd, pod.uuid, 'idle', 'success exited 0', 'success exited 0');
+  await collectPods(ctx, images, { gracePeriodMs: 3_600_000, expirePreparedMs: 3_600_000, markOnly: false });
+  assert.equal(net.calls.at(-1), `tear-down ${podDir(ctx.stateDir, pod.uuid)}`);
+
+  const failing = await prepare(ctx, images, '--mds-register=false');
+  net.failSetUp = true;
+  await assert.rejects(startPod(ctx, failing.uuid), /CNI ADD failed/);
+  assert.equal(net.calls.at(-1), `tear-down ${podDir(ctx.stateDir, failing.uuid)}`);
+  assert.equal((await podStatus(ctx, failing.uuid)).state, 'prepared');
+  assert.equal(systemd.units.has(failing.unit), false);
+
+  net.failSetUp = false;
+  net.taken.add(8080);
+  const taken = await preparePod(ctx, { ...parseRunArgs(['--mds-register=false', '--port=http:8080', 'idle']) }, {
+    ...images, manifest: async () => ({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/idle', app: { exec: ['/bin/sleep', '9'], user: 'root', group: '0', ports: [{ name: 'http', protocol: 'tcp', port: 80, count: 1 }] } }),
+  });
+  const before = net.calls.length;
+  await assert.rejects(startPod(ctx, taken.uuid), (e: SprocketError) => e.field === '--port' && /host port 8080 is in use/.test(e.message));
+  assert.deepEqual(net.calls.slice(before), [`check ${taken.uuid}`]);
+  assert.equal((await podStatus(ctx, taken.uuid)).state, 'prepared');
 });

@@ -13,7 +13,7 @@ test('pod flags, two app groups separated by ---, app arguments after --', () =>
   ]);
   assert.equal(r.name, 'web1');
   assert.equal(r.detach, true);
-  assert.equal(r.net, 'none');
+  assert.deepEqual(r.network, { network: { mode: 'none', networks: [] } });
   assert.deepEqual(r.volumes, [{ name: 'data', kind: 'empty', mode: '0700', uid: 5 }]);
   assert.deepEqual(r.setEnv, [{ name: 'A', value: 'b=c' }]);
   assert.equal(r.apps.length, 2);
@@ -54,7 +54,16 @@ test('bad command lines are usage errors naming the flag', () => {
   fails(['img', '---'], /must be followed by an image/);
   fails(['--', 'x'], /before any image/);
   fails(['img', '--name'], /--name needs a value/);
-  fails(['--net=bridge', 'img'], /--net: expected host or none/);
+  fails(['--net=host,default', 'img'], /--net: --net=host cannot be combined/);
+  fails(['--net=bad name', 'img'], /--net: network "bad name": must be a CNI network name/);
+  fails(['--net=default:IP', 'img'], /--net: network default: expected CNI arguments KEY=VALUE/);
+  fails(['--port=http', 'img'], /--port: expected NAME:\[HOSTIP:\]HOSTPORT/);
+  fails(['--port=http:70000', 'img'], /--port: host port 70000 is not a port number/);
+  fails(['--port=http:1.2.3:80', 'img'], /--port: host IP "1.2.3"/);
+  fails(['--dns=host', '--dns=1.1.1.1', 'img'], /--dns: --dns=host cannot be combined/);
+  fails(['--dns=nameserver', 'img'], /--dns: "nameserver": must be an IPv4 or IPv6 address/);
+  fails(['--hosts-entry=db', 'img'], /--hosts-entry: expected IP=NAME or host/);
+  fails(['--hostname=no_underscores', 'img'], /--hostname: "no_underscores": must be a host name/);
   fails(['-d=false', 'img'], /unknown pod flag/);
 });
 

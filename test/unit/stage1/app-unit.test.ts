@@ -50,12 +50,12 @@ test('app unit: output to the FIFOs of app-log@<app>, which starts first; the jo
   assert.deepEqual(values(lines, 'StandardError'), ['file:/run/sprocket-log/web.stderr']);
   assert.deepEqual(values(lines, 'Requires'), ['app-log@web.service']);
   assert.deepEqual(values(lines, 'After'), ['app-log@web.service']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
 });
 
 test('app unit: a notify app also gets the pod\'s /usr (its systemd-notify)', () => {
   const lines = unit((p) => (p.apps[0].notify = true));
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/run/systemd/journal":"/run/systemd/journal"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
 });
 
 test('app unit: an interactive app keeps the console, without app-log', () => {
@@ -87,7 +87,7 @@ test('app unit: volumes bound read-write or read-only', () => {
   });
   // The pod's /proc (sensitive paths protected) comes last.
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"', '/proc']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal"', '"/sprocket/volumes/conf":"/etc/my conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', '"/sprocket/volumes/conf":"/etc/my conf"']);
 });
 
 test('app unit: an app\'s own volume is bound from /sprocket/app-volumes and required mounted', () => {
