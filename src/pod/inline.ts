@@ -94,6 +94,8 @@ export async function startInline(ctx: PodContext, uuid: string): Promise<string
       throw usage(`an inline pod is bounded by its service: pod isolators (${props.join(', ')}) go in the service's [Service] section instead`, { field: 'isolators', file: uuid });
     }
   }));
+  // Host or no network (plan.ts refuses a contained one): this writes the pod's hosts and resolv.conf.
+  await ctx.net.setUp(plan);
   await fs.mkdir(UNIT_RECORDS, { recursive: true, mode: 0o700 });
   await fs.writeFile(path.join(UNIT_RECORDS, plan.invocation!), plan.podDir);
   const halt = haltUnit(plan);

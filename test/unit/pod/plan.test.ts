@@ -179,3 +179,16 @@ test("the reified manifest always lists the pod's annotations ([] for none), as 
     assert.deepEqual((await reifyPod(parseRunArgs(['--pod-manifest', file]), images)).annotations, annotations ?? []);
   }
 });
+
+test('an inline pod shares the host network unless --net=none, and refuses a contained network (nothing would tear it down)', async () => {
+  const { images } = await fakeStore();
+  const inline = { unit: 'web.service', invocation: 'a'.repeat(32) };
+  const build = async (argv: string[]) => {
+    const request = parseRunArgs(argv);
+    return buildPlan({ uuid: UUID, podDir: `/var/lib/sprocket/pods/${UUID}`, manifest: await reifyPod(request, images), source: 'command line', inline, ...(request.network ? { network: request.network } : {}) }, images);
+  };
+  const data = ['--volume', 'data,kind=empty'];
+  assert.equal((await build([...data, 'example.com/web'])).network, 'host');
+  assert.equal((await build([...data, '--net=none', 'example.com/web'])).network, 'none');
+  await rejects(build([...data, '--net=default', 'example.com/web']), /inline pod runs on --net=host or --net=none/);
+});
