@@ -1,11 +1,20 @@
-// Real HTTP and HTTPS servers on 127.0.0.1 for fetch tests: a throwaway CA
-// made with the openssl command, static routes, and a count of hits per path.
+// Real HTTP and HTTPS servers on a loopback address for fetch tests: a
+// throwaway CA made with the openssl command, static routes, and a count of
+// hits per path.
 import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+
+/**
+ * The loopback address the servers of this process listen on: one of 127/8
+ * drawn per process, so that two test runs on one machine (each needing the
+ * default ports, as discovery does) do not take each other's 443.
+ */
+export const LOOPBACK = `127.${1 + randomInt(254)}.${randomInt(256)}.${1 + randomInt(254)}`;
 
 export interface TestCa {
   /** PEM file of the CA, for NODE_EXTRA_CA_CERTS. */
@@ -14,13 +23,13 @@ export interface TestCa {
   cert: string;
 }
 
-/** A CA and a certificate for 127.0.0.1 and localhost signed by it. */
+/** A CA and a certificate for 127.0.0.1, LOOPBACK and localhost signed by it. */
 export function makeCa(dir: string): TestCa {
   const f = (n: string) => path.join(dir, n);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=sprocket test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'));
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr'));
-  fs.writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  fs.writeFileSync(f('san.ext'), `subjectAltName=IP:127.0.0.1,IP:${LOOPBACK},DNS:localhost\n`);
   ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('san.ext'), '-out', f('server.pem'));
   return { caFile: f('ca.pem'), key: fs.readFileSync(f('server.key'), 'utf8'), cert: fs.readFileSync(f('server.pem'), 'utf8') };
 }
@@ -28,7 +37,7 @@ export function makeCa(dir: string): TestCa {
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 export interface TestServer {
-  /** scheme://127.0.0.1[:port] */
+  /** scheme://LOOPBACK[:port] */
   origin: string;
   routes: Map<string, Route>;
   /** Requests per path (without the query), and the headers of the last one. */
@@ -37,7 +46,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1:`port` (0 for any); TLS when `ca` is given. */
+/** Listens on LOOPBACK:`port` (0 for any); TLS when `ca` is given. */
 export async function startServer(port: number, ca?: TestCa): Promise<TestServer> {
   const routes = new Map<string, Route>();
   const hits = new Map<string, number>();
@@ -51,10 +60,10 @@ export async function startServer(port: number, ca?: TestCa): Promise<TestServer
     else res.writeHead(404).end('not found');
   };
   const server = ca ? https.createServer({ key: ca.key, cert: ca.cert }, handler) : http.createServer(handler);
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, LOOPBACK, resolve));
   const actual = (server.address() as AddressInfo).port;
   const scheme = ca ? 'https' : 'http';
-  const origin = actual === (ca ? 443 : 80) ? `${scheme}://127.0.0.1` : `${scheme}://127.0.0.1:${actual}`;
+  const origin = actual === (ca ? 443 : 80) ? `${scheme}://${LOOPBACK}` : `${scheme}://${LOOPBACK}:${actual}`;
   return {
     origin,
     routes,

@@ -1,4 +1,4 @@
-// appc meta discovery against real servers on 127.0.0.1:443 and :80 (image
+// appc meta discovery against real servers on LOOPBACK:443 and :80 (image
 // names are host names, so discovery uses the default ports).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkImageName, discoverImage, discoverPubkeys, hostLabels, parseMetaTags, type NamedImage } from '../../../src/image/discovery.js';
 import { SprocketError } from '../../../src/errors.js';
-import { discoveryPage, makeCa, startServer, type TestServer } from '../../support/web.js';
+import { discoveryPage, LOOPBACK as H, makeCa, startServer, type TestServer } from '../../support/web.js';
 
 const secure = { allowHttp: false, skipTlsVerify: false };
 let tmp: string;
@@ -48,34 +48,34 @@ test('meta tags: only ac-discovery tags with a prefix and a URL', () => {
 });
 
 test('discovery walks up the name and takes the longest prefix and the best template', async () => {
-  web.routes.set('/org/app', discoveryPage([{ name: 'ac-discovery', content: '127.0.0.1/other https://127.0.0.1/wrong/{name}.{ext}' }]));
+  web.routes.set('/org/app', discoveryPage([{ name: 'ac-discovery', content: `${H}/other https://${H}/wrong/{name}.{ext}` }]));
   web.routes.set('/org', discoveryPage([
-    { name: 'ac-discovery', content: '127.0.0.1/org https://127.0.0.1/short/{name}-{version}.{ext}' },
-    { name: 'ac-discovery', content: '127.0.0.1/org/app https://127.0.0.1/latest/{os}/{arch}/{name}.{ext}' },
-    { name: 'ac-discovery', content: '127.0.0.1/org/app https://127.0.0.1/dl/{os}/{arch}/{name}-{version}.{ext}' },
-    { name: 'ac-discovery', content: '127.0.0.1/org/app https://127.0.0.1/chan/{name}-{channel}.{ext}' },
-    { name: 'ac-discovery-pubkeys', content: '127.0.0.1/org https://127.0.0.1/keys.gpg' },
+    { name: 'ac-discovery', content: `${H}/org https://${H}/short/{name}-{version}.{ext}` },
+    { name: 'ac-discovery', content: `${H}/org/app https://${H}/latest/{os}/{arch}/{name}.{ext}` },
+    { name: 'ac-discovery', content: `${H}/org/app https://${H}/dl/{os}/{arch}/{name}-{version}.{ext}` },
+    { name: 'ac-discovery', content: `${H}/org/app https://${H}/chan/{name}-{channel}.{ext}` },
+    { name: 'ac-discovery-pubkeys', content: `${H}/org https://${H}/keys.gpg` },
   ]));
   const { os: hostOs, arch } = hostLabels();
-  const found = await discoverImage(named('127.0.0.1/org/app/sub', { version: '1.0.0' }), secure);
+  const found = await discoverImage(named(`${H}/org/app/sub`, { version: '1.0.0' }), secure);
   assert.deepEqual(found, {
-    aci: `https://127.0.0.1/dl/${hostOs}/${arch}/127.0.0.1/org/app/sub-1.0.0.aci`,
-    signature: `https://127.0.0.1/dl/${hostOs}/${arch}/127.0.0.1/org/app/sub-1.0.0.aci.asc`,
-    keys: ['https://127.0.0.1/keys.gpg'],
+    aci: `https://${H}/dl/${hostOs}/${arch}/${H}/org/app/sub-1.0.0.aci`,
+    signature: `https://${H}/dl/${hostOs}/${arch}/${H}/org/app/sub-1.0.0.aci.asc`,
+    keys: [`https://${H}/keys.gpg`],
   });
   assert.equal(web.hits.get('/org/app/sub'), 1);
   assert.equal(web.hits.get('/org/app'), 1);
   // without a version, "latest" fills {version}
-  assert.match((await discoverImage(named('127.0.0.1/org/app'), secure)).aci, /app-latest\.aci$/);
-  assert.deepEqual(await discoverPubkeys('127.0.0.1/org/app', secure), ['https://127.0.0.1/keys.gpg']);
+  assert.match((await discoverImage(named(`${H}/org/app`), secure)).aci, /app-latest\.aci$/);
+  assert.deepEqual(await discoverPubkeys(`${H}/org/app`, secure), [`https://${H}/keys.gpg`]);
 });
 
 test('discovery uses https only unless plain http is allowed', async () => {
-  plain.routes.set('/plainonly', discoveryPage([{ name: 'ac-discovery', content: '127.0.0.1/plainonly http://127.0.0.1/{name}.{ext}' }]));
-  await assert.rejects(discoverImage(named('127.0.0.1/plainonly'), secure), (e: SprocketError) =>
+  plain.routes.set('/plainonly', discoveryPage([{ name: 'ac-discovery', content: `${H}/plainonly http://${H}/{name}.{ext}` }]));
+  await assert.rejects(discoverImage(named(`${H}/plainonly`), secure), (e: SprocketError) =>
     e.kind === 'not-found' && /--insecure-options=http/.test(e.hint ?? ''),
   );
   assert.equal(plain.hits.get('/plainonly'), undefined);
-  const found = await discoverImage(named('127.0.0.1/plainonly'), { allowHttp: true, skipTlsVerify: false });
-  assert.equal(found.aci, 'http://127.0.0.1/127.0.0.1/plainonly.aci');
+  const found = await discoverImage(named(`${H}/plainonly`), { allowHttp: true, skipTlsVerify: false });
+  assert.equal(found.aci, `http://${H}/${H}/plainonly.aci`);
 });
