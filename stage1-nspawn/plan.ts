@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { invalid } from '../src/errors.js';
 import { ENV_NAME, ENV_NAME_RULE, UUID } from '../src/spec/patterns.js';
+import { AppHealth } from './health.js';
 import { AppIsolation, PodIsolation } from './isolators.js';
 
 /** PATH of an app whose image and flags do not set one (appc execution environment). */
@@ -114,6 +115,8 @@ export const PlanApp = z.object({
   restart: RestartPolicy.default('no'),
   /** RestartSec= of its unit (annotation sprocket.dev/restart-delay). */
   restartDelay: RestartDelay.optional(),
+  /** A check run by the pod's systemd at an interval (annotations sprocket.dev/health-*, stage1-nspawn/health.ts). */
+  health: AppHealth.optional(),
   /** The ports the app declares (image manifest or pod manifest app), by name. */
   ports: z.array(PlanAppPort).default([]),
 });

@@ -12,6 +12,7 @@ import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
 import { RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy } from '../../stage1-nspawn/plan.js';
 import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
+import { HEALTH_ANNOTATIONS, HEALTH_FLAGS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
 
 type FlagKind = 'value' | 'bool';
 
@@ -55,7 +56,9 @@ const APP_FLAGS: Record<string, FlagKind> = {
   '--user-label': 'value',
   '--restart': 'value',
   '--restart-delay': 'value',
+  ...Object.fromEntries(Object.values(HEALTH_FLAGS).map((f) => [f, 'value' as const])),
 };
+const HEALTH_KEY_OF = new Map(Object.entries(HEALTH_FLAGS).map(([k, f]) => [f, k as HealthKey]));
 const SHORT: Record<string, string> = { '-d': '--detach' };
 
 export const isHelp = (argv: string[]) => {
@@ -161,6 +164,12 @@ function setInsecureOptions(pod: PodRequest, s: string): void {
 
 function setAppFlag(app: AppRequest, flag: string, value: string | boolean): void {
   const s = value as string;
+  const health = HEALTH_KEY_OF.get(flag);
+  if (health) {
+    checked(HEALTH_VALUES[health], s, flag);
+    setAnnotation(app, { name: HEALTH_ANNOTATIONS[health], value: s });
+    return;
+  }
   switch (flag) {
     case '--name': app.name = s; break;
     case '--exec': app.exec = s; break;

@@ -59,6 +59,14 @@ App flags (after an image):
                              start the app again when it exits (failed, or at all) inside the running pod;
                              the pod ends when an app without it fails, or when every app has exited
   --restart-delay SPAN       wait this long before (like 500ms, 2s, 1min; systemd's default 100ms)
+  --health-cmd COMMAND       a health check: a line for the app's /bin/sh -c, or a JSON array of words
+                             (["/bin/check", "-q"]); run in the app's root as the app, by the pod's systemd
+  --health-interval SPAN     between checks (default 30s), --health-timeout SPAN: of one check (default 30s)
+  --health-start-period SPAN failures this soon after the app started do not count (default 0s)
+  --health-retries N         consecutive failures that make the app unhealthy (default 3)
+  --health-on-failure kill|stop|none
+                             when unhealthy: kill (default): SIGKILL, the app's --restart decides (no: the
+                             pod ends); stop: the pod ends, failed; none: marked only (docs/pods.md)
   --user-annotation NAME=VALUE, --user-label NAME=VALUE
                              the app's userAnnotations, userLabels
   -- ARGS                    arguments appended to the command (up to ---)

@@ -10,6 +10,7 @@ import type { ImageManifest, Mount, MountPoint, PodManifest, RuntimeApp, Volume 
 import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
+import { AppHealth, HEALTH_ANNOTATIONS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
 import { DEFAULT_NETWORK, exposedPorts, withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
@@ -144,6 +145,12 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
   const handler = (name: 'pre-start' | 'post-stop') => app.eventHandlers?.find((h) => h.name === name)?.exec;
   const preStart = handler('pre-start');
   const postStop = handler('post-stop');
+  const health = healthCheck(annotation, fail);
+  if (health) {
+    const [check] = health.exec;
+    await checkExec(tree, check!, mounts, (problem) => fail(`health check ${check} ${problem} in image ${image.name}`, 'annotations',
+      `the check runs in the app's root: ${HEALTH_ANNOTATIONS.cmd} (--health-cmd) names a program of the image (a line of text runs in its /bin/sh)`));
+  }
   return {
     name: ra.name,
     imageId: id,
@@ -164,6 +171,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     ports: (app.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, count: p.count })),
     notify: annotation(NOTIFY_ANNOTATION) === 'true',
     ...restartPolicy(annotation, fail),
+    ...(health ? { health } : {}),
   };
 }
 
@@ -189,6 +197,21 @@ function restartPolicy(annotation: (name: string) => string | undefined, fail: (
   if (!RestartPolicy.safeParse(policy).success) throw fail(`annotation ${RESTART_ANNOTATION} must be no, on-failure or always, not "${policy}"`, 'annotations');
   if (delay !== undefined && !RestartDelay.safeParse(delay).success) throw fail(`annotation ${RESTART_DELAY_ANNOTATION} must be a time span like 500ms, 2s or 1min, not "${delay}"`, 'annotations');
   return { restart: policy as PlanApp['restart'], ...(delay !== undefined ? { restartDelay: delay } : {}) };
+}
+
+/** The app's health check, from its annotations (run --health-*); none without a command. */
+function healthCheck(annotation: (name: string) => string | undefined, fail: (m: string, f: string) => Error): AppHealth | undefined {
+  const given = Object.entries(HEALTH_ANNOTATIONS).filter(([, name]) => annotation(name) !== undefined);
+  if (!given.length) return undefined;
+  if (annotation(HEALTH_ANNOTATIONS.cmd) === undefined) throw fail(`annotations ${given.map(([, n]) => n).join(', ')} need a command: ${HEALTH_ANNOTATIONS.cmd} (--health-cmd)`, 'annotations');
+  const field = { cmd: 'exec', interval: 'intervalMs', timeout: 'timeoutMs', startPeriod: 'startPeriodMs', retries: 'retries', onFailure: 'onFailure' } as const;
+  const health: Record<string, unknown> = {};
+  for (const [key, name] of given as [HealthKey, string][]) {
+    const r = HEALTH_VALUES[key].safeParse(annotation(name));
+    if (!r.success) throw fail(`annotation ${name} ${r.error.issues[0]!.message}, not "${annotation(name)}"`, 'annotations');
+    health[field[key]] = r.data;
+  }
+  return AppHealth.parse(health);
 }
 
 /** The app's mounts, then a mount for each of the image's mount points not mounted yet (by a volume of its name). */

@@ -192,3 +192,21 @@ test('an inline pod shares the host network unless --net=none, and refuses a con
   assert.equal((await build([...data, '--net=none', 'example.com/web'])).network, 'none');
   await rejects(build([...data, '--net=default', 'example.com/web']), /inline pod runs on --net=host or --net=none/);
 });
+
+test('health flags become the plan\'s check with podman\'s defaults; a check the image cannot run is refused', async () => {
+  const { images } = await fakeStore();
+  const health = async (flags: string[]) => (await plan(['tool', '--name', 'tool', ...flags], images)).apps[0]!.health;
+  assert.equal(await health([]), undefined);
+  assert.deepEqual(await health(['--health-cmd', 'test -e /ok']), {
+    exec: ['/bin/sh', '-c', 'test -e /ok'], intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3, onFailure: 'kill',
+  });
+  assert.deepEqual(await health(['--health-cmd', '["CMD", "/bin/tool", "--ping"]', '--health-interval=1.5s', '--health-timeout=500ms',
+    '--health-start-period=1m', '--health-retries=5', '--health-on-failure=none']), {
+    exec: ['/bin/tool', '--ping'], intervalMs: 1500, timeoutMs: 500, startPeriodMs: 60_000, retries: 5, onFailure: 'none',
+  });
+  await rejects(health(['--health-cmd', '["/bin/nope"]']), /annotations: app tool: health check \/bin\/nope does not exist in image/);
+  await rejects(health(['--health-retries=2']), /need a command: sprocket\.dev\/health-cmd/);
+  // An annotation of a pod manifest is checked as the flag is.
+  await rejects(health(['--annotation', 'sprocket.dev/health-cmd=true', '--annotation', 'sprocket.dev/health-interval=often']),
+    /annotation sprocket\.dev\/health-interval must be a time span like 500ms, 30s, 1m or 1h, not "often"/);
+});

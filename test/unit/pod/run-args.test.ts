@@ -102,3 +102,22 @@ test('--restart and --restart-delay are app annotations of the pod manifest, che
   assert.throws(() => parseRunArgs(['x', '--restart=sometimes']), (e: unknown) => e instanceof SprocketError && e.field === '--restart');
   assert.throws(() => parseRunArgs(['x', '--restart-delay=soon']), (e: unknown) => e instanceof SprocketError && e.field === '--restart-delay');
 });
+
+test('--health-* flags are app annotations of the pod manifest, checked on the command line', () => {
+  const r = parseRunArgs(['x', '--health-cmd', 'wget -q -O- http://127.0.0.1/', '--health-interval=2s', '--health-retries', '2', '--health-on-failure=stop']);
+  assert.deepEqual(r.apps[0]!.annotations, [
+    { name: 'sprocket.dev/health-cmd', value: 'wget -q -O- http://127.0.0.1/' },
+    { name: 'sprocket.dev/health-interval', value: '2s' },
+    { name: 'sprocket.dev/health-retries', value: '2' },
+    { name: 'sprocket.dev/health-on-failure', value: 'stop' },
+  ]);
+  const refused = (argv: string[], flag: string, re: RegExp) =>
+    assert.throws(() => parseRunArgs(['x', ...argv]), (e: unknown) => e instanceof SprocketError && e.field === flag && re.test(e.message));
+  refused(['--health-interval=soon'], '--health-interval', /time span/);
+  refused(['--health-timeout=0s'], '--health-timeout', /more than 0/);
+  refused(['--health-retries=0'], '--health-retries', /whole number/);
+  refused(['--health-on-failure=restart'], '--health-on-failure', /kill|stop|none/);
+  refused(['--health-cmd=["check"]'], '--health-cmd', /absolute path/);
+  refused(['--health-cmd=[1]'], '--health-cmd', /JSON array of strings/);
+  refused(['--health-cmd='], '--health-cmd', /empty/);
+});

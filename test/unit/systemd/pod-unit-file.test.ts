@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { SprocketError } from '../../../src/errors.js';
-import { generateUnits } from '../../../src/systemd/generator.js';
+import { checkRunArgs, generateUnits } from '../../../src/systemd/generator.js';
 import { installLinks, parsePodUnitFile, podServiceText, splitWords } from '../../../src/systemd/pod-unit-file.js';
 
 const WEB = `# a comment
@@ -49,6 +49,16 @@ describe('pod unit files', () => {
 
   it('Name= replaces the name from the file name', () => {
     assert.equal(parsePodUnitFile('[Pod]\nName=other\nApp=x', 'f.pod', 'f').runArgs[0], '--name=other');
+  });
+
+  it('health checks are app flags of App=, checked by the generator with the file named', () => {
+    const unit = parsePodUnitFile('[Pod]\nApp=x --health-cmd "wget -qO- http://127.0.0.1/" --health-interval=2s', 'h.pod', 'h');
+    assert.deepEqual(checkRunArgs(unit.runArgs, 'h.pod').apps[0]!.annotations, [
+      { name: 'sprocket.dev/health-cmd', value: 'wget -qO- http://127.0.0.1/' },
+      { name: 'sprocket.dev/health-interval', value: '2s' },
+    ]);
+    fails(() => checkRunArgs(parsePodUnitFile('[Pod]\nApp=x --health-retries=many', 'h.pod', 'h').runArgs, 'h.pod'),
+      /^h\.pod: \[Pod\] --health-retries: must be a whole number/);
   });
 
   it('refuses what it does not know, naming the file, the line and the key', () => {
