@@ -2,6 +2,7 @@
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
 import { appLogDependencies, appLogLines } from './app-log.js';
+import { isSocketActivated } from './app-socket.js';
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PlanApp, type PodPlan } from './plan.js';
@@ -119,6 +120,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     // start limit): FailureAction= would also fire at each failure that is restarted.
     app.restart === 'no' ? 'FailureAction=exit' : 'StartLimitAction=exit',
     ...restartLines(app).unit,
+    // Started by its sockets, not by default.target, which wants its exit record's unit for the other apps.
+    ...(isSocketActivated(app) ? [`Wants=${appStoppedUnitName(app.name)}`] : []),
     ...sysctl,
     ...proxy,
     // Output through app-log@<app>: a writer to the journal that outlives the app (app-log.ts).

@@ -78,12 +78,21 @@ export const RESTART_DELAY_ANNOTATION = 'sprocket.dev/restart-delay';
 export const RestartPolicy = z.enum(['no', 'on-failure', 'always']);
 /** A systemd time span for RestartSec=: 500ms, 2s, 1min, 1h (a number alone is seconds). */
 export const RestartDelay = z.string().regex(/^\d+(\.\d+)?(ms|s|min|h)?$/, 'must be a time span like 500ms, 2s or 1min');
+/** The protocols a socket-activated port may have: the pod's systemd listens on tcp (stream) and udp (datagram). */
+export const SOCKET_PROTOCOLS = ['tcp', 'udp'];
+export const socketProtocolProblem = (protocol: string) =>
+  (SOCKET_PROTOCOLS.includes(protocol.toLowerCase()) ? undefined : `a socket-activated port must be tcp or udp, not "${protocol}"`);
 /** A port an app declares (image manifest app.ports), kept for publishing (run-prepared --port too). */
 export const PlanAppPort = z.object({
   name: PlanName,
   protocol: z.string(),
   port: z.number().int().min(1).max(65535),
   count: z.number().int().min(1).max(65535).default(1),
+  /** The pod's systemd listens and starts the app on the first connection (stage1-nspawn/app-socket.ts). */
+  socketActivated: z.boolean().default(false),
+}).superRefine((p, ctx) => {
+  const problem = p.socketActivated ? socketProtocolProblem(p.protocol) : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', path: ['protocol'], message: problem });
 });
 export type PlanAppPort = z.infer<typeof PlanAppPort>;
 

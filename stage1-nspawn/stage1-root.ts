@@ -5,11 +5,12 @@
 // units: faster boot, less memory), and the scripts run inside the pod.
 // Also makes the other per-pod directories stage1 binds: status/, the apps'
 // overlay upper dirs and the empty volumes. Writing twice gives the same tree.
-import { chmod, chown, copyFile, lstat, mkdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, lstat, mkdir, readdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
 import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
+import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLoaderText, socketUnits } from './app-socket.js';
 import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
@@ -82,8 +83,10 @@ async function link(target: string, at: string): Promise<void> {
   await symlink(target, at);
 }
 
+// A socket-activated app waits for its first connection: its sockets are started, not the app (app-socket.ts).
 const podTarget = (plan: PodPlan) => {
-  const units = [...plan.apps.flatMap((a) => [appUnitName(a.name), appStoppedUnitName(a.name)]), ...(needsMetadataProxy(plan) ? [METADATA_PROXY_SOCKET] : [])];
+  const apps = plan.apps.flatMap((a) => (isSocketActivated(a) ? appSockets(a) : [appUnitName(a.name), appStoppedUnitName(a.name)]));
+  const units = [...apps, ...(needsMetadataProxy(plan) ? [METADATA_PROXY_SOCKET] : [])];
   return ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${units.join(' ')}`, ''].join('\n');
 };
 
@@ -132,7 +135,9 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     // Mount points of the pod's hosts and resolv.conf: also over an image's symlink (to a path that may not exist in the app's root).
     for (const [, target] of podFileBinds(plan)) await makeFile(appUpper(plan, app.name), target, field);
   }
-  await writeFile(inRoot(APP_LIST), plan.apps.map((a) => `${a.name}\n`).join(''));
+  // The apps whose end ends the pod: not the socket-activated ones, which the next connection starts again.
+  await writeFile(inRoot(APP_LIST), plan.apps.filter((a) => !isSocketActivated(a)).map((a) => `${a.name}\n`).join(''));
+  await writeSockets(plan, units);
   await installScript(script('app-stopped'), inRoot(APP_STOPPED));
   await installScript(script('app-started'), inRoot(APP_STARTED));
   await installScript(script('app-log'), inRoot(APP_LOG));
@@ -151,6 +156,19 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
       await chown(emptyVolume(plan, v.name), v.uid, v.gid);
     }
   }
+}
+
+/** The socket units of the socket-activated apps and the drop-in that loads them early; none of them (stale ones removed) otherwise. */
+async function writeSockets(plan: PodPlan, units: string): Promise<void> {
+  const sockets = socketUnits(plan);
+  for (const name of await readdir(units)) {
+    if (APP_SOCKET_FILE.test(name) && !sockets.some(([n]) => n === name)) await rm(path.join(units, name));
+  }
+  for (const [name, text] of sockets) await writeFile(path.join(units, name), text);
+  const loader = path.join(units, SOCKET_LOADER);
+  if (!sockets.length) return rm(path.dirname(loader), { recursive: true, force: true });
+  await mkdir(path.dirname(loader), { recursive: true });
+  await writeFile(loader, socketLoaderText(plan));
 }
 
 async function installScript(source: URL, at: string): Promise<void> {

@@ -6,8 +6,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { invalid, usage } from '../errors.js';
-import type { ImageManifest, Mount, MountPoint, PodManifest, RuntimeApp, Volume } from '../spec/index.js';
-import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, type PlanApp, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
+import type { ImageManifest, Mount, MountPoint, PodManifest, Port, RuntimeApp, Volume } from '../spec/index.js';
+import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, socketProtocolProblem, type PlanApp, type PlanAppPort, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
 import { AppHealth, HEALTH_ANNOTATIONS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
@@ -168,11 +168,20 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     ...(postStop ? { postStop } : {}),
     isolators: app.isolators ?? [],
     isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators')),
-    ports: (app.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, count: p.count })),
+    ports: planPorts(app.ports ?? [], fail),
     notify: annotation(NOTIFY_ANNOTATION) === 'true',
     ...restartPolicy(annotation, fail),
     ...(health ? { health } : {}),
   };
+}
+
+/** The app's ports; a socket-activated one must be tcp or udp. */
+function planPorts(ports: Port[], fail: (m: string, f: string) => Error): PlanAppPort[] {
+  return ports.map((p, j) => {
+    const problem = p.socketActivated ? socketProtocolProblem(p.protocol) : undefined;
+    if (problem) throw fail(`port ${p.name}: ${problem}`, `app.ports[${j}].protocol`);
+    return { name: p.name, protocol: p.protocol, port: p.port, count: p.count, socketActivated: p.socketActivated ?? false };
+  });
 }
 
 /**

@@ -25,16 +25,21 @@ export const onMachine = (host: Host, inHost: string) => path.join(host.stateDir
 
 /**
  * Builds a busybox ACI named `name` (user www = 33, group webgrp = 34, an
- * /srv directory) with `manifest` merged in and the symbolic `links` (path
- * in the rootfs to target) added, and fetches it into the host's store.
+ * /srv directory) with `manifest` merged in, the symbolic `links` (path
+ * in the rootfs to target) and the `files` (path in the rootfs to a file of
+ * this machine, copied with its mode) added, and fetches it into the host's store.
  */
-export async function busyboxImage(host: Host, name: string, manifest: Record<string, unknown> = {}, links: Record<string, string> = {}): Promise<void> {
+export async function busyboxImage(host: Host, name: string, manifest: Record<string, unknown> = {}, links: Record<string, string> = {}, files: Record<string, string> = {}): Promise<void> {
   const layout = onMachine(host, `${IN_HOST}/layouts/${name.replaceAll('/', '_')}`);
   const rootfs = path.join(layout, 'rootfs');
   for (const d of ['bin', 'etc', 'srv', 'tmp']) await mkdir(path.join(rootfs, d), { recursive: true });
   await copyFile('/bin/busybox', path.join(rootfs, 'bin/busybox'));
   for (const a of APPLETS) await symlink('busybox', path.join(rootfs, 'bin', a));
   for (const [p, target] of Object.entries(links)) await symlink(target, path.join(rootfs, p));
+  for (const [p, source] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(rootfs, p)), { recursive: true });
+    await copyFile(source, path.join(rootfs, p));
+  }
   await writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/:/bin/sh\nwww:x:33:34::/srv:/bin/sh\n');
   await writeFile(path.join(rootfs, 'etc/group'), 'root:x:0:\nwebgrp:x:34:\n');
   await writeFile(path.join(layout, 'manifest'), JSON.stringify({

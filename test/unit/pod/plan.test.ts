@@ -210,3 +210,19 @@ test('health flags become the plan\'s check with podman\'s defaults; a check the
   await rejects(health(['--annotation', 'sprocket.dev/health-cmd=true', '--annotation', 'sprocket.dev/health-interval=often']),
     /annotation sprocket\.dev\/health-interval must be a time span like 500ms, 30s, 1m or 1h, not "often"/);
 });
+
+test('socket-activated ports reach the plan; one that is neither tcp nor udp is refused, naming the field', async () => {
+  const { images } = await fakeStore();
+  const withPorts = (ports: unknown[]): typeof images => ({
+    ...images,
+    manifest: async (id) => {
+      const m = await images.manifest(id);
+      if (id === ID('b')) m.app!.ports = ports as never;
+      return m;
+    },
+  });
+  const p = await plan(['tool', '--name', 't'], withPorts([{ name: 'http', protocol: 'tcp', port: 80, socketActivated: true }, { name: 'admin', protocol: 'tcp', port: 81 }]));
+  assert.deepEqual(p.apps[0]!.ports.map((x) => [x.name, x.socketActivated]), [['http', true], ['admin', false]]);
+  await rejects(plan(['tool', '--name', 't'], withPorts([{ name: 'x', protocol: 'sctp', port: 5, socketActivated: true }])),
+    /apps\[0\]\.app\.ports\[0\]\.protocol: app t: port x: a socket-activated port must be tcp or udp, not "sctp"/);
+});
