@@ -2,7 +2,8 @@
 // EXIT_STATUS" of nspawn, written by an ExecStopPost= of the unit whose
 // main process nspawn was: the pod's transient unit (host-unit.ts) or, for
 // an inline pod, the operator's service (docs/units.md). A shell, not
-// sprocket: it runs at every stop.
+// sprocket: it runs at every stop (sprocket only for a network to tear down).
+import { NETWORK_RECORD } from '../src/net/interfaces.js';
 import { podPaths } from '../src/pod/dir.js';
 
 /** pods/<uuid>/pod-exit */
@@ -19,11 +20,23 @@ export const podExitRecord = (file: string): string[] => ['/bin/sh', '-c', `${RE
  */
 export const UNIT_RECORDS = '/run/sprocket/units';
 
-/** ExecStopPost= of an inline pod's service: the record goes to the pod this run of the service ran. */
-export const inlineExitRecord = (): string[] => [
+/**
+ * ExecStopPost= of an inline pod's service, whatever ended it (a stop, the
+ * pod's end, kill -9 of nspawn or of sprocket before the handover): the
+ * record goes to the pod this run of the service ran, then its network (if
+ * it has one) is torn down by `SPROCKET network-teardown`, as the pod's own
+ * unit does for other pods. A teardown that fails is reported and leaves
+ * its record for gc; the stop stands.
+ */
+export const inlineStopPost = (sprocket: string): string[] => [
   '/bin/sh', '-c',
-  `f=$1/$INVOCATION_ID; [ -f "$f" ] || exit 0; ${RECORD} >"$(cat "$f")/pod-exit"; rm -f "$f"`,
-  'sprocket-exit-record', UNIT_RECORDS,
+  [
+    'f=$1/$INVOCATION_ID; [ -f "$f" ] || exit 0; d=$(cat "$f")',
+    `${RECORD} >"$d/pod-exit" || exit`,
+    `[ ! -f "$d/${NETWORK_RECORD}" ] || "$2" --dir "\${d%/pods/*}" network-teardown "\${d##*/}" || echo "pod \${d##*/}: its network is left for sprocket gc" >&2`,
+    'rm -f "$f"',
+  ].join('\n'),
+  'sprocket-stop-post', UNIT_RECORDS, sprocket,
 ];
 
 /**

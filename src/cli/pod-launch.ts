@@ -83,5 +83,5 @@ export async function launchInline(ctx: PodContext, request: PodRequest, cmd: Co
   const images = await podImages(cmd, request.insecureOptions, request.pullPolicy);
   await removeEarlierPods(ctx, unit, images);
   const uuid = await prepare(request, cmd, ctx, { unit, images });
-  await handOver(await startInline(ctx, uuid));
+  await handOver(await startInline(ctx, uuid, unit));
 }

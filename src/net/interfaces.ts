@@ -5,8 +5,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PodNetworkStatus } from '../pod/state-schema.js';
 
+/** The file name of a contained pod's network record. */
+export const NETWORK_RECORD = 'networks.json';
+
 /** pods/<uuid>/networks.json: what a contained pod's network is made of (pod-network.ts). */
-export const networksFile = (podDir: string) => path.join(podDir, 'networks.json');
+export const networksFile = (podDir: string) => path.join(podDir, NETWORK_RECORD);
 
 /** The fields of a network record read here. */
 export interface RecordedNetwork {

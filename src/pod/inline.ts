@@ -82,24 +82,36 @@ async function removeWhenFree(ctx: PodContext, uuid: string, images: Pick<PodIma
 }
 
 /**
- * Starts prepared inline pod `uuid`: recorded as running, its exit record
- * and halt unit (host-unit.ts: nspawn's one halt signal may be lost while
- * the pod boots) in place. Returns the command line that the launcher execs.
+ * Starts prepared inline pod `uuid`: recorded as running, its unit record
+ * (for the service's ExecStopPost=: the pod's exit record and network
+ * teardown, whatever ends the service, kill -9 included), its network and
+ * halt unit (host-unit.ts: nspawn's one halt signal may be lost while the
+ * pod boots) in place. Returns the command line that the launcher execs.
  */
-export async function startInline(ctx: PodContext, uuid: string): Promise<string[]> {
+export async function startInline(ctx: PodContext, uuid: string, inline: InlineUnit): Promise<string[]> {
   const paths = podPaths(podDir(ctx.stateDir, uuid));
-  const { plan } = await withLock(paths.lock, () => recordStart(ctx, uuid, undefined, (p) => {
-    const props = Object.keys(podIsolationProperties(p.isolation));
-    if (props.length) {
-      throw usage(`an inline pod is bounded by its service: pod isolators (${props.join(', ')}) go in the service's [Service] section instead`, { field: 'isolators', file: uuid });
-    }
-  }));
-  // Host or no network (plan.ts refuses a contained one): this writes the pod's hosts and resolv.conf.
-  await ctx.net.setUp(plan);
-  await fs.mkdir(UNIT_RECORDS, { recursive: true, mode: 0o700 });
-  await fs.writeFile(path.join(UNIT_RECORDS, plan.invocation!), plan.podDir);
-  const halt = haltUnit(plan);
-  await ctx.systemd.startTransientUnit(halt.name, halt.properties);
+  const unitRecord = path.join(UNIT_RECORDS, inline.invocation);
+  const plan = await withLock(paths.lock, async () => {
+    const forget = async (e: unknown): Promise<never> => {
+      await fs.rm(unitRecord, { force: true });
+      throw e;
+    };
+    const { plan, undo } = await recordStart(ctx, uuid, {
+      check: (p) => {
+        const props = Object.keys(podIsolationProperties(p.isolation));
+        if (props.length) {
+          throw usage(`an inline pod is bounded by its service: pod isolators (${props.join(', ')}) go in the service's [Service] section instead`, { field: 'isolators', file: uuid });
+        }
+      },
+      recorded: async (p) => {
+        await fs.mkdir(UNIT_RECORDS, { recursive: true, mode: 0o700 });
+        await fs.writeFile(unitRecord, p.podDir);
+      },
+    }).catch(forget);
+    const halt = haltUnit(plan);
+    await ctx.systemd.startTransientUnit(halt.name, halt.properties).catch((e: unknown) => forget(e).catch(undo));
+    return plan;
+  });
   ctx.event({ pod: uuid, event: 'started', message: `pod ${uuid}: started in ${plan.unit}` });
   // The stage1 root has no systemd before /usr is bound: nspawn would pick the legacy cgroup layout.
   return ['/usr/bin/env', 'SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1', ...nspawnArgv(plan)];

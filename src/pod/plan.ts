@@ -41,10 +41,6 @@ export interface PlanInput {
   inline?: InlineUnit;
 }
 
-/** An inline pod without --net shares the host's network (see the refusal in buildPlan). */
-const inlineNetwork = (input: PlanInput): NetRequest | undefined =>
-  input.inline && !input.network?.network ? { ...input.network, network: { mode: 'host', networks: [] } } : undefined;
-
 /** The operator's service that an inline pod runs in, and which run of it. */
 export interface InlineUnit {
   unit: string;
@@ -78,10 +74,7 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
     volumes: [...volumes, ...appVolumes],
     isolators: manifest.isolators ?? [],
     insecurePaths: input.insecurePaths ?? false,
-  }, source), inlineNetwork(input) ?? input.network ?? {}, { source, exposed: exposedPorts(manifest) });
-  if (input.inline && plan.network === 'contained') {
-    throw usage('an inline pod runs on --net=host or --net=none: a network of its own (CNI) is not yet torn down when its service stops', { file: source, field: '--net', hint: 'run the pod in its own unit (sprocket run -d, sprocket-pod@.service) for a contained network' });
-  }
+  }, source), input.network ?? {}, { source, exposed: exposedPorts(manifest) });
   plan.isolation = podIsolation(manifest.isolators ?? [], plan.network, support, { file: source, field: 'isolators' });
   if (input.strictIsolators) requireEnforced(plan, source);
   return plan;

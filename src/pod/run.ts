@@ -12,7 +12,7 @@ import { ensureMetadataService } from '../metadata/ensure.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
-import { now, readState, writeAtomically, writeState, type PodState } from './state.js';
+import { now, readState, writeAtomically, writeState } from './state.js';
 import { withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
 import { parsePodPlan } from '../../stage1-nspawn/plan.js';
@@ -41,19 +41,15 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
   const paths = podPaths(dir);
   const ready = await withLock(paths.lock, async () => {
     const { terminal } = opts;
-    const { plan, stored } = await recordStart(ctx, uuid, opts.network, (p) => {
-      if (p.apps.some((a) => a.interactive) && !terminal) {
-        throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
-      }
+    const { plan, undo } = await recordStart(ctx, uuid, {
+      network: opts.network,
+      check: (p) => {
+        if (p.apps.some((a) => a.interactive) && !terminal) {
+          throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
+        }
+      },
     });
-    const undo = async (e: unknown) => {
-      await ctx.net.tearDown(dir).catch(() => undefined);
-      await writeState(paths.state, stored);
-      throw e;
-    };
-    await ctx.net.setUp(plan).catch(undo);
-    killPoint('run:network-up');
-    const tearDown = plan.network === 'contained' ? await ctx.net.tearDownCommand(uuid) : undefined;
+    const tearDown = plan.network === 'contained' ? await ctx.net.tearDownCommand(uuid).catch(undo) : undefined;
     try {
       await ctx.systemd.startTransientUnit(plan.unit, { ...hostUnitProperties(plan, tearDown), ...(terminal ? { StandardInputFile: terminal, StandardOutputFile: terminal } : {}) }, [haltUnit(plan)]);
       killPoint('run:started');
@@ -72,29 +68,53 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
   return { uuid, ready };
 }
 
+/** What recordStart is told: run-prepared's network flags, and what to do at its steps. */
+export interface StartSteps {
+  network?: NetRequest | undefined;
+  /** Refuses the plan before anything is recorded. */
+  check?: (plan: PodPlan) => void;
+  /** Runs once the pod is recorded as running, before its network is set up (an inline pod's unit record). */
+  recorded?: (plan: PodPlan) => Promise<void>;
+}
+
+/** A pod recordStart made ready to start, and how to take that back (network down, state as before; rethrows `e`). */
+export interface RecordedStart {
+  plan: PodPlan;
+  undo: (e: unknown) => Promise<never>;
+}
+
 /**
- * The first step of every start, under the pod's lock: only a prepared pod
+ * The first steps of every start, under the pod's lock: only a prepared pod
  * (that `check` accepts) starts, with run-prepared's network flags applied;
  * its networks and host ports are there; the metadata service runs; the pod
- * is recorded as running. Returns its plan and the state before.
+ * is recorded as running; its network is set up. A failure of any step
+ * leaves the pod as it was.
  */
-export async function recordStart(ctx: PodContext, uuid: string, network: NetRequest | undefined, check: (plan: PodPlan) => void = () => undefined): Promise<{ plan: PodPlan; stored: PodState }> {
+export async function recordStart(ctx: PodContext, uuid: string, steps: StartSteps = {}): Promise<RecordedStart> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
   assertPodMay('start', uuid, (await podStatus(ctx, uuid)).state);
-  const plan = await podPlanToStart(dir, network);
-  check(plan);
+  const plan = await podPlanToStart(dir, steps.network);
+  steps.check?.(plan);
   // Before anything is recorded: a pod that cannot reach the service, or
   // whose networks or host ports are not there, stays prepared.
   await ctx.net.check(plan);
   await ctx.net.checkPorts(plan);
   if (usesMetadataService(plan)) await ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir });
   const stored = await readState(paths.state);
+  const undo = async (e: unknown): Promise<never> => {
+    await ctx.net.tearDown(dir).catch(() => undefined);
+    await writeState(paths.state, stored);
+    throw e;
+  };
   // Recorded first: a crash after the start leaves a running pod, one before it an exited one without record
   // (its network, if set up, is torn down by gc).
   await writeState(paths.state, { ...stored, state: 'running', started: now() });
   killPoint('run:recorded');
-  return { plan, stored };
+  await steps.recorded?.(plan).catch(undo);
+  await ctx.net.setUp(plan).catch(undo);
+  killPoint('run:network-up');
+  return { plan, undo };
 }
 
 /**

@@ -6,7 +6,7 @@
 // --unit-mode=inline). `sprocket generate unit` prints the same service for
 // a command line. Pure text in, text out: the generator runs before D-Bus.
 import { usage } from '../errors.js';
-import { inlineExitRecord, inlineReadyCheck } from '../../stage1-nspawn/exit-record.js';
+import { inlineReadyCheck, inlineStopPost } from '../../stage1-nspawn/exit-record.js';
 import { execLine } from '../../stage1-nspawn/unit-syntax.js';
 
 /** The launcher of the Debian package: it execs the pod (packaging/sprocket.sh). */
@@ -22,7 +22,14 @@ const POD_KEYS: Record<string, string> = {
   InheritEnv: '--inherit-env',
   MdsRegister: '--mds-register',
   Net: '--net',
+  Port: '--port',
+  Dns: '--dns',
+  DnsSearch: '--dns-search',
+  DnsOpt: '--dns-opt',
+  Hostname: '--hostname',
+  HostsEntry: '--hosts-entry',
   InsecureOptions: '--insecure-options',
+  PullPolicy: '--pull-policy',
   StrictIsolators: '--strict-isolators',
 };
 const BOOL_KEYS = new Set(['InheritEnv', 'MdsRegister', 'StrictIsolators']);
@@ -128,7 +135,7 @@ export function podServiceText(unit: PodUnitFile, source: string): string {
     'KillMode=mixed',
     `ExecStart=${execLine([SPROCKET, 'run', '--unit-mode=inline', ...unit.runArgs])}`,
     `ExecStartPost=${execLine(inlineReadyCheck())}`,
-    `ExecStopPost=${execLine(inlineExitRecord())}`,
+    `ExecStopPost=${execLine(inlineStopPost(SPROCKET))}`,
     ...unit.sections.Service!,
   );
   if (unit.sections.Install!.length) out.push('', '[Install]', ...unit.sections.Install!);

@@ -16,6 +16,7 @@ import { waitFor } from '../support/wait.js';
 const OUT = path.join(CHECKOUT, 'build', `e2e-units-${process.pid}`);
 const IMAGE = 'example.com/unit-app';
 const NOTIFY_IMAGE = 'example.com/unit-notify';
+const SITE_IMAGE = 'example.com/unit-site';
 // On the host's root (kept over a reboot), not /run.
 const MARKS = '/srv/web-marks';
 
@@ -43,6 +44,7 @@ describe('pods as services: pod unit files, the generator, inline pods', () => {
       app: { exec: ['/bin/true'], user: 'root', group: 'root' },
       annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }],
     });
+    await busyboxImage(host(), SITE_IMAGE, { app: { exec: ['/bin/true'], user: 'root', group: 'root', ports: [{ name: 'http', protocol: 'tcp', port: 80 }] } });
     const ready = await notifyReadyCommand();
     await sh(`mkdir -p ${MARKS}`);
     // web: a notify app that marks the volume just before READY=1; a plain app beside it.
@@ -170,6 +172,40 @@ EOF`);
     assert.equal(status!.apps.find((a) => a.name === 'steady')?.restarts, undefined, 'no count for an app without a policy');
     assert.match(await sprocket(['status', 'worker']), /^app-crashy=running restarts=\d+$/m);
     await host().run(['systemctl', 'stop', 'worker.service']);
+  });
+
+  it('an inline pod has a network of its own: Port= serves on the host port; stop, kill -9 of the pod and of sprocket tear it down', async () => {
+    const serve = '--exec /bin/sh -- -c "echo hi-from-site >/index.html; exec busybox httpd -f -p 80 -h /"';
+    await writePodFile('site', `[Pod]\nPort=http:8088\nApp=${SITE_IMAGE} ${serve}`);
+    // sprocket itself killed (-9) once the network is up, before it hands over to nspawn.
+    await writePodFile('site-killed', `[Pod]\nPort=http:8089\nApp=${SITE_IMAGE} ${serve}\n[Service]\nEnvironment=SPROCKET_TEST_KILL_AT=run:network-up`);
+    await host().run(['systemctl', 'daemon-reload']);
+    /** What the pod's network left on the host: its namespace, firewall rules (portmap, masquerade), IPAM lease. */
+    const leftovers = async (uuid: string) => (await sh(`echo netns $(ls /run/netns | grep -c ${uuid}); echo rules $(iptables-save | grep -c ${uuid}); echo leases $(grep -rl ${uuid} /var/lib/cni/networks | wc -l); ls /var/lib/sprocket/pods/${uuid}`)).trim();
+    for (const end of ['stop', 'kill -9']) {
+      await host().run(['systemctl', 'start', 'site.service']);
+      const [pod] = (await podsOf('site.service')).filter((p) => p.state === 'running');
+      assert.ok(pod, 'a running pod of site.service');
+      const status = JSON.parse(await sprocket(['status', '--format', 'json', pod.uuid])) as Status & { networks?: { network: string; ip?: string }[] };
+      assert.equal(status.networks?.[0]?.network, 'default');
+      assert.match(await sh('wget -q -T 5 -O- http://127.0.0.1:8088/'), /^hi-from-site$/m);
+      assert.match(await leftovers(pod.uuid), /^netns 1$/m);
+      if (end === 'stop') await host().run(['systemctl', 'stop', 'site.service']);
+      else {
+        await host().run(['systemctl', 'kill', '-s', 'KILL', 'site.service']);
+        await waitFor('site.service to fail', async () => (await show('site.service', 'ActiveState')) === 'failed');
+      }
+      const left = await leftovers(pod.uuid);
+      assert.match(left, /^netns 0\nrules 0\nleases 0$/m, `${end}: ${left}`);
+      assert.doesNotMatch(left, /^networks\.json$/m, end);
+      assert.match(left, /^pod-exit$/m, end);
+    }
+    assert.notEqual((await host().exec(['systemctl', 'start', 'site-killed.service'])).code, 0, 'sprocket was killed at run:network-up');
+    const [killed] = await podsOf('site-killed.service');
+    assert.ok(killed, 'a pod of site-killed.service');
+    assert.equal(killed.state, 'exited');
+    assert.match(await leftovers(killed.uuid), /^netns 0\nrules 0\nleases 0$/m);
+    await host().run(['systemctl', 'reset-failed', 'site.service', 'site-killed.service']);
   });
 
   it('an enabled pod unit (WantedBy=multi-user.target) runs after a reboot of the host', async () => {

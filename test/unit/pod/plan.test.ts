@@ -180,7 +180,7 @@ test("the reified manifest always lists the pod's annotations ([] for none), as 
   }
 });
 
-test('an inline pod shares the host network unless --net=none, and refuses a contained network (nothing would tear it down)', async () => {
+test('an inline pod gets the default network like any pod; --net=host and --net=none as asked', async () => {
   const { images } = await fakeStore();
   const inline = { unit: 'web.service', invocation: 'a'.repeat(32) };
   const build = async (argv: string[]) => {
@@ -188,9 +188,12 @@ test('an inline pod shares the host network unless --net=none, and refuses a con
     return buildPlan({ uuid: UUID, podDir: `/var/lib/sprocket/pods/${UUID}`, manifest: await reifyPod(request, images), source: 'command line', inline, ...(request.network ? { network: request.network } : {}) }, images);
   };
   const data = ['--volume', 'data,kind=empty'];
-  assert.equal((await build([...data, 'example.com/web'])).network, 'host');
+  const contained = await build([...data, 'example.com/web']);
+  assert.equal(contained.network, 'contained');
+  assert.deepEqual(contained.networks.map((n) => n.name), ['default']);
+  assert.equal(contained.unit, 'web.service');
+  assert.equal((await build([...data, '--net=host', 'example.com/web'])).network, 'host');
   assert.equal((await build([...data, '--net=none', 'example.com/web'])).network, 'none');
-  await rejects(build([...data, '--net=default', 'example.com/web']), /inline pod runs on --net=host or --net=none/);
 });
 
 test('health flags become the plan\'s check with podman\'s defaults; a check the image cannot run is refused', async () => {

@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { SprocketError } from '../../../src/errors.js';
 import { checkRunArgs, generateUnits } from '../../../src/systemd/generator.js';
+import { inlineStopPost, UNIT_RECORDS } from '../../../stage1-nspawn/exit-record.js';
 import { installLinks, parsePodUnitFile, podServiceText, splitWords } from '../../../src/systemd/pod-unit-file.js';
 
 const WEB = `# a comment
@@ -26,6 +29,9 @@ Restart=on-failure
 [Install]
 WantedBy=multi-user.target graphical.target
 `;
+
+const run = promisify(execFile);
+const UUID = '6f1a3c2e-9d4b-4c8a-b1e2-3f4a5b6c7d8e';
 
 const fails = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: unknown) => e instanceof SprocketError && pattern.test(e.describe()));
 
@@ -78,6 +84,57 @@ describe('pod unit files', () => {
     assert.ok(lines.includes('ExecStart="/usr/bin/sprocket" "run" "--unit-mode=inline" "--name=web" "--volume=data,kind=empty" "--set-env=GREETING=hello world" "--net=none" "example.com/web" "--memory=64Mi" "--" "--port" "80 81" "a b" "x y" "---" "example.com/db"'));
     // The operator's lines come after sprocket's: theirs win.
     assert.ok(lines.indexOf('Restart=on-failure') > lines.findIndex((l) => l.startsWith('ExecStart=')));
+  });
+});
+
+describe("an inline pod's network", () => {
+  it('Net= (a named network, CNI_ARGS), Port=, Dns= and the other network keys become run\'s network flags, which run accepts', () => {
+    const unit = parsePodUnitFile([
+      '[Pod]', 'Net=default:IP=10.225.9.9,other', 'Port=http:8080', 'Port=admin:127.0.0.1:9090', 'Dns=10.0.0.1', 'DnsSearch=example.com',
+      'DnsOpt=ndots:2', 'Hostname=web', 'HostsEntry=10.0.0.2=db', 'PullPolicy=never', 'App=example.com/web',
+    ].join('\n'), 'web.pod', 'web');
+    assert.deepEqual(unit.runArgs, [
+      '--name=web', '--net=default:IP=10.225.9.9,other', '--port=http:8080', '--port=admin:127.0.0.1:9090', '--dns=10.0.0.1',
+      '--dns-search=example.com', '--dns-opt=ndots:2', '--hostname=web', '--hosts-entry=10.0.0.2=db', '--pull-policy=never', 'example.com/web',
+    ]);
+    const request = checkRunArgs(unit.runArgs, 'web.pod');
+    assert.deepEqual(request.network?.ports?.map((p) => p.hostPort), [8080, 9090]);
+    fails(() => checkRunArgs(parsePodUnitFile('[Pod]\nPort=http\nApp=x', 'a.pod').runArgs, 'a.pod'), /^a\.pod: \[Pod\] --port: /);
+  });
+
+  it('ExecStopPost= writes the exit record of the pod this run of the service ran, tears its network down with the launcher, and forgets the run', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'sprocket-stop-post-'));
+    try {
+      const [units, podDir] = [path.join(root, 'units'), path.join(root, 'state', 'pods', UUID)];
+      await mkdir(units);
+      await mkdir(podDir, { recursive: true });
+      // The launcher's stand-in: records its arguments (network-teardown's), fails when told to.
+      const launcher = path.join(root, 'sprocket');
+      await writeFile(launcher, `#!/bin/sh\necho "$@" >>${root}/calls\n[ ! -e ${root}/fail ]\n`, { mode: 0o755 });
+      const stopPost = async (invocation: string) => {
+        const [sh, ...args] = inlineStopPost(launcher).map((a) => (a === UNIT_RECORDS ? units : a));
+        return run(sh!, args, { env: { PATH: process.env.PATH!, INVOCATION_ID: invocation, SERVICE_RESULT: 'signal', EXIT_CODE: 'killed', EXIT_STATUS: 'KILL' } });
+      };
+      const invocation = 'b'.repeat(32);
+      await writeFile(path.join(units, invocation), podDir);
+      // Without a network record: the exit record only, no sprocket.
+      await stopPost(invocation);
+      assert.equal(await readFile(path.join(podDir, 'pod-exit'), 'utf8'), 'signal killed KILL\n');
+      await assert.rejects(readFile(path.join(root, 'calls'), 'utf8'), /ENOENT/);
+      await assert.rejects(readFile(path.join(units, invocation), 'utf8'), /ENOENT/, 'the run is forgotten');
+      // With one: network-teardown of the pod in its state directory, even if it fails (gc retries).
+      await writeFile(path.join(units, invocation), podDir);
+      await writeFile(path.join(podDir, 'networks.json'), '{}');
+      await writeFile(path.join(root, 'fail'), '');
+      const r = await stopPost(invocation);
+      assert.equal(await readFile(path.join(root, 'calls'), 'utf8'), `--dir ${root}/state network-teardown ${UUID}\n`);
+      assert.match(r.stderr, new RegExp(`pod ${UUID}: its network is left for sprocket gc`));
+      // Another run of the service (or none recorded): nothing.
+      await stopPost('c'.repeat(32));
+      assert.equal(await readFile(path.join(root, 'calls'), 'utf8'), `--dir ${root}/state network-teardown ${UUID}\n`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
