@@ -1,15 +1,18 @@
-// Idle memory (issue 5): PSS, RSS and USS of every process of one idle pod
-// (apps running `sleep`), for pods of 1 and of 10 apps and an inline pod of
-// 1 app (the main process of a service, docs/units.md), beside podman (a
-// container, a pod of 1 and of 10 containers: their processes, conmons and
-// the pod's infra container), and the machine's MemAvailable drop per pod
-// over --pods pods started together. A pod's processes are those of its
-// host unit's cgroup (nspawn, the pod's systemd, the apps).
+// Idle memory (issues 5 and 12): PSS, RSS and USS of every process of one
+// idle pod (apps running `sleep`), for pods of 1 and of 10 apps and an
+// inline pod of 1 app (the main process of a service, docs/units.md),
+// beside the floor (nspawn --boot of test/host/tiny-pod: nspawn and its
+// systemd, without its app) and podman (a container, a pod of 1 and of 10
+// containers: their processes, conmons and the pod's infra container), and
+// the machine's MemAvailable drop per pod over --pods pods started
+// together. A pod's processes are those of its host unit's cgroup (nspawn,
+// the pod's systemd, the apps).
 // Run: npm run build && bench/idle-memory [--n 5] [--pods 10]
 import fs from 'node:fs/promises';
 import { runCommand } from '../test/support/command.js';
 import { INSIDE, runInHost } from './lib/in-host.js';
 import { JournalWatch } from './lib/journal-watch.js';
+import { FLOOR_APP_CGROUP, removeFloorRoots, startBootFloor } from './lib/floor.js';
 import { cgroupPids, meminfo, memoryOf, type Memory } from './lib/memory.js';
 import { PODMAN_IMAGE, containerPids, podman, setUpPodman } from './lib/podman.js';
 import { idleApps, podUnit, removeInlinePod, removePods, runIdlePod, runInlinePod } from './lib/sprocket-pods.js';
@@ -18,11 +21,27 @@ import { flags, load, median, mib, table } from './lib/stats.js';
 const argv = process.argv.slice(2);
 const { n, pods } = flags(argv, { n: 5, pods: 10 });
 const SETTLE_MS = 2000;
+const FLOOR = 'floor: nspawn --boot + its systemd';
 const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 
-async function unitPids(unit: string): Promise<number[]> {
-  const cgroup = (await runCommand('systemctl', ['show', '--property=ControlGroup', '--value', unit])).stdout.trim();
-  return cgroupPids(cgroup);
+const unitCgroup = async (unit: string) => (await runCommand('systemctl', ['show', '--property=ControlGroup', '--value', unit])).stdout.trim();
+const unitPids = async (unit: string) => cgroupPids(await unitCgroup(unit));
+
+/** How many of `pids` run Node.js (none should stay for an idle pod). */
+async function nodeProcesses(pids: number[]): Promise<number> {
+  const exes = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/exe`).catch(() => '')));
+  return exes.filter((e) => e === process.execPath).length;
+}
+
+/** The floor: nspawn --boot of tiny-pod and its systemd, idle, without its app's processes; resolves to their PIDs and a cleanup. */
+async function floorIdle(watch: JournalWatch, tag: string): Promise<[number[], () => Promise<unknown>]> {
+  const line = `bench-floor-${tag}`;
+  const unit = await startBootFloor(tag, line, true);
+  await watch.at(line);
+  await settle();
+  const cgroup = await unitCgroup(unit);
+  const app = new Set(await cgroupPids(`${cgroup}/${FLOOR_APP_CGROUP}`));
+  return [(await cgroupPids(cgroup)).filter((pid) => !app.has(pid)), () => runCommand('systemctl', ['stop', unit])];
 }
 
 /** Starts a sprocket pod of `apps` idle apps, waits until every app printed and the pod settled. */
@@ -65,13 +84,21 @@ async function measure(): Promise<void> {
   const skipped = await setUpPodman();
   const samples = new Map<string, Memory[]>();
   const add = (name: string, m: Memory) => samples.set(name, [...(samples.get(name) ?? []), m]);
-  let oneAppProcesses = '';
+  let [oneAppProcesses, floorProcesses] = ['', ''];
+  let resident = 0;
   for (let round = 0; round < n; round++) {
+    {
+      const [pids, cleanup] = await floorIdle(watch, `r${round}`);
+      add(FLOOR, await memoryOf(pids));
+      if (round === 0) floorProcesses = await processTable(pids);
+      await cleanup();
+    }
     for (const apps of [1, 10]) {
       const uuid = await idlePod(watch, apps, `r${round}-${apps}`);
       await settle();
       const pids = await unitPids(await podUnit(uuid));
       add(`sprocket pod, ${apps} app${apps > 1 ? 's' : ''}`, await memoryOf(pids));
+      resident += await nodeProcesses(pids);
       if (round === 0 && apps === 1) oneAppProcesses = await processTable(pids);
       await removePods([uuid]);
     }
@@ -82,7 +109,9 @@ async function measure(): Promise<void> {
       const uuid = await runInlinePod(apps, unit);
       await Promise.all(apps.map((a) => watch.at(a.line)));
       await settle();
-      add('sprocket inline pod, 1 app (run --unit-mode=inline)', await memoryOf(await unitPids(unit)));
+      const pids = await unitPids(unit);
+      add('sprocket inline pod, 1 app (run --unit-mode=inline)', await memoryOf(pids));
+      resident += await nodeProcesses(pids);
       await removeInlinePod(unit, uuid);
     }
     if (skipped) continue;
@@ -108,6 +137,7 @@ async function measure(): Promise<void> {
   const podJournals = (await runCommand('find', ['/var/lib/sprocket/pods', '-name', '*.journal'])).stdout.split('\n').filter(Boolean).length;
   await removePods(started);
   watch.stop();
+  await removeFloorRoots();
 
   const rows: (string | number)[][] = [['', 'PSS MiB', 'RSS MiB', 'USS MiB', 'processes']];
   for (const [name, ms] of samples) {
@@ -117,14 +147,19 @@ async function measure(): Promise<void> {
   console.log(`idle memory, median of N=${n} per row (each measured ${SETTLE_MS / 1000} s after every app printed its line)`);
   console.log(table(rows));
   const pss = (name: string) => median(samples.get(name)!.map((m) => m.pss));
-  const one = pss('sprocket pod, 1 app');
-  const perApp = (pss('sprocket pod, 10 apps') - one) / 9;
-  console.log(`target: 1-app pod <= 4 MiB PSS: ${mib(one)} MiB; extra app <= 0.3 MiB: ${mib(perApp)} MiB`);
+  const [one, ten, floor] = [pss('sprocket pod, 1 app'), pss('sprocket pod, 10 apps'), pss(FLOOR)];
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x (${mib(a)} / ${mib(b)} MiB)`;
+  if (!skipped) console.log(`target: 10-app pod <= 0.6x podman pod of 10 containers: ${ratio(ten, pss('podman pod, 10 containers'))}`);
+  console.log(`target: each extra app <= 0.1 MiB PSS: ${mib((ten - one) / 9)} MiB`);
+  console.log(`target: 1-app pod <= 1.5x the floor: ${ratio(one, floor)}`);
+  console.log(`target: no Node.js process resident for an idle pod (detached and inline, every round): ${resident} found`);
   console.log(`machine: MemAvailable drop per idle 1-app pod over ${pods} pods: ${mib((availBefore - availAfter) / pods)} MiB (other load on the machine counts too)`);
   console.log(`journal: ${podJournals} journal files inside the pods (no journald per pod); host journal grew ${mib((journalAfter - journalBefore) / pods)} MiB per pod`);
   if (skipped) console.log(`podman: skipped, ${skipped}`);
   console.log('processes of one idle 1-app pod:');
   console.log(oneAppProcesses);
+  console.log('processes of the floor:');
+  console.log(floorProcesses);
   console.log(load());
 }
 

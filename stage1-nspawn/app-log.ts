@@ -1,52 +1,59 @@
-// The logging path of an app: its stdout and stderr are FIFOs in the pod's
-// /run, and app-log@APP.service copies them into the journal. journald
-// takes a line's _SYSTEMD_UNIT (and so the pod's LogExtraFields) from the
-// process that connected the stream, read when it handles the line: if the
-// app connected its own streams, the last lines of an app that exits at
-// once would lose them. The copier connects both streams itself
-// (systemd-cat, then the script) and lives until the app's unit is gone,
-// every line read and handled by journald (journalctl --sync).
-/** Inside the pod: the directory of the apps' output FIFOs (scripts/app-log makes them there). Not under /run/sprocket: a private-network pod has the host's bound there, read-only. */
+// The logging path of the apps: each app's stdout and stderr are FIFOs in
+// the pod's /run, and app-log.service, one process for every app of the pod
+// (stage1-nspawn/app-log.c), copies them into the journal. journald takes
+// a line's _SYSTEMD_UNIT (and so the pod's LogExtraFields) from /proc of the
+// process that wrote it, when it handles the line: an app that wrote into
+// the journal itself and exited at once would leave its last lines without
+// them. The copier is that writer for every app, connects one stream per
+// app and output (identifier APP, priority info or err), and lives until
+// journald has handled all it wrote (journalctl --sync).
+import { execLine } from './unit-syntax.js';
+
+/** Inside the pod: the directory of the apps' output FIFOs (made by app-log.service). Not under /run/sprocket: a private-network pod has the host's bound there, read-only. */
 export const LOG_DIR = '/run/sprocket-log';
 export const appStdout = (app: string) => `${LOG_DIR}/${app}.stdout`;
 export const appStderr = (app: string) => `${LOG_DIR}/${app}.stderr`;
-/** Inside the pod: the copier script (stage1-nspawn/scripts/app-log). */
+/** Inside the pod: the copier (stage1-nspawn/app-log.c, built into dist/stage1-nspawn/app-log). */
 export const APP_LOG = '/sprocket/app-log';
-/** The unit that copies the output of app %i. */
-export const APP_LOG_TEMPLATE = 'app-log@.service';
-export const appLogUnitName = (app: string) => `app-log@${app}.service`;
+/** The pod's one copier unit; its cgroup tells sprocket logs that a line is an app's (src/journal/pod-log.ts). */
+export const APP_LOG_UNIT_NAME = 'app-log.service';
+/** The identifier of the copier's own messages. */
+export const APP_LOG_IDENTIFIER = 'sprocket_app-log';
 
 /**
- * app-log@APP.service: started before APP.service (which Requires= it) and
- * so stopped after it, when no process of the app holds a FIFO any more.
- * KillMode=mixed: the stop signal goes to the script alone, which then
- * lets its readers drain the FIFOs instead of being killed with them.
+ * app-log.service for the apps `apps` (those whose output is not the
+ * console): started before every app's unit (which Requires= it) and so
+ * stopped after all of them, when no process of an app holds a FIFO any
+ * more. KillMode=mixed: the stop signal goes to the copier alone, not to
+ * the journalctl --sync it runs last.
  */
-export const APP_LOG_UNIT = [
+export const appLogUnit = (apps: string[]) => [
   '[Unit]',
-  'Description=sprocket: output of app %i to the journal',
+  'Description=sprocket: output of the apps to the journal',
   'DefaultDependencies=no',
-  // Its app cannot run without it: the pod ends (with the exit status of the failing command) rather than wait for nothing.
+  // The apps cannot run without it: the pod ends (with the exit status of the failing command) rather than wait for nothing.
   'FailureAction=exit',
   'Conflicts=shutdown.target',
-  'Before=shutdown.target %i.service',
+  'Before=shutdown.target',
   // Stopped before the journal sockets are unmounted at the pod's shutdown.
   'RequiresMountsFor=/run/systemd/journal',
   '',
   '[Service]',
   'Type=exec',
-  `ExecStartPre=${APP_LOG} %i ${LOG_DIR} fifos`,
-  // stdout at priority info, stderr at err, both streams connected by the script.
-  `ExecStart=/usr/bin/systemd-cat -t %i --stderr-priority=err ${APP_LOG} %i ${LOG_DIR}`,
+  // Its own messages: no AC name, so never taken for an app's line (src/journal/pod-log.ts).
+  `SyslogIdentifier=${APP_LOG_IDENTIFIER}`,
+  // The FIFOs exist before any app's unit opens them (file: would make a plain file).
+  `ExecStartPre=${execLine([APP_LOG, '--fifos', LOG_DIR, ...apps])}`,
+  `ExecStart=${execLine([APP_LOG, LOG_DIR, ...apps])}`,
   'KillMode=mixed',
   '',
 ].join('\n');
 
-/** Lines of an app's unit: its output goes to the FIFOs of its app-log unit. */
+/** Lines of an app's unit: its output goes to its FIFOs. */
 export const appLogLines = (app: string) => [
   `StandardOutput=file:${appStdout(app)}`,
   `StandardError=file:${appStderr(app)}`,
 ];
 
-/** [Unit] lines of an app's unit: its app-log unit runs first and stops last. */
-export const appLogDependencies = (app: string) => [`Requires=${appLogUnitName(app)}`, `After=${appLogUnitName(app)}`];
+/** [Unit] lines of an app's unit: the copier runs first and stops last. */
+export const appLogDependencies = () => [`Requires=${APP_LOG_UNIT_NAME}`, `After=${APP_LOG_UNIT_NAME}`];

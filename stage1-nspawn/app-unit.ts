@@ -124,8 +124,8 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     ...(isSocketActivated(app) ? [`Wants=${appStoppedUnitName(app.name)}`] : []),
     ...sysctl,
     ...proxy,
-    // Output through app-log@<app>: a writer to the journal that outlives the app (app-log.ts).
-    ...(app.interactive ? [] : appLogDependencies(app.name)),
+    // Output through the pod's app-log.service: a writer to the journal that outlives the app (app-log.ts).
+    ...(app.interactive ? [] : appLogDependencies()),
     // Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines).
     `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`,
     '',

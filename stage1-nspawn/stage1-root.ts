@@ -9,7 +9,7 @@ import { chmod, chown, copyFile, lstat, mkdir, readdir, readlink, rm, stat, syml
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
-import { APP_LOG, APP_LOG_TEMPLATE, APP_LOG_UNIT } from './app-log.js';
+import { APP_LOG, APP_LOG_UNIT_NAME, appLogUnit } from './app-log.js';
 import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLoaderText, socketUnits } from './app-socket.js';
 import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
@@ -41,6 +41,8 @@ export const MASKED_UNITS = [
 ];
 
 const script = (name: string) => new URL(`../../stage1-nspawn/scripts/${name}`, import.meta.url);
+/** The copier, compiled by npm run build (dist/chunks/ and dist/stage1-nspawn/ are as deep below the root). */
+const APP_LOG_BINARY = new URL('../../dist/stage1-nspawn/app-log', import.meta.url);
 
 // The pod directory's layout is src/pod/dir.ts's (podPaths): one definition.
 /** pods/<uuid>/apps/<app>/upper: the writable layer of an app's overlay root. */
@@ -119,7 +121,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   await writeFile(path.join(units, 'default.target'), podTarget(plan));
   await writeFile(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
   await writeFile(path.join(units, APP_STARTED_TEMPLATE), APP_STARTED_UNIT);
-  await writeFile(path.join(units, APP_LOG_TEMPLATE), APP_LOG_UNIT);
+  await writeFile(path.join(units, APP_LOG_UNIT_NAME), appLogUnit(plan.apps.filter((a) => !a.interactive).map((a) => a.name)));
   for (const app of plan.apps) {
     await writeFile(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
     await mkdir(inRoot(appRoot(app.name)), { recursive: true });
@@ -140,7 +142,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   await writeSockets(plan, units);
   await installScript(script('app-stopped'), inRoot(APP_STOPPED));
   await installScript(script('app-started'), inRoot(APP_STARTED));
-  await installScript(script('app-log'), inRoot(APP_LOG));
+  await installScript(APP_LOG_BINARY, inRoot(APP_LOG));
   await writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
     if (needsMetadataProxy(plan)) await writeFile(path.join(units, name), text);

@@ -20,13 +20,16 @@ async function startUnit(unit: string, argv: string[], env: string[] = []): Prom
   if (r.code !== 0) throw new Error(`systemd-run ${unit} exited ${r.code}: ${r.stderr}`);
 }
 
-/** nspawn --boot of a minimal systemd root whose only unit prints `line`. */
-export async function startBootFloor(tag: string, line: string): Promise<string> {
+/** nspawn --boot of a minimal systemd root whose only unit prints `line` (idle: and then sleeps, the pod stays up). */
+export async function startBootFloor(tag: string, line: string, idle = false): Promise<string> {
   await fs.mkdir(WORK, { recursive: true });
   const unit = `bench-boot-${tag}.service`;
-  await startUnit(unit, [TINY_POD, path.join(WORK, `boot-${tag}`), `boot-${tag}`, line]);
+  await startUnit(unit, [TINY_POD, path.join(WORK, `boot-${tag}`), `boot-${tag}`, line, ...(idle ? ['idle'] : [])]);
   return unit;
 }
+
+/** The cgroup of the floor's app below its unit's: tiny-app.service of the pod's systemd. */
+export const FLOOR_APP_CGROUP = 'payload/system.slice/tiny-app.service';
 
 /** nspawn --as-pid2 of the same minimal root, running `echo line`. */
 export async function startPid2Floor(tag: string, line: string): Promise<string> {

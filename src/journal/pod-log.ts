@@ -5,7 +5,8 @@
 // about the writer: its cgroup, uid and transport.
 import { journalEntries, type JournalEntry, type JournalQuery } from './read.js';
 import { SYSLOG_IDENTIFIER } from './events.js';
-import { isUuid } from '../spec/patterns.js';
+import { isAcName, isUuid } from '../spec/patterns.js';
+import { APP_LOG_UNIT_NAME } from '../../stage1-nspawn/app-log.js';
 import { podUnit } from '../../stage1-nspawn/plan.js';
 
 /** The pod whose log is read: its UUID, host unit and, when its directory is still there, its apps. */
@@ -18,8 +19,8 @@ export interface PodLogSource {
 }
 
 /**
- * Where an entry of the pod comes from: an app (its output, copied by
- * app-log@APP.service, or what it wrote to the journal itself from its own
+ * Where an entry of the pod comes from: an app (its output, copied by the
+ * pod's app-log.service, or what it wrote to the journal itself from its own
  * unit), the pod's stage1 (nspawn's console: the pod's systemd booting and
  * stopping), or sprocket's own lifecycle event about the pod.
  */
@@ -49,10 +50,27 @@ function isPodUnit(name: string): boolean {
 }
 
 /**
+ * The app of a line written from `unit` of a pod's systemd: the pod's copier
+ * (app-log.service) writes every app's output, each app's streams under the
+ * app's name; a pod of an earlier sprocket had a copier per app
+ * (app-log@APP.service); an app's own unit is the app's (what it wrote to
+ * the journal itself). `copied`: written by a copier, so an app's line even
+ * when the pod's apps are not known any more.
+ */
+function appOf(e: JournalEntry, unit: string): { name: string; copied: boolean } | undefined {
+  if (unit === APP_LOG_UNIT_NAME) {
+    const name = field(e, 'SYSLOG_IDENTIFIER');
+    return name !== undefined && field(e, '_TRANSPORT') === 'stdout' && isAcName(name) ? { name, copied: true } : undefined;
+  }
+  const perApp = /^app-log@(.+)\.service$/.exec(unit)?.[1];
+  return perApp ? { name: perApp, copied: true } : { name: unit.replace(/\.service$/, ''), copied: false };
+}
+
+/**
  * The origin of one journal entry in the log of `pod`, or undefined when it
  * is not the pod's. App lines: journald saw the writer in the pod's own
- * unit, in the cgroup of an app's unit (or its copier) under nspawn's
- * payload. Events: written through the native protocol by root, from a
+ * unit, in the cgroup of an app's unit (or of the copier, which names the
+ * app in the stream's identifier) under nspawn's payload. Events: written through the native protocol by root, from a
  * process journald found outside every pod and machine (machine.slice).
  * An entry whose writer's cgroup journald could not read (the writer was
  * gone) is nobody's: an app could otherwise forge by exiting at once.
@@ -69,9 +87,8 @@ export function podLogOrigin(e: JournalEntry, pod: PodLogSource): PodLogLine | u
     field(e, '_UID') === '0';
   if (at >= 0 && field(e, '_SYSTEMD_UNIT') === pod.unit && (!pod.invocation || field(e, '_SYSTEMD_INVOCATION_ID') === pod.invocation)) {
     if (parts[at + 1] === 'payload') {
-      const unit = parts[parts.length - 1]!;
-      const app = /^app-log@(.+)\.service$/.exec(unit)?.[1] ?? unit.replace(/\.service$/, '');
-      if (pod.apps ? pod.apps.includes(app) : unit.startsWith('app-log@')) return { origin: 'app', app, entry: e };
+      const app = appOf(e, parts[parts.length - 1]!);
+      if (app && (pod.apps ? pod.apps.includes(app.name) : app.copied)) return { origin: 'app', app: app.name, entry: e };
     }
     // An inline pod's sprocket writes its events from its service's own cgroup, before nspawn (supervisor/, payload/) runs there.
     if (pod.invocation && at === parts.length - 1 && sprocketEvent) return { origin: 'event', entry: e };

@@ -2,6 +2,7 @@
 // kinds, versions, image IDs. Messages quote the offending value, because
 // the path alone rarely shows what is wrong with it.
 import { z } from 'zod';
+import { AC_NAME } from './patterns.js';
 
 const quoted = (v: unknown) => JSON.stringify(v);
 
@@ -17,7 +18,7 @@ export const AcIdentifier = z.string().regex(/^[a-z0-9]([-._~/a-z0-9]*[a-z0-9])?
 export type AcIdentifier = z.infer<typeof AcIdentifier>;
 
 /** DNS-label-like name: app, volume, port and mount point names. */
-export const AcName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+export const AcName = z.string().regex(AC_NAME, {
   error: (i) => `${quoted(i.input)} is not an AC name (lowercase letters and digits, joined by -)`,
 });
 export type AcName = z.infer<typeof AcName>;

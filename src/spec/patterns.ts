@@ -15,3 +15,7 @@ export const ENV_NAME_RULE = 'letters, digits and _, not starting with a digit';
 /** A pod UUID as sprocket writes it (lowercase, with dashes). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const isUuid = (s: string) => UUID.test(s);
+
+/** An AC name (app, volume, port and mount point names): DNS-label-like. */
+export const AC_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const isAcName = (s: string) => AC_NAME.test(s);

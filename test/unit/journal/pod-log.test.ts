@@ -7,7 +7,8 @@ const OTHER = '0b8f6a55-3c2d-4e1f-8a9b-7c6d5e4f3a21';
 const unit = (uuid: string) => `sprocket-${uuid}.service`;
 const pod: PodLogSource = { uuid: POD, unit: unit(POD), apps: ['web', 'db'] };
 const inPod = (uuid: string, tail: string) => ({ _SYSTEMD_UNIT: unit(uuid), _SYSTEMD_CGROUP: `/machine.slice/${unit(uuid)}/${tail}`, SPROCKET_POD: uuid });
-const copier = (uuid: string, app: string) => inPod(uuid, `payload/system.slice/system-app\\x2dlog.slice/app-log@${app}.service`);
+const copier = (uuid: string, app: string) => ({ ...inPod(uuid, 'payload/system.slice/app-log.service'), SYSLOG_IDENTIFIER: app, _TRANSPORT: 'stdout' });
+const perAppCopier = (uuid: string, app: string) => inPod(uuid, `payload/system.slice/system-app\\x2dlog.slice/app-log@${app}.service`);
 const event = { SPROCKET_POD: POD, SYSLOG_IDENTIFIER: 'sprocket', SPROCKET_EVENT: 'stopped', _TRANSPORT: 'journal', _UID: '0', _SYSTEMD_CGROUP: '/system.slice/run-u4.service', _SYSTEMD_UNIT: 'run-u4.service' };
 const origin = (e: Record<string, string>, p = pod) => {
   const l = podLogOrigin(e, p);
@@ -15,11 +16,19 @@ const origin = (e: Record<string, string>, p = pod) => {
 };
 
 describe('podLogOrigin', () => {
-  it("places an app's line by the cgroup journald saw: its copier or its own unit in the pod's payload", () => {
-    assert.equal(origin({ ...copier(POD, 'web'), SYSLOG_IDENTIFIER: 'db' }), 'app web');
+  it("places an app's line by the cgroup journald saw: the pod's copier (which names the app) or the app's own unit in the pod's payload", () => {
+    assert.equal(origin(copier(POD, 'db')), 'app db');
     assert.equal(origin({ ...inPod(POD, 'payload/system.slice/db.service'), SYSLOG_IDENTIFIER: 'anything' }), 'app db');
+    // The copier's streams only, of an app of the pod: not its own messages, nor another name.
+    assert.equal(origin({ ...copier(POD, 'db'), _TRANSPORT: 'journal' }), 'stage1');
+    assert.equal(origin(copier(POD, 'sprocket_app-log')), 'stage1');
+    assert.equal(origin(copier(POD, 'cache')), 'stage1');
+    // A pod of an earlier sprocket: a copier per app, named by its cgroup.
+    assert.equal(origin({ ...perAppCopier(POD, 'web'), SYSLOG_IDENTIFIER: 'db' }), 'app web');
     // A removed pod (apps unknown): its copiers' lines only.
     assert.equal(origin(copier(POD, 'web'), { uuid: POD, unit: unit(POD) }), 'app web');
+    assert.equal(origin(copier(POD, 'sprocket_app-log'), { uuid: POD, unit: unit(POD) }), 'stage1');
+    assert.equal(origin(perAppCopier(POD, 'web'), { uuid: POD, unit: unit(POD) }), 'app web');
     assert.equal(origin(inPod(POD, 'payload/system.slice/db.service'), { uuid: POD, unit: unit(POD) }), 'stage1');
   });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP_LOG_UNIT } from '../../../stage1-nspawn/app-log.js';
+import { appLogUnit } from '../../../stage1-nspawn/app-log.js';
 import { renderAppUnit } from '../../../stage1-nspawn/app-unit.js';
 import { parsePodPlan, type PodPlan } from '../../../stage1-nspawn/plan.js';
 import { basePlan } from './fixture.js';
@@ -43,13 +43,13 @@ test('app unit: exec words quoted, $ and % escaped, handlers around the app', ()
   assert.deepEqual(values(lines, 'ExecStopPost'), ['-"/bin/post" "x"']);
 });
 
-test('app unit: output to the FIFOs of app-log@<app>, which starts first; the journal sockets bound', () => {
+test("app unit: output to its FIFOs, read by the pod's app-log.service, which starts first; the journal sockets bound", () => {
   const lines = unit();
   assert.deepEqual(values(lines, 'ExecStart'), ['"/bin/web"']);
   assert.deepEqual(values(lines, 'StandardOutput'), ['file:/run/sprocket-log/web.stdout']);
   assert.deepEqual(values(lines, 'StandardError'), ['file:/run/sprocket-log/web.stderr']);
-  assert.deepEqual(values(lines, 'Requires'), ['app-log@web.service']);
-  assert.deepEqual(values(lines, 'After'), ['app-log@web.service']);
+  assert.deepEqual(values(lines, 'Requires'), ['app-log.service']);
+  assert.deepEqual(values(lines, 'After'), ['app-log.service']);
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
 });
 
@@ -66,14 +66,14 @@ test('app unit: an interactive app keeps the console, without app-log', () => {
   assert.ok(!lines.some((l) => l.includes('app-log')));
 });
 
-test('app-log@.service: starts before the app and stops after it; both streams connected by the long-lived script', () => {
-  const lines = APP_LOG_UNIT.split('\n');
-  assert.deepEqual(values(lines, 'Before'), ['shutdown.target %i.service']);
+test('app-log.service: one copier for every app of the pod, which makes their FIFOs first', () => {
+  const lines = appLogUnit(['web', 'db']).split('\n');
+  assert.deepEqual(values(lines, 'Before'), ['shutdown.target']);
   assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
   assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
-  assert.deepEqual(values(lines, 'ExecStartPre'), ['/sprocket/app-log %i /run/sprocket-log fifos']);
-  assert.deepEqual(values(lines, 'ExecStart'), ['/usr/bin/systemd-cat -t %i --stderr-priority=err /sprocket/app-log %i /run/sprocket-log']);
-  // The stop signal reaches the script alone: its readers drain the FIFOs.
+  assert.deepEqual(values(lines, 'ExecStartPre'), ['"/sprocket/app-log" "--fifos" "/run/sprocket-log" "web" "db"']);
+  assert.deepEqual(values(lines, 'ExecStart'), ['"/sprocket/app-log" "/run/sprocket-log" "web" "db"']);
+  // The stop signal reaches the copier alone, not the journalctl --sync it runs last.
   assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
 });
 

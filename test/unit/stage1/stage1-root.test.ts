@@ -35,7 +35,7 @@ test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice give
   assert.ok(((await stat(path.join(root, 'sprocket/app-stopped'))).mode & 0o111) !== 0);
   assert.ok((await stat(path.join(dir, 'status'))).isDirectory());
   assert.ok((await stat(path.join(dir, 'apps/db/upper/run/systemd/journal'))).isDirectory());
-  assert.match(await readFile(path.join(root, 'etc/systemd/system/app-log@.service'), 'utf8'), /^ExecStart=.* \/sprocket\/app-log %i \/run\/sprocket-log$/m);
+  assert.match(await readFile(path.join(root, 'etc/systemd/system/app-log.service'), 'utf8'), /^ExecStart="\/sprocket\/app-log" "\/run\/sprocket-log" "web" "db"$/m);
   assert.ok(((await stat(path.join(root, 'sprocket/app-log'))).mode & 0o111) !== 0);
   const volume = await stat(path.join(dir, 'volumes/data'));
   assert.deepEqual([volume.mode & 0o7777, volume.uid, volume.gid], [0o1770, 12, 34]);

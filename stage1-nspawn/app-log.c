@@ -1,0 +1,196 @@
+/*
+ * app-log: the one writer of a pod's app output to the host's journal
+ * (app-log.service of the pod, stage1-nspawn/app-log.ts). Built by
+ * `npm run build` into dist/stage1-nspawn/app-log, copied into each pod.
+ *
+ *   app-log --fifos DIR APP...   makes DIR/APP.stdout and DIR/APP.stderr (FIFOs, 0600)
+ *   app-log DIR APP...           copies them into the journal until SIGTERM
+ *
+ * journald takes a line's _SYSTEMD_UNIT, cgroup (and so the pod's fields)
+ * from /proc of the process that wrote it, when it handles the line: this
+ * process is that writer for every app, and lives until journald has
+ * handled all it wrote. Per app it connects two journal streams (as
+ * sd_journal_stream_fd does: identifier APP, stdout at priority info,
+ * stderr at err, level prefixes parsed) and passes each FIFO's bytes on as
+ * they come. It holds a write end of every FIFO, so no end of file comes
+ * between an app's processes (pre-start, app, post-stop). On SIGTERM (after
+ * every app's unit stopped) it reads what is left, ends a last line that
+ * has no newline, runs `journalctl --sync` (answered once journald has
+ * handled everything queued) and exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define JOURNAL_STDOUT "/run/systemd/journal/stdout"
+#define PRIORITY_INFO 6
+#define PRIORITY_ERR 3
+
+struct channel {
+  const char *app;
+  int priority;
+  char fifo[4096];
+  int in;        /* the FIFO, read and write */
+  int out;       /* the journal stream, -1 while not connected */
+  char last;     /* the last byte passed on */
+};
+
+static void fail(const char *what, const char *name) {
+  fprintf(stderr, "app-log: %s %s: %s\n", what, name, strerror(errno));
+  exit(1);
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* A journal stream for `c`: the header of journald's stdout protocol (identifier, unit, priority, level prefix, forward to syslog, kmsg, console). */
+static int connect_stream(struct channel *c) {
+  struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_STDOUT };
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  char header[512];
+  int n = snprintf(header, sizeof header, "%s\n\n%d\n1\n0\n0\n0\n", c->app, c->priority);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || shutdown(fd, SHUT_RD) < 0 || write_all(fd, header, (size_t)n) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+/* Passes bytes on; a stream broken by a restart of journald is connected again once. */
+static void pass_on(struct channel *c, const char *p, size_t n) {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (c->out < 0) c->out = connect_stream(c);
+    if (c->out >= 0 && write_all(c->out, p, n) == 0) {
+      c->last = p[n - 1];
+      return;
+    }
+    fprintf(stderr, "app-log: journal stream of %s (priority %d): %s\n", c->app, c->priority, strerror(errno));
+    if (c->out >= 0) close(c->out);
+    c->out = -1;
+  }
+}
+
+/* Reads what the FIFO holds now and passes it on. */
+static void drain(struct channel *c) {
+  static char buf[16384];
+  for (;;) {
+    ssize_t r = read(c->in, buf, sizeof buf);
+    if (r > 0) {
+      pass_on(c, buf, (size_t)r);
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    return; /* EAGAIN: empty (never end of file: we hold a write end) */
+  }
+}
+
+static void sync_journal(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/usr/bin/journalctl", "journalctl", "--sync", (char *)NULL);
+    _exit(127);
+  }
+  if (pid < 0) fail("fork", "journalctl --sync");
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+}
+
+static void fifo_path(char *out, size_t size, const char *dir, const char *app, const char *stream) {
+  if ((size_t)snprintf(out, size, "%s/%s.%s", dir, app, stream) >= size) {
+    errno = ENAMETOOLONG;
+    fail("path of", app);
+  }
+}
+
+static int make_fifos(const char *dir, int apps, char **names) {
+  if (mkdir(dir, 0755) < 0 && errno != EEXIST) fail("mkdir", dir);
+  for (int i = 0; i < apps; i++) {
+    for (int s = 0; s < 2; s++) {
+      char path[4096];
+      fifo_path(path, sizeof path, dir, names[i], s ? "stderr" : "stdout");
+      if (unlink(path) < 0 && errno != ENOENT) fail("unlink", path);
+      if (mkfifo(path, 0600) < 0) fail("mkfifo", path);
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "--fifos") == 0) return make_fifos(argv[2], argc - 3, argv + 3);
+  if (argc < 2) {
+    fprintf(stderr, "usage: app-log [--fifos] DIR APP...\n");
+    return 2;
+  }
+  const char *dir = argv[1];
+  int apps = argc - 2;
+  int n = 2 * apps;
+  struct channel *ch = calloc((size_t)n + 1, sizeof *ch);
+  struct pollfd *pfd = calloc((size_t)n + 1, sizeof *pfd);
+  if (!ch || !pfd) fail("allocate", "channels");
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigaddset(&term, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &term, NULL) < 0) fail("block", "SIGTERM");
+  int sfd = signalfd(-1, &term, SFD_CLOEXEC);
+  if (sfd < 0) fail("signalfd", "SIGTERM");
+  for (int i = 0; i < n; i++) {
+    struct channel *c = &ch[i];
+    c->app = argv[2 + i / 2];
+    if (strchr(c->app, '\n')) {
+      errno = EINVAL;
+      fail("app name", c->app);
+    }
+    c->priority = i % 2 ? PRIORITY_ERR : PRIORITY_INFO;
+    c->last = '\n';
+    fifo_path(c->fifo, sizeof c->fifo, dir, c->app, i % 2 ? "stderr" : "stdout");
+    /* Read and write: a FIFO opened so never blocks, and never reports an end. */
+    c->in = open(c->fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (c->in < 0) fail("open", c->fifo);
+    c->out = connect_stream(c);
+    if (c->out < 0) fail("connect to the journal for", c->app);
+    pfd[i] = (struct pollfd){ .fd = c->in, .events = POLLIN };
+  }
+  pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+  for (;;) {
+    if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail("poll", dir);
+    }
+    if (pfd[n].revents) break;
+    for (int i = 0; i < n; i++)
+      if (pfd[i].revents) drain(&ch[i]);
+  }
+  /* Stopped: every app's unit is gone; what they wrote is in the FIFOs. */
+  for (int i = 0; i < n; i++) {
+    drain(&ch[i]);
+    if (ch[i].last != '\n') pass_on(&ch[i], "\n", 1);
+  }
+  sync_journal();
+  return 0;
+}
