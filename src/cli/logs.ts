@@ -33,6 +33,6 @@ export function register(program: Command): void {
         const [{ podLog }, { podLogSource }] = await Promise.all([import('../journal/pod-log.js'), import('../pod/log-source.js')]);
         const pod = await podLogSource(ctx, ref);
         const opts = { app: o.app, stage1: o.stage1, since: o.since, lines: o.lines ? Number(o.lines) : undefined, follow: o.follow };
-        for await (const l of podLog(pod, opts)) process.stdout.write(line(l));
+        for await (const l of podLog(ctx.sys, pod, opts)) process.stdout.write(line(l));
       }));
 }

@@ -7,6 +7,7 @@ import { usage } from '../errors.js';
 import type { PullPolicy } from '../image/pull-policy.js';
 import type { PodEvent } from '../journal/events.js';
 import type { PodContext, PodNetworking } from '../pod/context.js';
+import { hostSyscalls } from '../syscalls.js';
 import { systemdOnDemand } from '../systemd/on-demand.js';
 import { globalOptions } from './options.js';
 
@@ -26,7 +27,7 @@ export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise
     events = events.then(async () => (await import('../journal/events.js')).writePodEvent(e));
   };
   try {
-    return await fn({ stateDir: globalOptions(cmd).dir, systemd, net: podNetworking(cmd), event });
+    return await fn({ stateDir: globalOptions(cmd).dir, systemd, net: podNetworking(cmd), sys: hostSyscalls, event });
   } finally {
     systemd.close();
     await events;

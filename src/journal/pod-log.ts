@@ -3,7 +3,8 @@
 // journal socket and set any field it likes (SPROCKET_POD=, SYSLOG_IDENTIFIER=,
 // MESSAGE=), so an entry is placed only by what journald records itself
 // about the writer: its cgroup, uid and transport.
-import { journalEntries, type JournalEntry, type JournalQuery } from './read.js';
+import type { JournalEntry, JournalQuery } from './read.js';
+import type { Syscalls } from '../syscalls.js';
 import { SYSLOG_IDENTIFIER } from './events.js';
 import { isAcName, isUuid } from '../spec/patterns.js';
 import { APP_LOG_UNIT_NAME } from '../../stage1-nspawn/app-log.js';
@@ -107,7 +108,7 @@ const shown = (l: PodLogLine, o: PodLogOptions) => (o.app !== undefined ? l.orig
  * until the consumer stops or the signal aborts. journalctl selects the
  * pod's unit and the entries that claim the pod; podLogOrigin decides.
  */
-export async function* podLog(pod: PodLogSource, o: PodLogOptions = {}): AsyncGenerator<PodLogLine> {
+export async function* podLog(sys: Pick<Syscalls, 'journal'>, pod: PodLogSource, o: PodLogOptions = {}): AsyncGenerator<PodLogLine> {
   const query: JournalQuery = {
     any: [{ _SYSTEMD_UNIT: pod.unit, ...(pod.invocation ? { _SYSTEMD_INVOCATION_ID: pod.invocation } : {}) }, { SPROCKET_POD: pod.uuid, SYSLOG_IDENTIFIER }],
     ...(o.since ? { since: o.since } : {}),
@@ -115,7 +116,7 @@ export async function* podLog(pod: PodLogSource, o: PodLogOptions = {}): AsyncGe
   // What is there now, of which the last N lines; then, followed, what comes after the last entry read.
   const kept: PodLogLine[] = [];
   let cursor: string | undefined;
-  for await (const e of journalEntries(query, { signal: o.signal })) {
+  for await (const e of sys.journal(query, { signal: o.signal })) {
     cursor = field(e, '__CURSOR') ?? cursor;
     const l = podLogOrigin(e, pod);
     if (!l || !shown(l, o)) continue;
@@ -127,7 +128,7 @@ export async function* podLog(pod: PodLogSource, o: PodLogOptions = {}): AsyncGe
   // After the last entry read (journalctl takes a cursor or a time, not both); with nothing read yet, everything that comes is new.
   const { since: _, ...matches } = query;
   const after = cursor ? { ...matches, afterCursor: cursor } : query;
-  for await (const e of journalEntries(after, { follow: true, signal: o.signal })) {
+  for await (const e of sys.journal(after, { follow: true, signal: o.signal })) {
     const l = podLogOrigin(e, pod);
     if (l && shown(l, o)) yield l;
   }

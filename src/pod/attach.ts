@@ -62,7 +62,7 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   const reading = (async () => {
     try {
       // The console too (not shown): it keeps the drain going while the pod shuts down.
-      for await (const l of podLog({ uuid, unit: plan.unit, apps }, { since, stage1: true, follow: true, signal: abort.signal })) show(l);
+      for await (const l of podLog(ctx.sys, { uuid, unit: plan.unit, apps }, { since, stage1: true, follow: true, signal: abort.signal })) show(l);
     } catch (e) {
       if (!abort.signal.aborted) throw e;
     }

@@ -6,7 +6,7 @@
 // `run -d` for a pod that was ready but had already failed when it looked
 // (docs/pods.md, "Foreground and detached").
 import { SprocketError } from '../errors.js';
-import { readJournal } from '../journal/read.js';
+import type { JournalEntry } from '../journal/read.js';
 import type { PodContext } from './context.js';
 import type { Started } from './run.js';
 import { waitPod } from './run.js';
@@ -64,6 +64,11 @@ export async function refuseNotUp(ctx: PodContext, started: Started, followed?: 
     if (!endedWithFailure(status) && !status.apps.some(appFailed)) return;
     status = await waitPod(ctx, started.uuid, { timeoutMs: END_TIMEOUT_MS });
   } else if (!endedWithFailure(status) || (followed && status.apps.some((a) => a.exitStatus !== undefined))) return followed;
-  const entries = await readJournal({ unit: status.unit, lines: JOURNAL_LINES }).catch(() => []);
+  const entries: JournalEntry[] = [];
+  try {
+    for await (const e of ctx.sys.journal({ unit: status.unit, lines: JOURNAL_LINES })) entries.push(e);
+  } catch {
+    // The error below is the news; it goes without the lines the journal could not give.
+  }
   throw notUpError(status, entries.map((e) => String(e.MESSAGE ?? '')), started.ready ? 'it failed as it came up' : undefined);
 }

@@ -1,7 +1,9 @@
 // What every pod operation works with: the state directory, the host's
-// systemd, the pods' networks and the journal of lifecycle events. The CLI
-// makes the real one; unit tests pass fakes.
+// systemd, the pods' networks, the host's journal, mounts and cgroups, and
+// the journal of lifecycle events. The CLI makes the real one; unit tests
+// pass fakes.
 import type { PodEvent } from '../journal/events.js';
+import type { Syscalls } from '../syscalls.js';
 import type { Systemd } from '../systemd/systemd.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 
@@ -23,6 +25,8 @@ export interface PodContext {
   stateDir: string;
   systemd: Systemd;
   net: PodNetworking;
+  /** journalctl, umount, nsenter, /proc (src/syscalls.ts). */
+  sys: Syscalls;
   /** Writes one lifecycle event (src/journal: writePodEvent). */
   event(event: PodEvent): void;
 }

@@ -85,7 +85,7 @@ async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
 async function finishRemovals(ctx: PodContext, result: GcResult): Promise<void> {
   for (const name of (await listPodDirs(ctx.stateDir)).removing) {
     // Its remover may still be deleting it: deleting twice is harmless.
-    await destroyPodDir(path.join(podsDir(ctx.stateDir), name)).catch((error) => result.failed.push({ uuid: name, error }));
+    await destroyPodDir(ctx.sys, path.join(podsDir(ctx.stateDir), name)).catch((error) => result.failed.push({ uuid: name, error }));
   }
 }
 
@@ -110,7 +110,7 @@ async function collectUnfinishedPod(ctx: PodContext, images: Pick<PodImages, 're
     const manifest = await fs.readFile(podPaths(dir).manifest, 'utf8').then((t) => JSON.parse(t) as { apps: { image: { id: string } }[] }, () => undefined);
     if (manifest) await images.release(manifest.apps.map((a) => a.image.id), uuid);
     await unregisterPod(ctx.stateDir, uuid, { podDir: dir });
-    await destroyPodDir(dir);
+    await destroyPodDir(ctx.sys, dir);
     return true;
   } finally {
     await lock.release();

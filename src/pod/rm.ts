@@ -1,8 +1,6 @@
 // rm: removes a pod that is not running: its references on images, what is
 // left of its unit, any mount below its directory, the directory itself.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { failedFor, SprocketError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
 import { unregisterPod } from '../metadata/register.js';
@@ -14,8 +12,7 @@ import { podUnit } from '../../stage1-nspawn/plan.js';
 import { podStatus, readPlan, unitRuns, type PodStatus } from './status.js';
 import { now, readState, writeState } from './state.js';
 import { assertPodMay } from './transitions.js';
-
-const run = promisify(execFile);
+import type { Syscalls } from '../syscalls.js';
 
 export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodImages, 'release'>): Promise<void> {
   const dir = podDir(ctx.stateDir, uuid);
@@ -44,7 +41,7 @@ export async function removePod(ctx: PodContext, uuid: string, images: Pick<PodI
     // References go before the directory: a kill in between leaves a garbage pod (gc removes it), never a reference without a pod.
     await images.release(plan.apps.map((a) => a.imageId), uuid);
     killPoint('rm:released');
-    await destroyPodDir(dir);
+    await destroyPodDir(ctx.sys, dir);
   } finally {
     await attached.release();
     await lock.release();
@@ -67,10 +64,10 @@ async function removableState(ctx: PodContext, uuid: string): Promise<PodStatus[
  * Every mount is tried; one that stays is named in the error, and the
  * directory is kept (deleting it would reach into what is still mounted).
  */
-export async function destroyPodDir(dir: string): Promise<void> {
+export async function destroyPodDir(sys: Pick<Syscalls, 'mountsBelow' | 'unmount'>, dir: string): Promise<void> {
   const failures: { name: string; error: unknown }[] = [];
-  for (const target of (await mountsBelow(dir)).reverse()) {
-    await run('umount', ['--lazy', target]).catch((e: Error) => failures.push({ name: target, error: new SprocketError('io', `cannot unmount: ${e.message.trim()}`) }));
+  for (const target of (await sys.mountsBelow(dir)).reverse()) {
+    await sys.unmount(target).catch((error: unknown) => failures.push({ name: target, error }));
   }
   if (failures.length) throw failedFor(`mounts below ${dir} that cannot be unmounted`, failures);
   // Out of sight first, in one rename: a kill while deleting leaves a .rm- directory that gc deletes, not half a pod.
@@ -78,11 +75,4 @@ export async function destroyPodDir(dir: string): Promise<void> {
   if (doomed !== dir) await fs.rename(dir, doomed);
   killPoint('rm:hidden');
   await fs.rm(doomed, { recursive: true, force: true });
-}
-
-/** Mount points at or below `dir`, in mount order (from /proc/self/mountinfo). */
-export async function mountsBelow(dir: string): Promise<string[]> {
-  const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return info.split('\n').filter(Boolean).map((l) => unescape(l.split(' ')[4]!)).filter((m) => m === dir || m.startsWith(`${dir}/`));
 }

@@ -99,11 +99,12 @@ export class FakeSystemd implements Systemd {
     return this.units.get(name)?.state ?? null;
   }
 
-  /** The properties the unit was started with, whatever the interface asked for. */
+  /** The properties the unit was started with, whatever the interface asked for, and its ControlGroup (in its slice). */
   async getUnitProperties(name: string): Promise<Record<string, PlainValue>> {
     const unit = this.units.get(name);
     if (!unit) throw new SprocketError('not-found', 'no such unit loaded', { file: name });
-    return Object.fromEntries(wireProperties(name, unit.properties).map(([n, , v]) => [n, plain(v)]));
+    const slice = typeof unit.properties.Slice === 'string' ? unit.properties.Slice : 'system.slice';
+    return { ...Object.fromEntries(wireProperties(name, unit.properties).map(([n, , v]) => [n, plain(v)])), ControlGroup: `/${slice}/${name}` };
   }
 
   close(): void {

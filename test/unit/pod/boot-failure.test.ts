@@ -3,20 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { fakePods, IDLE_IMAGE_ID } from '../../support/fake-pods.js';
 import { FakeSystemd } from '../../support/fake-systemd.js';
-import { FakeNetworking } from '../../support/fake-network.js';
-import type { PodContext } from '../../../src/pod/context.js';
+import { METADATA_SOCKET_UNIT } from '../../../src/metadata/ensure.js';
 import { podDir, podPaths } from '../../../src/pod/dir.js';
-import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
+import { preparePod } from '../../../src/pod/prepare.js';
 import { startPod } from '../../../src/pod/run.js';
 import { podStatus, type PodStatus } from '../../../src/pod/status.js';
 import { notUpError, refuseNotUp } from '../../../src/pod/boot-failure.js';
 import { parseRunArgs } from '../../../src/cli/run-args.js';
 import { SprocketError } from '../../../src/errors.js';
-
-const ID = `sha512-${'d'.repeat(128)}`;
 
 /** A systemd whose pod units end before they are ready: the exit hooks write their records, the start job fails. */
 class FailingBoot extends FakeSystemd {
@@ -24,7 +21,9 @@ class FailingBoot extends FakeSystemd {
     super();
   }
 
-  override async startTransientUnit(name: string): Promise<void> {
+  override async startTransientUnit(...args: Parameters<FakeSystemd['startTransientUnit']>): Promise<void> {
+    const name = args[0];
+    if (name === METADATA_SOCKET_UNIT) return super.startTransientUnit(...args);
     this.calls.push(['startTransientUnit', name]);
     const uuid = name.replace(/^sprocket-|\.service$/g, '');
     const paths = podPaths(podDir(this.stateDir, uuid));
@@ -42,8 +41,8 @@ class FailingAsReady extends FakeSystemd {
 
   override async startTransientUnit(...args: Parameters<FakeSystemd['startTransientUnit']>): Promise<void> {
     await super.startTransientUnit(...args);
-    if (!this.appLine) return;
     const name = args[0];
+    if (!this.appLine || name === METADATA_SOCKET_UNIT) return;
     const paths = podPaths(podDir(this.stateDir, name.replace(/^sprocket-|\.service$/g, '')));
     await fs.writeFile(path.join(paths.status, 'idle'), `${this.appLine}\n`);
     setTimeout(() => {
@@ -53,22 +52,7 @@ class FailingAsReady extends FakeSystemd {
 }
 
 async function setUp(podLine: string, appLine?: string, systemd?: (stateDir: string) => FakeSystemd) {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-boot-'));
-  const tree = path.join(root, 'tree');
-  await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
-  await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
-  await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\n');
-  await fs.mkdir(path.join(tree, 'bin'));
-  await fs.writeFile(path.join(tree, 'bin/sleep'), '', { mode: 0o755 });
-  const images: PodImages = {
-    resolve: async () => ID,
-    manifest: async () => ({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/idle', app: { exec: ['/bin/sleep', '9'], user: 'root', group: '0' } }),
-    treePath: () => tree,
-    hold: async () => undefined,
-    release: async () => undefined,
-  };
-  const stateDir = path.join(root, 'state');
-  const ctx: PodContext = { stateDir, systemd: systemd?.(stateDir) ?? new FailingBoot(stateDir, podLine, appLine), net: new FakeNetworking(), event: () => undefined };
+  const { ctx, images } = await fakePods({ systemd: systemd ?? ((stateDir) => new FailingBoot(stateDir, podLine, appLine)) });
   const plan = await preparePod(ctx, parseRunArgs(['--mds-register=false', 'idle']), images);
   return { ctx, uuid: plan.uuid };
 }
@@ -121,7 +105,7 @@ test('run -d: a pod that came up with an app that had already failed is refused 
 });
 
 test('the message quotes the pod\'s last lines and explains an exhausted inotify limit', () => {
-  const status: PodStatus = { uuid: '8d3ac2d4-5b7e-4e55-9a36-2c5d0c1f1a10', state: 'exited', unit: 'sprocket-8d3ac2d4-5b7e-4e55-9a36-2c5d0c1f1a10.service', machine: 'm', created: '', exitStatus: 1, apps: [{ name: 'idle', image: ID, state: 'stopped' }] };
+  const status: PodStatus = { uuid: '8d3ac2d4-5b7e-4e55-9a36-2c5d0c1f1a10', state: 'exited', unit: 'sprocket-8d3ac2d4-5b7e-4e55-9a36-2c5d0c1f1a10.service', machine: 'm', created: '', exitStatus: 1, apps: [{ name: 'idle', image: IDLE_IMAGE_ID, state: 'stopped' }] };
   const text = notUpError(status, ['Failed to allocate manager object: Too many open files']).describe();
   assert.match(text, /last lines of sprocket-8d3ac2d4-[0-9a-f-]+\.service:\n {4}Failed to allocate manager object: Too many open files/);
   assert.match(text, /hint: the host is out of inotify instances .*fs\.inotify\.max_user_instances/);

@@ -3,12 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { FakeNetworking } from '../../support/fake-network.js';
-import { FakeSystemd } from '../../support/fake-systemd.js';
-import type { PodEvent } from '../../../src/journal/events.js';
-import type { PodContext } from '../../../src/pod/context.js';
+import { endPod, fakePods, IDLE_IMAGE_ID, prepareIdle as prepare } from '../../support/fake-pods.js';
 import { podDir, podPaths } from '../../../src/pod/dir.js';
 import { collectPods } from '../../../src/pod/gc.js';
 import { lockFile } from '../../../src/pod/lock.js';
@@ -24,50 +20,13 @@ import { SprocketError } from '../../../src/errors.js';
 import { METADATA_SERVICE_UNIT, METADATA_SOCKET_UNIT } from '../../../src/metadata/ensure.js';
 import { podOfToken } from '../../../src/metadata/secrets.js';
 
-const ID = `sha512-${'c'.repeat(128)}`;
-
-async function setUp() {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-pods-'));
-  const tree = path.join(root, 'tree');
-  await fs.mkdir(path.join(tree, 'etc'), { recursive: true });
-  await fs.writeFile(path.join(tree, 'etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
-  await fs.writeFile(path.join(tree, 'etc/group'), 'root:x:0:\n');
-  await fs.mkdir(path.join(tree, 'bin'));
-  await fs.writeFile(path.join(tree, 'bin/sleep'), '', { mode: 0o755 });
-  const refs = new Set<string>();
-  const images: PodImages = {
-    resolve: async () => ID,
-    manifest: async () => ({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/idle', app: { exec: ['/bin/sleep', '9'], user: 'root', group: '0' } }),
-    treePath: () => tree,
-    hold: async (ids, uuid) => ids.forEach((id) => refs.add(`${id}/${uuid}`)),
-    release: async (ids, uuid) => ids.forEach((id) => refs.delete(`${id}/${uuid}`)),
-  };
-  const events: PodEvent[] = [];
-  const systemd = new FakeSystemd();
-  // As installed by the package: pods find the metadata service without starting one.
-  await systemd.startTransientUnit(METADATA_SOCKET_UNIT, { Description: 'sprocket metadata service socket' });
-  const net = new FakeNetworking();
-  const ctx: PodContext = { stateDir: path.join(root, 'state'), systemd, net, event: (e) => events.push(e) };
-  return { ctx, systemd, images, refs, events, net };
-}
-
-const prepare = (ctx: PodContext, images: PodImages, ...flags: string[]) => preparePod(ctx, parseRunArgs([...flags, 'idle']), images);
-
-/** What the pod's ExecStopPost hooks write when the pod ends. */
-async function endPod(ctx: PodContext, systemd: FakeSystemd, uuid: string, app: string, podStatusLine: string, appLine: string) {
-  const paths = podPaths(podDir(ctx.stateDir, uuid));
-  await fs.writeFile(path.join(paths.status, app), `${appLine}\n`);
-  await fs.writeFile(paths.podExit, `${podStatusLine}\n`);
-  systemd.exit(`sprocket-${uuid}.service`, Number(podStatusLine.split(' ')[2]));
-}
-
 test('prepare, start, end: status follows systemd and writes the end events once', async () => {
-  const { ctx, systemd, images, refs, events } = await setUp();
+  const { ctx, systemd, images, refs, events } = await fakePods();
   const plan = await prepare(ctx, images);
   const prepared = await podStatus(ctx, plan.uuid);
   assert.equal(prepared.state, 'prepared');
-  assert.deepEqual(prepared.apps.map((a) => [a.name, a.image, a.imageName]), [['idle', ID, 'example.com/idle']]);
-  assert.deepEqual([...refs], [`${ID}/${plan.uuid}`]);
+  assert.deepEqual(prepared.apps.map((a) => [a.name, a.image, a.imageName]), [['idle', IDLE_IMAGE_ID, 'example.com/idle']]);
+  assert.deepEqual([...refs], [`${IDLE_IMAGE_ID}/${plan.uuid}`]);
   await assert.rejects(fs.access(path.join(ctx.stateDir, 'pods', `.new-${plan.uuid}`)));
 
   await startPod(ctx, plan.uuid);
@@ -92,7 +51,7 @@ test('prepare, start, end: status follows systemd and writes the end events once
 });
 
 test('an app stopped before its main process ran is recorded as stopped, not killed', async () => {
-  const { ctx, systemd, images } = await setUp();
+  const { ctx, systemd, images } = await fakePods();
   const plan = await prepare(ctx, images);
   await startPod(ctx, plan.uuid);
   // app-stopped writes "success - -" when the app's ExecMainCode is 0: the pod stopped while it was starting.
@@ -102,7 +61,7 @@ test('an app stopped before its main process ran is recorded as stopped, not kil
 });
 
 test('a pod recorded running whose unit is gone without a record is exited, with a note', async () => {
-  const { ctx, images } = await setUp();
+  const { ctx, images } = await fakePods();
   const plan = await prepare(ctx, images);
   const file = podPaths(podDir(ctx.stateDir, plan.uuid)).state;
   await writeState(file, { ...(await readState(file)), state: 'running' });
@@ -116,7 +75,7 @@ test('a pod recorded running whose unit is gone without a record is exited, with
 });
 
 test('names are unique among live pods only', async () => {
-  const { ctx, systemd, images } = await setUp();
+  const { ctx, systemd, images } = await fakePods();
   const first = await prepare(ctx, images, '--name', 'web');
   await assert.rejects(prepare(ctx, images, '--name', 'web'), /a live pod is already named web/);
   await startPod(ctx, first.uuid);
@@ -126,7 +85,7 @@ test('names are unique among live pods only', async () => {
 });
 
 test('gc marks exited pods, removes them after the grace period, expires prepared pods and crashed prepares', async () => {
-  const { ctx, systemd, images, refs, events } = await setUp();
+  const { ctx, systemd, images, refs, events } = await fakePods();
   const ran = await prepare(ctx, images);
   await startPod(ctx, ran.uuid);
   await endPod(ctx, systemd, ran.uuid, 'idle', 'success exited 0', 'success exited 0');
@@ -148,7 +107,7 @@ test('gc marks exited pods, removes them after the grace period, expires prepare
 });
 
 test('rm leaves alone a pod that a foreground run is attached to', async () => {
-  const { ctx, images } = await setUp();
+  const { ctx, images } = await fakePods();
   const plan = await prepare(ctx, images);
   const attached = (await lockFile(podPaths(podDir(ctx.stateDir, plan.uuid)).attached, { wait: true, shared: true }))!;
   await assert.rejects(removePod(ctx, plan.uuid, images), /has a sprocket run attached/);
@@ -158,7 +117,7 @@ test('rm leaves alone a pod that a foreground run is attached to', async () => {
 });
 
 test('gc of a fresh state directory (no pods/ yet) finds nothing and makes nothing', async () => {
-  const { ctx, images } = await setUp();
+  const { ctx, images } = await fakePods();
   assert.deepEqual(await collectPods(ctx, images, { gracePeriodMs: 0, expirePreparedMs: 0, markOnly: false }), { marked: [], removed: [], skipped: [], failed: [] });
   await assert.rejects(fs.access(path.join(ctx.stateDir, 'pods')));
 });
@@ -167,7 +126,7 @@ const metadataUrl = (plan: { apps: { environment: { name: string; value: string 
   plan.apps[0]!.environment.find((e) => e.name === 'AC_METADATA_URL')?.value;
 
 test('a pod is registered with the metadata service from prepare until rm; start makes sure the service is there', async () => {
-  const { ctx, systemd, images } = await setUp();
+  const { ctx, systemd, images } = await fakePods();
   const plan = await prepare(ctx, images);
   const url = metadataUrl(plan);
   assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:2375\/[A-Za-z0-9_-]{43}$/);
@@ -191,7 +150,7 @@ test('a pod is registered with the metadata service from prepare until rm; start
 });
 
 test('--mds-register=false: no registration, no AC_METADATA_URL, no service needed', async () => {
-  const { ctx, systemd, images } = await setUp();
+  const { ctx, systemd, images } = await fakePods();
   systemd.units.delete(METADATA_SOCKET_UNIT);
   const plan = await prepare(ctx, images, '--mds-register=false');
   assert.equal(metadataUrl(plan), undefined);
@@ -201,7 +160,7 @@ test('--mds-register=false: no registration, no AC_METADATA_URL, no service need
 });
 
 test('a prepare that fails after registering leaves no token behind; gc unregisters crashed prepares', async () => {
-  const { ctx, images } = await setUp();
+  const { ctx, images } = await fakePods();
   const failing: PodImages = { ...images, hold: async () => Promise.reject(new Error('disk full')) };
   await assert.rejects(prepare(ctx, failing), /disk full/);
   const index = path.join(ctx.stateDir, 'metadata', 'tokens');
@@ -219,7 +178,7 @@ test('a prepare that fails after registering leaves no token behind; gc unregist
 });
 
 test('a pod whose status cannot be read is listed as unknown, reported by gc, keeps its name, and rm removes it', async () => {
-  const { ctx, systemd, images, refs } = await setUp();
+  const { ctx, systemd, images, refs } = await fakePods();
   const ok = await prepare(ctx, images);
   const bad = await prepare(ctx, images, '--name', 'web');
   await startPod(ctx, bad.uuid);
@@ -249,7 +208,7 @@ test('a pod whose status cannot be read is listed as unknown, reported by gc, ke
 });
 
 test('status --wait=DURATION: a pod still running when the time is up is an error (254); one that exits in time is returned', async () => {
-  const { ctx, systemd, images } = await setUp();
+  const { ctx, systemd, images } = await fakePods();
   const plan = await prepare(ctx, images);
   await startPod(ctx, plan.uuid);
   await assert.rejects(waitExited(ctx, plan.uuid, { timeoutMs: 300 }), (e: unknown) =>
@@ -260,7 +219,7 @@ test('status --wait=DURATION: a pod still running when the time is up is an erro
 });
 
 test('network: set up before the unit starts and torn down after it (ExecStopPost) and by gc; a failed set-up or a taken port leaves the pod prepared', async () => {
-  const { ctx, systemd, images, net } = await setUp();
+  const { ctx, systemd, images, net } = await fakePods();
   const pod = await prepare(ctx, images, '--mds-register=false');
   await startPod(ctx, pod.uuid);
   assert.deepEqual(net.calls, [`check ${pod.uuid}`, `check ${pod.uuid}`, `set-up ${pod.uuid}`]);
