@@ -2,7 +2,7 @@
 // directives of its unit inside the pod, the pod's as properties of its host
 // unit, and the oneshot unit that sets the pod's sysctls before any app.
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
-import type { AppIsolation, PodIsolation } from './isolators.js';
+import { DEFAULT_SECCOMP_DENY, DEFAULT_SECCOMP_ERRNO, type AppIsolation, type PodIsolation } from './isolators.js';
 
 /** Inside the pod: the KEY=VALUE sysctls of the pod, read by SYSCTL_SCRIPT. */
 export const SYSCTL_CONF = '/sprocket/sysctl.conf';
@@ -16,8 +16,10 @@ export function isolationLines(i: AppIsolation): string[] {
     `CapabilityBoundingSet=${i.capabilities.join(' ')}`,
     ...(i.noNewPrivileges ? ['NoNewPrivileges=yes'] : []),
     ...(i.seccomp ? [`SystemCallFilter=${i.seccomp.mode === 'deny' ? '~' : ''}${i.seccomp.syscalls.join(' ')}`] : []),
+    // After the app's own set: systemd takes these out of an allow list, adds them to a deny list.
+    ...(i.seccompDefault ? [`SystemCallFilter=~${DEFAULT_SECCOMP_DENY.join(' ')}`] : []),
     // Without it, systemd kills a process that makes a filtered call (SIGSYS), as appc says for an empty errno.
-    ...optional('SystemCallErrorNumber', i.seccomp?.errno),
+    ...optional('SystemCallErrorNumber', i.seccomp ? i.seccomp.errno : i.seccompDefault ? DEFAULT_SECCOMP_ERRNO : undefined),
     ...optional('MemoryMax', i.memoryMax),
     ...optional('MemoryLow', i.memoryLow),
     ...optional('CPUQuota', i.cpuQuotaPercent === undefined ? undefined : `${i.cpuQuotaPercent}%`),

@@ -23,6 +23,23 @@ export const NSPAWN_CAPABILITIES = [
   'CAP_SYS_BOOT', 'CAP_SYS_CHROOT', 'CAP_SYS_NICE', 'CAP_SYS_PTRACE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TTY_CONFIG',
 ];
 
+/**
+ * sprocket's default seccomp filter, a deny list of what apps rarely need
+ * and what reaches past the pod, as rkt's and Docker's defaults: setting
+ * the clock, kernel modules and keyrings, mounts (chroot stays: appc's
+ * default capabilities include CAP_SYS_CHROOT), namespaces, tracing,
+ * reboot, swap, raw I/O, obsolete calls. Every app gets it (failing calls
+ * get EPERM) unless the operator gives the app a seccomp set of its own or
+ * says --insecure-options=seccomp; an image's own set only narrows it
+ * (src/pod/image-privilege.ts, docs/isolators.md).
+ */
+export const DEFAULT_SECCOMP_DENY = [
+  '@clock', '@cpu-emulation', '@debug', '@keyring', '@module', '@obsolete', '@raw-io', '@reboot', '@swap',
+  'fsconfig', 'fsmount', 'fsopen', 'fspick', 'mount', 'mount_setattr', 'move_mount', 'open_tree', 'pivot_root', 'umount', 'umount2',
+  'acct', 'bpf', 'kcmp', 'name_to_handle_at', 'open_by_handle_at', 'quotactl', 'setns', 'unshare', 'userfaultfd',
+];
+export const DEFAULT_SECCOMP_ERRNO = 'EPERM';
+
 export const IsolatorOutcome = z.object({
   isolator: z.string(),
   outcome: z.enum(['enforced', 'modified', 'ignored']),
@@ -59,6 +76,8 @@ export const AppIsolation = Resources.extend({
   noNewPrivileges: z.boolean().default(false),
   /** allow: only these (retain-set); deny: all but these (remove-set). */
   seccomp: z.object({ mode: z.enum(['allow', 'deny']), syscalls: z.array(SyscallName).min(1), errno: z.string().regex(/^E[A-Z0-9]+$/).optional() }).optional(),
+  /** DEFAULT_SECCOMP_DENY on top of `seccomp` (false in plans of sprockets before the default filter). */
+  seccompDefault: z.boolean().default(false),
   selinuxContext: z.string().regex(/^[^\s:]+:[^\s:]+:[^\s:]+:\S+$/).optional(),
   apparmorProfile: z.string().regex(/^\S+$/).optional(),
   report: z.array(IsolatorOutcome).default([]),
@@ -192,13 +211,14 @@ function capabilities(app: readonly Isolator[], report: Report): string[] {
   return granted;
 }
 
-function seccomp(app: readonly Isolator[], report: Report): AppIsolation['seccomp'] {
+function seccomp(app: readonly Isolator[], withDefault: boolean, report: Report): AppIsolation['seccomp'] {
   const iso = findIsolator(app, 'os/linux/seccomp-retain-set') ?? findIsolator(app, 'os/linux/seccomp-remove-set');
   if (!iso) return undefined;
   const retain = iso.name === 'os/linux/seccomp-retain-set';
   const wildcard = retain ? '@appc.io/all' : '@appc.io/empty';
+  const andDefault = withDefault ? ", and sprocket's default filter" : '';
   if (iso.value.set.includes(wildcard)) {
-    report.add(iso.name, 'enforced', retain ? 'every syscall allowed: no filter' : 'no syscall removed: no filter');
+    report.add(iso.name, 'enforced', `${retain ? 'every syscall allowed' : 'no syscall removed'}: no filter of its own${andDefault}`);
     return undefined;
   }
   let errno = iso.value.errno || undefined;
@@ -207,7 +227,7 @@ function seccomp(app: readonly Isolator[], report: Report): AppIsolation['seccom
     notes.push(`unknown errno ${errno}, EPERM instead`);
     errno = 'EPERM';
   }
-  const filter = `SystemCallFilter=${retain ? '' : '~'}${iso.value.set.join(' ')}, ${errno ? `errno ${errno}` : 'killed by SIGSYS'}`;
+  const filter = `SystemCallFilter=${retain ? '' : '~'}${iso.value.set.join(' ')}${andDefault}, ${errno ? `errno ${errno}` : 'killed by SIGSYS'}`;
   report.add(iso.name, notes.length ? 'modified' : 'enforced', notes.length ? `${filter} (${notes.join('; ')})` : filter);
   return { mode: retain ? 'allow' : 'deny', syscalls: iso.value.set, ...(errno ? { errno } : {}) };
 }
@@ -215,9 +235,10 @@ function seccomp(app: readonly Isolator[], report: Report): AppIsolation['seccom
 /**
  * The isolation of one app from its isolators (and the pod's SELinux and
  * AppArmor labels, which apps inherit). Throws for what must not run: an
- * AppArmor profile that the host has not loaded.
+ * AppArmor profile that the host has not loaded. `seccompDefault`: the app
+ * gets DEFAULT_SECCOMP_DENY too (src/pod/image-privilege.ts decides).
  */
-export function appIsolation(app: readonly Isolator[], pod: readonly Isolator[], support: HostSupport, at: IsolatorSource): AppIsolation {
+export function appIsolation(app: readonly Isolator[], pod: readonly Isolator[], support: HostSupport, at: IsolatorSource, seccompDefault: boolean): AppIsolation {
   const report = new Report();
   const out = {
     ...resources(app, support, report),
@@ -226,8 +247,8 @@ export function appIsolation(app: readonly Isolator[], pod: readonly Isolator[],
     ...macLabels(app, pod, support, report, at),
   };
   if (app.some((i) => i.name === 'os/linux/no-new-privileges')) report.add('os/linux/no-new-privileges', 'enforced', `NoNewPrivileges=${out.noNewPrivileges ? 'yes' : 'no'}`);
-  const filter = seccomp(app, report);
-  return AppIsolation.parse({ ...out, ...(filter ? { seccomp: filter } : {}), report: report.entries });
+  const filter = seccomp(app, seccompDefault, report);
+  return AppIsolation.parse({ ...out, ...(filter ? { seccomp: filter } : {}), seccompDefault, report: report.entries });
 }
 
 /**

@@ -157,7 +157,7 @@ function setInsecureOptions(pod: PodRequest, s: string): void {
   const words = s.split(',');
   const on = (w: string) => words.includes(w) || words.includes('all');
   if (on('paths')) pod.insecurePaths = true;
-  if (GRANT_OPTIONS.some(on)) pod.imageGrants = { capabilities: on('capabilities'), labels: on('labels') };
+  if (GRANT_OPTIONS.some(on)) pod.imageGrants = { capabilities: on('capabilities'), labels: on('labels'), seccomp: on('seccomp') };
   const fetch = words.filter((w) => w !== 'paths' && !(GRANT_OPTIONS as readonly string[]).includes(w));
   if (fetch.length) pod.insecureOptions = fetch.join(',');
 }

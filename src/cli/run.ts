@@ -34,7 +34,8 @@ ${NET_FLAG_HELP}
   --insecure-options LIST    checks to skip when images are fetched (as sprocket fetch);
                              paths: apps see /proc and /sys without sensitive paths hidden (docs/isolators.md);
                              capabilities, labels: images may widen appc's default capabilities or
-                             choose their own SELinux/AppArmor label (else refused; docs/isolators.md)
+                             choose their own SELinux/AppArmor label (else refused; docs/isolators.md);
+                             seccomp: no default seccomp filter, images' own sets apply as written
   --pull-policy never|new|update
                              images named: never: the store only; new (default): the store's, else fetched;
                              update: ask the remote for a newer one (as sprocket fetch, docs/fetch.md)

@@ -1,15 +1,16 @@
 // An image gets no more privilege than the operator grants. The isolators an
 // app takes from its image (those no flag replaced, in an app that the
 // operator's pod manifest does not write out) may only narrow the defaults:
-// appc's default capabilities, no-new-privileges as the default (off), the
-// pod's labels. Widening takes the operator's word: the isolator on the
-// command line or in a --pod-manifest, or --insecure-options.
+// appc's default capabilities, sprocket's default seccomp filter,
+// no-new-privileges as the default (off), the pod's labels. Widening takes
+// the operator's word: the isolator on the command line or in a
+// --pod-manifest, or --insecure-options.
 import { SprocketError } from '../errors.js';
-import type { Isolator } from '../spec/index.js';
+import { findIsolator, type Isolator } from '../spec/index.js';
 import type { ImageGrants } from './request.js';
 import { DEFAULT_CAPABILITIES } from '../../stage1-nspawn/isolators.js';
 
-export const NO_GRANTS: ImageGrants = { capabilities: false, labels: false };
+export const NO_GRANTS: ImageGrants = { capabilities: false, labels: false, seccomp: false };
 
 const LABELS = ['os/linux/selinux-context', 'os/linux/apparmor-profile'];
 
@@ -37,4 +38,19 @@ export function checkImageIsolators(isolators: readonly Isolator[], image: strin
       });
     }
   });
+}
+
+const seccompSet = (list: readonly Isolator[]) => findIsolator(list, 'os/linux/seccomp-retain-set') ?? findIsolator(list, 'os/linux/seccomp-remove-set');
+
+/**
+ * Whether an app gets sprocket's default seccomp filter on top of its own
+ * set (stage1-nspawn/isolators.ts, DEFAULT_SECCOMP_DENY): yes, unless
+ * --insecure-options=seccomp, or the app's set is the operator's. A set
+ * that the image itself carries counts as the image's, whoever repeats it:
+ * an image's set narrows the default, never replaces it.
+ */
+export function seccompDefault(app: readonly Isolator[], image: readonly Isolator[], granted: boolean): boolean {
+  if (granted) return false;
+  const own = seccompSet(app);
+  return !own || image.some((i) => i.name === own.name && JSON.stringify(i.value) === JSON.stringify(own.value));
 }

@@ -15,6 +15,7 @@ import { DEFAULT_NETWORK, exposedPorts, withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
 import { readDatabase, resolveInTree } from './image-tree.js';
+import { seccompDefault } from './image-privilege.js';
 
 /** What the plan needs of the image store. */
 export interface PlanImages {
@@ -35,6 +36,8 @@ export interface PlanInput {
   strictIsolators?: boolean;
   /** --insecure-options=paths: leave the sensitive /proc and /sys paths open to apps. */
   insecurePaths?: boolean;
+  /** --insecure-options=seccomp: no default seccomp filter; images' own sets apply as written. */
+  insecureSeccomp?: boolean;
   /** --interactive: the one app has the operator's terminal as stdin and stdout. */
   interactive?: boolean;
   /** --unit-mode=inline: the pod runs as the main process of this run of the operator's service. */
@@ -57,7 +60,7 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
     planVolume(m.appVolume!, appVolumeName(ra.name, m.volume), source, `apps[${i}].mounts[${j}].appVolume`))));
   const apps: PlanApp[] = [];
   const support = await readHostSupport();
-  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i, support));
+  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i, support, input.insecureSeccomp ?? false));
   if (input.interactive) {
     if (apps.length !== 1) throw usage(`--interactive needs a pod of exactly one app, not ${apps.length}`, { file: source, field: '--interactive' });
     apps[0]!.interactive = true;
@@ -110,7 +113,7 @@ function ownVolumes(ra: RuntimeApp): [Mount, number][] {
   return own.filter(([m], k) => own.findIndex(([o]) => o.volume === m.volume) === k);
 }
 
-async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number, support: HostSupport): Promise<PlanApp> {
+async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number, support: HostSupport, insecureSeccomp: boolean): Promise<PlanApp> {
   const id = ra.image.id!;
   const tree = images.treePath(id);
   const image = await images.manifest(id);
@@ -160,7 +163,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
     ...(preStart ? { preStart } : {}),
     ...(postStop ? { postStop } : {}),
     isolators: app.isolators ?? [],
-    isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators')),
+    isolation: appIsolation(app.isolators ?? [], pod.isolators ?? [], support, at('app.isolators'), seccompDefault(app.isolators ?? [], image.app?.isolators ?? [], insecureSeccomp)),
     ports: planPorts(app.ports ?? [], fail),
     notify: annotation(NOTIFY_ANNOTATION) === 'true',
     ...restartPolicy(annotation, fail),

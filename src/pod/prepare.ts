@@ -32,7 +32,8 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
   const final = podDir(ctx.stateDir, uuid);
   let plan = await buildPlan({
     uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.network ? { network: request.network } : {}),
-    strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, interactive: request.interactive,
+    strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, insecureSeccomp: request.imageGrants?.seccomp ?? false,
+    interactive: request.interactive,
     ...(inline ? { inline } : {}),
   }, images);
   await ctx.net.check(plan);

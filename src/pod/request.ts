@@ -45,9 +45,9 @@ export const VolumeRequest = z.object({
 });
 export type VolumeRequest = z.infer<typeof VolumeRequest>;
 
-/** What the operator allows images' own isolators to widen: --insecure-options words. */
-export const GRANT_OPTIONS = ['capabilities', 'labels'] as const;
-export const ImageGrants = z.object({ capabilities: z.boolean(), labels: z.boolean() });
+/** What the operator allows images' own isolators to widen: --insecure-options words (seccomp also lifts the default filter). */
+export const GRANT_OPTIONS = ['capabilities', 'labels', 'seccomp'] as const;
+export const ImageGrants = z.object({ capabilities: z.boolean(), labels: z.boolean(), seccomp: z.boolean() });
 export type ImageGrants = z.infer<typeof ImageGrants>;
 
 export const PodRequest = z.object({
@@ -73,7 +73,7 @@ export const PodRequest = z.object({
   pullPolicy: z.enum(PULL_POLICIES).optional(),
   /** --insecure-options=paths (or all): sensitive /proc and /sys paths left open to apps. */
   insecurePaths: z.boolean().optional(),
-  /** --insecure-options=capabilities, labels (or all): images may widen these defaults (src/pod/image-privilege.ts). */
+  /** --insecure-options=capabilities, labels, seccomp (or all): images may widen these defaults (src/pod/image-privilege.ts). */
   imageGrants: ImageGrants.optional(),
   /** --strict-isolators: refuse to run unless every isolator is enforced as given. */
   strictIsolators: z.boolean().optional(),

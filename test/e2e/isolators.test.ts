@@ -14,6 +14,8 @@ import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk }
 const PROBE = 'example.com/iso-probe';
 const LIMITS = 'example.com/iso-limits';
 const NOTIFY = 'example.com/iso-notify';
+/** An image whose own seccomp set (@system-service) allows unshare(2), which sprocket's default filter denies. */
+const UNSHARE = 'example.com/iso-unshare';
 
 /** CapBnd of /proc/PID/status for these capabilities. */
 const capMask = (caps: readonly string[]) =>
@@ -28,6 +30,8 @@ const PROBE_SCRIPT = [
   // The pod's IPC namespace: harmless to write when the paths are open.
   'if echo 4321 2>/dev/null >/proc/sys/kernel/msgmni; then echo writable; else echo protected; fi >/out/$AC_APP_NAME-procsys',
   'busybox grep -oE " /(proc/sys|proc/sysrq-trigger|sys/firmware) [a-z]+" /proc/self/mountinfo >/out/$AC_APP_NAME-masks || true',
+  // unshare(2) of no namespace: any process may (nspawn's own filter allows it), unless sprocket's default filter denies it.
+  'if busybox unshare true 2>/out/$AC_APP_NAME-unshare; then echo allowed >/out/$AC_APP_NAME-unshare; fi',
 ].join('; ');
 
 describe('isolators: enforced inside the pod, reported, readiness', () => {
@@ -69,6 +73,9 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
         ],
       },
     });
+    await busyboxImage(host(), UNSHARE, {
+      app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0', isolators: [{ name: 'os/linux/seccomp-retain-set', value: { set: ['@system-service'], errno: 'EPERM' } }] },
+    });
     const notify = await notifyReadyCommand();
     await busyboxImage(host(), NOTIFY, {
       annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }],
@@ -76,11 +83,14 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
     });
   });
 
-  it('enforces capabilities, no-new-privileges, seccomp errno, oom-score-adj, a pod sysctl and sensitive paths (an app without isolators beside)', async () => {
+  it("enforces capabilities, no-new-privileges, seccomp errno and sprocket's default filter, oom-score-adj, a pod sysctl and sensitive paths (an app without isolators beside)", async () => {
+    const operatorSet = { name: 'os/linux/seccomp-remove-set', value: { set: ['mkdir'], errno: 'ENOSYS' } };
     const file = await manifest('probe', {
       apps: [
         { name: 'probe', image: { name: PROBE }, ...mountOut },
         { name: 'plain', image: { name: PROBE }, app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0' }, ...mountOut },
+        { name: 'unshare', image: { name: UNSHARE }, ...mountOut },
+        { name: 'operator', image: { name: PROBE }, app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0', isolators: [operatorSet] }, ...mountOut },
       ],
       isolators: [{ name: 'os/unix/sysctl', value: { 'kernel.msgmax': '12345' } }],
     });
@@ -100,16 +110,31 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
     assert.match(await out(uuid, 'plain-masks'), /^ \/proc\/sys ro\n(.*\n)* \/sys\/firmware ro\n$/);
     assert.equal(await out(uuid, 'plain-procsys'), 'protected\n');
     assert.notEqual((await host().run(['cat', '/proc/sys/kernel/msgmax'])).trim(), '12345', 'the host keeps its own value');
+    // sprocket's default seccomp filter: EPERM without a set of the app's own; an image's own set only narrows it
+    // (its errno for the whole filter), even one that allows unshare; the operator's own set replaces it.
+    assert.match(await out(uuid, 'plain-unshare'), /Operation not permitted/);
+    assert.match(await out(uuid, 'probe-unshare'), /File name too long/);
+    assert.match(await out(uuid, 'unshare-unshare'), /Operation not permitted/);
+    assert.equal(await out(uuid, 'unshare-mkdir'), 'made\n', "the image's set allows the rest of @system-service");
+    assert.equal(await out(uuid, 'operator-unshare'), 'allowed\n');
+    assert.match(await out(uuid, 'operator-mkdir'), /Function not implemented/);
   });
 
-  it('leaves sensitive paths open with --insecure-options=paths', async () => {
-    const file = await manifest('open', { apps: [{ name: 'plain', image: { name: PROBE }, app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0' }, ...mountOut }] });
+  it("leaves sensitive paths open with --insecure-options=paths, and no default seccomp filter with seccomp (images' sets as written)", async () => {
+    const file = await manifest('open', {
+      apps: [
+        { name: 'plain', image: { name: PROBE }, app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0' }, ...mountOut },
+        { name: 'unshare', image: { name: UNSHARE }, ...mountOut },
+      ],
+    });
     const uuidFile = `${IN_HOST}/open.uuid`;
-    const r = await sprocket(host(), ['run', '--insecure-options=paths', '--uuid-file-save', uuidFile, '--pod-manifest', file]);
+    const r = await sprocket(host(), ['run', '--insecure-options=paths,seccomp', '--uuid-file-save', uuidFile, '--pod-manifest', file]);
     assert.equal(r.code, 0, r.stderr);
     const uuid = (await readFile(onMachine(host(), uuidFile), 'utf8')).trim();
     assert.equal(await out(uuid, 'plain-procsys'), 'writable\n');
     assert.equal(await out(uuid, 'plain-masks'), '');
+    assert.equal(await out(uuid, 'plain-unshare'), 'allowed\n');
+    assert.equal(await out(uuid, 'unshare-unshare'), 'allowed\n');
   });
 
   it('sets memory and CPU limits that read back over D-Bus (this machine has no cgroup2 resource controllers: enforcement is checked only where one exists) and reports what is ignored', async () => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseRunArgs } from '../../../src/cli/run-args.js';
 import { reifyPod, type ImageSource } from '../../../src/pod/reify.js';
+import { seccompDefault } from '../../../src/pod/image-privilege.js';
 import { SprocketError } from '../../../src/errors.js';
 import type { Isolator, ImageManifest } from '../../../src/spec/index.js';
 
@@ -63,4 +64,20 @@ test("a pod manifest: the image's app is checked, the operator's own app object 
   const m = await reifyPod(parseRunArgs(['--pod-manifest', file]), imageWith([SYS_ADMIN]));
   assert.deepEqual(m.apps[0]!.app!.isolators, [SYS_ADMIN]);
   await fs.rm(dir, { recursive: true });
+});
+
+test("seccomp: an image's own set narrows sprocket's default filter; the operator's set, or --insecure-options=seccomp, replaces it", async () => {
+  const image: Isolator[] = [{ name: 'os/linux/seccomp-retain-set', value: { set: ['@system-service', 'mount'] } }];
+  const applies = async (argv: string[]) => {
+    const request = parseRunArgs(argv);
+    const m = await reifyPod(request, imageWith(image));
+    return seccompDefault(m.apps[0]!.app!.isolators ?? [], image, request.imageGrants?.seccomp ?? false);
+  };
+  assert.equal(await applies(['img']), true, "the image's set, kept");
+  assert.equal(await applies(['img', '--seccomp', 'mode=retain,@system-service,mount,umount2']), false, "the operator's");
+  assert.equal(await applies(['img', '--seccomp', 'mode=retain,@system-service,mount']), true, 'the same set as the image carries counts as the image\'s');
+  assert.equal(await applies(['img', '--seccomp', 'mode=remove,mkdir']), false);
+  assert.equal(await applies(['--insecure-options=seccomp', 'img']), false);
+  assert.equal(await applies(['--insecure-options=all', 'img']), false);
+  assert.equal(seccompDefault([], [], false), true, 'an app without a set gets the default');
 });
