@@ -30,9 +30,22 @@ export const appSockets = (app: PlanApp) => activatedPorts(app).map((p) => appSo
 /** The socket units of the pod. */
 export const podSockets = (plan: PodPlan) => plan.apps.flatMap(appSockets);
 
-/** Listen*= lines of one port: each of its `count` port numbers. */
-const listenLines = (p: PlanAppPort) => Array.from({ length: p.count }, (_, k) =>
-  `${p.protocol.toLowerCase() === 'udp' ? 'ListenDatagram' : 'ListenStream'}=${p.port + k}`);
+/** A socket unit's address of a port: [IP:]PORT (every address without IP). The host's socket unit and the pod's must say the same. */
+export const socketAddress = (port: number, ip?: string) => `${ip ? `${ip}:` : ''}${port}`;
+
+/**
+ * Listen*= lines of one port: each of its `count` port numbers, or, for an
+ * inline pod whose service publishes it, the host addresses of its service's
+ * socket (plan.hostSockets), which nspawn passes in.
+ */
+function listenLines(plan: PodPlan, p: PlanAppPort): string[] {
+  const key = p.protocol.toLowerCase() === 'udp' ? 'ListenDatagram' : 'ListenStream';
+  const fromHost = plan.hostSockets.filter((h) => h.name === p.name);
+  const addresses = fromHost.length
+    ? fromHost.map((h) => socketAddress(h.hostPort, h.hostIP))
+    : Array.from({ length: p.count }, (_, k) => socketAddress(p.port + k));
+  return addresses.map((a) => `${key}=${a}`);
+}
 
 /**
  * APP_PORT.socket: the port's listening sockets (one per port number),
@@ -53,7 +66,7 @@ export function renderAppSocket(plan: PodPlan, app: PlanApp, port: PlanAppPort):
     'FailureActionExitStatus=1',
     '',
     '[Socket]',
-    ...listenLines(port),
+    ...listenLines(plan, port),
     `FileDescriptorName=${port.name}`,
     `Service=${app.name}.service`,
     '',

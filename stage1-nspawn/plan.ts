@@ -239,6 +239,12 @@ export const PodPlan = z
     networks: z.array(PlanNetwork).default([]),
     /** contained: ports published on the host. */
     ports: z.array(PlanPort).default([]),
+    /**
+     * An inline pod's socket-activated ports published by its service's
+     * socket (docs/units.md): the pod's socket units listen on these host
+     * addresses, so that the sockets the service passes in match them.
+     */
+    hostSockets: z.array(PlanPort).default([]),
     dns: PlanDns.prefault({}),
     hosts: PlanHosts.prefault({}),
     /** The pod's host name (default podHostname(uuid)). */
@@ -259,6 +265,7 @@ export const PodPlan = z
     if (plan.invocation !== undefined && !/^[^/\s]+\.service$/.test(plan.unit)) fail(['unit'], 'must be a service name');
     if ((plan.network === 'contained') !== (plan.networks.length > 0)) fail(['networks'], 'a contained pod needs networks, and only it');
     if (plan.ports.length && plan.network !== 'contained') fail(['ports'], `ports are published from a contained pod's network, not from network ${plan.network}`);
+    if (plan.hostSockets.length && plan.invocation === undefined) fail(['hostSockets'], 'only an inline pod is given sockets by its service');
     const apps = new Set<string>();
     plan.apps.forEach((a, i) => {
       if (apps.has(a.name)) fail(['apps', i, 'name'], `app name ${a.name} is used twice`);

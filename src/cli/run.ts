@@ -12,7 +12,8 @@ export const NET_FLAG_HELP = `  --net NAME[:K=V;K=V][,NAME...]|host|none
                              default-restricted reaches the host only; host: the host's network;
                              none: loopback only; other names from net.d; K=V: CNI_ARGS (IP=10.1.2.3)
   --port NAME:[HOSTIP:]HOSTPORT
-                             publish the app port NAME (image or pod manifest ports) on the host
+                             publish the app port NAME (image or pod manifest ports) on the host;
+                             inline: a socket-activated port, as the service's socket (docs/units.md)
   --dns IP|host|none         name servers (repeatable); host: the host's (systemd-resolved's upstreams);
                              none: the image's own resolv.conf
   --dns-search DOMAIN, --dns-opt OPTION

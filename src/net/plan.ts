@@ -23,13 +23,18 @@ export function withNetRequest(plan: PodPlan, req: NetRequest, opts: { source: s
   }
   const flags = req.ports ?? [];
   const requests = [...(opts.exposed ?? []).filter((e) => !flags.some((f) => f.name === e.name)), ...flags];
-  const ports = requests.length || req.ports ? resolvePorts(plan.apps, requests, mode) : plan.ports;
+  // An inline pod's socket-activated ports are its service's sockets (host socket activation, docs/units.md), not the network's.
+  const inline = plan.invocation !== undefined;
+  const resolved = requests.length || req.ports ? resolvePorts(plan.apps, requests, mode, inline) : undefined;
+  const fromService = (p: PlanPort) => inline && isSocketActivatedPort(plan.apps, p.name);
+  const ports = resolved?.filter((p) => !fromService(p)) ?? plan.ports;
   if (ports.length && mode !== 'contained') throw usage(`the pod publishes ports, which needs a network of its own, not --net=${mode}`, { field: '--net' });
   return parsePodPlan({
     ...plan,
     network: mode,
     networks,
     ports,
+    hostSockets: resolved?.filter(fromService) ?? plan.hostSockets,
     dns: {
       ...(req.dns ?? { mode: plan.dns.mode, servers: plan.dns.servers }),
       search: req.dnsSearch ?? plan.dns.search,
@@ -42,10 +47,20 @@ export function withNetRequest(plan: PodPlan, req: NetRequest, opts: { source: s
 
 const key = (p: PlanPort) => `${p.hostPort}/${p.protocol}`;
 
-/** Each request matched with the one app port of its name: count ports from hostPort on. */
-export function resolvePorts(apps: PlanApp[], requests: PortRequest[], mode: PodPlan['network']): PlanPort[] {
+/** Whether app port `name` is socket-activated. */
+const isSocketActivatedPort = (apps: PlanApp[], name: string) => apps.some((a) => a.ports.some((p) => p.name === name && p.socketActivated));
+
+/**
+ * Each request matched with the one app port of its name: count ports from
+ * hostPort on. An inline pod (`inline`) publishes a socket-activated port
+ * as its service's socket, on any network it has.
+ */
+export function resolvePorts(apps: PlanApp[], requests: PortRequest[], mode: PodPlan['network'], inline = false): PlanPort[] {
   const flag = '--port';
-  if (requests.length && mode !== 'contained') throw usage(`--port publishes ports of a pod's own network, not of --net=${mode}`, { field: flag });
+  const throughNetwork = requests.filter((r) => !(inline && isSocketActivatedPort(apps, r.name)));
+  if (throughNetwork.length && mode !== 'contained') {
+    throw usage(`--port publishes ports of a pod's own network, not of --net=${mode}`, { field: flag, ...(inline ? { hint: 'an inline pod on the host\'s network publishes socket-activated ports alone, as its service\'s socket (docs/units.md)' } : {}) });
+  }
   const declared = apps.flatMap((a) => a.ports.map((p) => ({ app: a.name, ...p })));
   const ports: PlanPort[] = [];
   for (const r of requests) {

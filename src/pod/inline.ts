@@ -13,7 +13,7 @@ import { UNIT_RECORDS } from '../../stage1-nspawn/exit-record.js';
 import { haltUnit } from '../../stage1-nspawn/host-unit.js';
 import { podIsolationProperties } from '../../stage1-nspawn/isolation-unit.js';
 import { nspawnArgv } from '../../stage1-nspawn/nspawn-args.js';
-import { InvocationId } from '../../stage1-nspawn/plan.js';
+import { InvocationId, type PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
 import { listPodDirs, podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
@@ -102,6 +102,7 @@ export async function startInline(ctx: PodContext, uuid: string, inline: InlineU
         if (props.length) {
           throw usage(`an inline pod is bounded by its service: pod isolators (${props.join(', ')}) go in the service's [Service] section instead`, { field: 'isolators', file: uuid });
         }
+        checkPassedSockets(p);
       },
       recorded: async (p) => {
         await fs.mkdir(UNIT_RECORDS, { recursive: true, mode: 0o700 });
@@ -115,6 +116,22 @@ export async function startInline(ctx: PodContext, uuid: string, inline: InlineU
   ctx.event({ pod: uuid, event: 'started', message: `pod ${uuid}: started in ${plan.unit}` });
   // The stage1 root has no systemd before /usr is bound: nspawn would pick the legacy cgroup layout.
   return ['/usr/bin/env', 'SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1', ...nspawnArgv(plan)];
+}
+
+/**
+ * The sockets the service was given (socket activation, docs/units.md) are
+ * for the launcher, this process's parent (LISTEN_PID), which passes them
+ * on to nspawn and so to the pod's systemd: each must have a port of the
+ * pod (--port, plan.hostSockets) to go to, else its connections would wait
+ * for ever.
+ */
+export function checkPassedSockets(plan: PodPlan, env: NodeJS.ProcessEnv = process.env, launcher = process.ppid): void {
+  const passed = Number(env.LISTEN_PID) === launcher ? Number(env.LISTEN_FDS ?? 0) : 0;
+  if (passed <= plan.hostSockets.length) return;
+  const names = plan.hostSockets.map((h) => h.name);
+  throw usage(`${plan.unit} was given ${passed} socket(s) (LISTEN_FDS) but the pod takes ${names.length ? `${names.length} (--port ${names.join(', ')})` : 'none'}`, {
+    field: '--port', hint: 'publish each socket-activated port that a ListenStream= of the socket unit serves: --port NAME:[IP:]PORT, Port= in a pod unit file (docs/units.md)',
+  });
 }
 
 /** Gives `argv` to the launcher, which execs it once this process has exited 0. */

@@ -1,7 +1,7 @@
 // The systemd generator of pod unit files (systemd.generator(7), docs/units.md):
 // every NAME.pod of POD_UNIT_DIRS becomes NAME.service in the generator's
-// output directory, linked into the .wants/.requires of its [Install]
-// targets (a generated unit cannot be enabled with systemctl enable: the
+// output directory (and NAME.socket when it publishes ports), linked into
+// the .wants/.requires of its [Install] targets (a generated unit cannot be enabled with systemctl enable: the
 // file says it). Runs at boot and at every daemon-reload, before D-Bus: no
 // systemd calls. A bad file is reported and skipped; the others are written.
 import fs from 'node:fs/promises';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SprocketError, usage } from '../errors.js';
 import { parseRunArgs } from '../cli/run-args.js';
 import type { PodRequest } from '../pod/request.js';
-import { installLinks, parsePodUnitFile, podServiceText } from './pod-unit-file.js';
+import { installLinks, parsePodUnitFile, podServiceText, podSocketText } from './pod-unit-file.js';
 
 /** Where pod unit files are read from; a name in an earlier directory hides the same name in a later one. */
 export const POD_UNIT_DIRS = ['/etc/sprocket/systemd', '/run/sprocket/systemd', '/usr/lib/sprocket/systemd'];
@@ -24,14 +24,19 @@ export interface GeneratorResult {
   errors: SprocketError[];
 }
 
-/** The service of pod unit file `file` and its [Install] links (throws, naming the file, line and key, if it is bad). */
-export async function serviceOfPodFile(file: string): Promise<{ text: string; links: ReturnType<typeof installLinks> }> {
+/**
+ * The service of pod unit file `file`, its socket when it publishes ports
+ * (Port=: the socket starts the pod on the first connection), and the
+ * [Install] links, of the socket if there is one, else of the service.
+ * Throws, naming the file, line and key, if the file is bad.
+ */
+export async function serviceOfPodFile(file: string): Promise<{ text: string; socket?: string; links: ReturnType<typeof installLinks> }> {
   const text = await fs.readFile(file, 'utf8').catch((e: Error) => {
     throw new SprocketError('io', `cannot read: ${e.message}`, { file });
   });
   const unit = parsePodUnitFile(text, file, path.basename(file, '.pod'));
-  checkRunArgs(unit.runArgs, file);
-  return { text: podServiceText(unit, file), links: installLinks(unit) };
+  const ports = checkRunArgs(unit.runArgs, file).network?.ports ?? [];
+  return { text: podServiceText(unit, file), ...(ports.length ? { socket: podSocketText(ports, file) } : {}), links: installLinks(unit) };
 }
 
 /** The [Pod] section must make a command line that run accepts; the error names the file. */
@@ -63,11 +68,14 @@ export async function generateUnits(outDir: string, dirs = POD_UNIT_DIRS): Promi
       const file = path.join(dir, name);
       try {
         if (!UNIT_NAME.test(service)) throw usage(`${name} cannot name a service: letters, digits and :_.\\- only`, { file });
-        const { text, links } = await serviceOfPodFile(file);
+        const { text, socket, links } = await serviceOfPodFile(file);
+        const socketName = service.replace(/\.service$/, '.socket');
         await fs.writeFile(path.join(outDir, service), text);
+        if (socket) await fs.writeFile(path.join(outDir, socketName), socket);
+        const enabled = socket ? socketName : service;
         for (const link of links) {
           await fs.mkdir(path.join(outDir, link.dir), { recursive: true });
-          await fs.symlink(`../${service}`, path.join(outDir, link.dir, service)).catch((e: NodeJS.ErrnoException) => {
+          await fs.symlink(`../${enabled}`, path.join(outDir, link.dir, enabled)).catch((e: NodeJS.ErrnoException) => {
             if (e.code !== 'EEXIST') throw e;
           });
         }

@@ -12,6 +12,7 @@ import { runCommand } from '../support/command.js';
 import { CHECKOUT, useHost } from '../support/host.js';
 import { allowServiceStarts, buildPackage } from '../support/package.js';
 import { busyboxImage } from '../support/pods.js';
+import { waitFor } from '../support/wait.js';
 
 const OUT = path.join(CHECKOUT, 'build', `e2e-socket-${process.pid}`);
 const IMAGE = 'example.com/lazy-web';
@@ -26,6 +27,8 @@ describe('socket activation: the app gets its listening socket from systemd and 
   /** Whether the app's program runs anywhere in the host (the pods' processes are the host's too). */
   const appRuns = async () => (await host().exec(['pgrep', '-x', 'fd-accept'])).code === 0;
   const get = (port: number) => host().run(['wget', '-qO-', '-T', '30', `http://127.0.0.1:${port}/`]);
+  const show = async (unit: string, property: string) => (await host().run(['systemctl', 'show', '-p', property, '--value', unit])).trim();
+  const podsOf = async (unit: string) => (JSON.parse(await sprocket(['list', '--format', 'json'])) as Status[]).filter((p) => p.unit === unit);
 
   before(async () => {
     const deb = await buildPackage(OUT);
@@ -65,4 +68,30 @@ describe('socket activation: the app gets its listening socket from systemd and 
     await sprocket(['stop', 'lazy']);
     assert.equal((await status('lazy')).state, 'exited');
   });
+
+  for (const net of ['host', 'none']) {
+    it(`a pod unit file with Port= (Net=${net}): its socket starts the pod on the first request, which the app answers on the socket passed through nspawn and the pod's systemd`, async () => {
+      const name = `lazy-${net}`;
+      const port = net === 'host' ? 8091 : 8092;
+      await host().run(['/bin/sh', '-c', `mkdir -p /etc/sprocket/systemd && printf '%s\\n' '[Pod]' 'Net=${net}' 'Port=http:${port}' 'App=${IMAGE}' '[Install]' 'WantedBy=multi-user.target' >/etc/sprocket/systemd/${name}.pod`]);
+      await host().run(['systemctl', 'daemon-reload']);
+      assert.match(await host().run(['systemctl', 'cat', `${name}.socket`]), new RegExp(`^ListenStream=${port}$`, 'm'));
+      await host().run(['systemctl', 'start', `${name}.socket`]);
+      assert.equal(await show(`${name}.service`, 'ActiveState'), 'inactive', 'no pod before the first request');
+      assert.deepEqual(await podsOf(`${name}.service`), []);
+      assert.equal(await appRuns(), false);
+      assert.equal(await get(port), 'served on demand\n');
+      await waitFor(`${name}.service active (its pod ready)`, async () => (await show(`${name}.service`, 'ActiveState')) === 'active');
+      const [pod] = await podsOf(`${name}.service`);
+      assert.equal(pod?.state, 'running');
+      assert.match(await sprocket(['logs', pod!.uuid]), /fd-accept: LISTEN_FDS=1 LISTEN_FDNAMES=http$/m);
+      // Stopped, the service leaves its socket listening: the next request starts a fresh pod.
+      await host().run(['systemctl', 'stop', `${name}.service`]);
+      assert.equal(await show(`${name}.socket`, 'ActiveState'), 'active');
+      assert.equal(await get(port), 'served on demand\n');
+      const [again] = await podsOf(`${name}.service`);
+      assert.notEqual(again?.uuid, pod!.uuid);
+      await host().run(['systemctl', 'stop', `${name}.socket`, `${name}.service`]);
+    });
+  }
 });
