@@ -98,20 +98,23 @@ test('CNI: runtimeConfig only for the capabilities a plugin declares; the host u
   assert.deepEqual(post[1], { path: '/usr/bin/sprocket', argv: ['/usr/bin/sprocket', 'network-teardown', 'x'], ignoreFailure: true });
 });
 
-test('an inline pod: --port of a socket-activated port is its service\'s socket (host addresses in the pod\'s socket unit), on the host network or none; other ports are refused', () => {
+test('an inline pod: --port of a socket-activated port is its service\'s socket (host addresses in the pod\'s socket unit), on any network; other ports go through a network of its own', () => {
   const inline = (ports: unknown[], net: string, ...pairs: [NetFlag, string][]) => {
     const p: any = { ...basePlan(), unit: 'lazy.service', invocation: 'a'.repeat(32) };
     p.apps[0].ports = ports;
     return withNetRequest(parsePodPlan(p), flags(['--net', net], ...pairs), { source: 'command line' });
   };
   const activated = [{ name: 'http', protocol: 'tcp', port: 80, socketActivated: true }, { name: 'admin', protocol: 'tcp', port: 9000 }];
-  for (const net of ['host', 'none']) {
+  const socket = { name: 'http', protocol: 'tcp', podPort: 80, hostPort: 8080, hostIP: '127.0.0.1' };
+  for (const net of ['host', 'none', 'default']) {
     const p = inline(activated, net, ['--port', 'http:127.0.0.1:8080']);
-    assert.deepEqual([p.ports, p.hostSockets], [[], [{ name: 'http', protocol: 'tcp', podPort: 80, hostPort: 8080, hostIP: '127.0.0.1' }]]);
+    assert.deepEqual([p.ports, p.hostSockets], [[], [socket]]);
     assert.match(socketUnits(p)[0]![1], /^ListenStream=127\.0\.0\.1:8080\nFileDescriptorName=http$/m);
   }
   assert.match(socketUnits(inline(activated, 'host'))[0]![1], /^ListenStream=80$/m, 'without --port: the app port, bound by the pod');
-  refused(() => inline(activated, 'host', ['--port', 'admin:9001']), /--port: port admin of app web is not socket-activated: an inline pod publishes a port only as its service's socket/);
+  const both = inline(activated, 'default', ['--port', 'http:127.0.0.1:8080'], ['--port', 'admin:9001']);
+  assert.deepEqual([both.ports.map((q) => q.name), both.hostSockets], [['admin'], [socket]]);
+  refused(() => inline(activated, 'host', ['--port', 'admin:9001']), /--port: --port publishes ports of a pod's own network, not of --net=host\n {2}hint: an inline pod on the host's network publishes socket-activated ports alone/);
   const transient: any = { ...basePlan(), hostSockets: [{ name: 'http', protocol: 'tcp', podPort: 80, hostPort: 8080 }] };
   refused(() => parsePodPlan(transient), /hostSockets: only an inline pod/);
 });
