@@ -9,15 +9,25 @@ const KINDS = new Set<string>(['file', 'directory', 'symlink', 'link', 'characte
 /** Where an entry of the ACI goes: the manifest, or a path inside rootfs ('' is rootfs itself). */
 export type EntryPlace = { place: 'manifest' } | { place: 'rootfs'; rel: string };
 
-/** Normalizes a tar name; refuses anything that could land outside the image. */
-export function entryPlace(name: string, file: string): EntryPlace {
-  const field = `entry ${JSON.stringify(name)}`;
+/**
+ * The components of a tar name (without empty and "." ones); refuses a NUL
+ * byte, a line break and "..": rules of every tar sprocket reads (ACIs, OCI
+ * layers).
+ */
+export function nameParts(name: string, file: string, field: string): string[] {
   if (name.includes('\0')) throw invalid('path contains a NUL byte', { file, field });
   // Line-based tools (tar -t, manifests of file lists, logs) would read two names.
   if (/[\n\r]/.test(name)) throw invalid('path contains a line break', { file, field });
-  if (name.startsWith('/')) throw invalid('absolute path in the archive', { file, field });
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw invalid('path contains ".."', { file, field });
+  return parts;
+}
+
+/** Normalizes a tar name; refuses anything that could land outside the image. */
+export function entryPlace(name: string, file: string): EntryPlace {
+  const field = `entry ${JSON.stringify(name)}`;
+  if (name.startsWith('/')) throw invalid('absolute path in the archive', { file, field });
+  const parts = nameParts(name, file, field);
   if (parts.length === 0) return { place: 'rootfs', rel: '.' }; // "./", the archive root: no content
   if (parts[0] === 'manifest' && parts.length === 1) return { place: 'manifest' };
   if (parts[0] !== 'rootfs') throw invalid('entry outside rootfs/ (an ACI holds only manifest and rootfs/ at the top)', { file, field });

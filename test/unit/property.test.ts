@@ -5,6 +5,7 @@
 // plain unit test beside the code it concerns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,7 +15,9 @@ import { parseImageManifest, parsePodManifest } from '../../src/spec/index.js';
 import { parseRunArgs } from '../../src/cli/run-args.js';
 import { readAci } from '../../src/image/aci-reader.js';
 import { TreeWriter } from '../../src/image/tree-writer.js';
-import { craftAci, tempDir, treeOf } from './image/craft.js';
+import { imageLimits } from '../../src/image/limits.js';
+import { convertLayer } from '../../src/image/oci/layer.js';
+import { craftAci, craftTar, tempDir, treeOf, type Entry } from './image/craft.js';
 
 const SEED = 20261203;
 const ownError = (e: unknown) => e instanceof SprocketError && e.message.length > 0;
@@ -55,36 +58,70 @@ test('random run arguments never crash the run-argument parser', () => {
   fc.assert(fc.property(fc.array(word, { maxLength: 12 }), (argv) => onlyOwnErrors(() => parseRunArgs(argv, {}))), { seed: SEED, numRuns: 500 });
 });
 
-test('mutated ACIs (bytes, names, sizes, links, compression) are read or refused with sprocket\'s error, never written outside the target', async () => {
-  const base = await craftAci([
-    { name: 'rootfs/bin', type: 'directory', mode: 0o755 },
-    { name: 'rootfs/bin/a', body: 'hello' },
-    { name: 'rootfs/l', type: 'symlink', linkname: '../../etc' },
-    { name: 'rootfs/h', type: 'link', linkname: 'rootfs/bin/a' },
-  ]);
-  const dir = await tempDir('sprocket-property-');
-  const mutation = fc.record({
-    // Most changes in the headers (the first 512 bytes of each entry), some anywhere.
-    bytes: fc.array(fc.record({ at: fc.oneof(fc.nat(base.length - 1), fc.tuple(fc.nat(511), fc.nat(3)).map(([n, k]) => n + 1024 * k)), value: fc.nat(255) }), { minLength: 1, maxLength: 8 }),
-    gzip: fc.boolean(),
-    cut: fc.option(fc.nat(base.length)),
+/** Bytes, gzip and cuts of a tar: most changes in the headers (the first 512 bytes of each entry), some anywhere. */
+const tarMutation = (base: Buffer) => fc.record({
+  bytes: fc.array(fc.record({ at: fc.oneof(fc.nat(base.length - 1), fc.tuple(fc.nat(511), fc.nat(3)).map(([n, k]) => n + 1024 * k)), value: fc.nat(255) }), { minLength: 1, maxLength: 8 }),
+  gzip: fc.boolean(),
+  cut: fc.option(fc.nat(base.length)),
+});
+function mutate(base: Buffer, m: { bytes: { at: number; value: number }[]; cut: number | null }): Buffer {
+  const bytes = Buffer.from(base);
+  for (const { at, value } of m.bytes) if (at < bytes.length) bytes[at] = value;
+  return m.cut === null ? bytes : bytes.subarray(0, m.cut);
+}
+
+/** Reads the ACI at work/x.aci into work/root: only sprocket's error may come out, nothing lands beside root or above it. */
+async function readIntoTree(work: string, file: string, beside: string[]): Promise<void> {
+  const tree = new TreeWriter(path.join(work, 'root'));
+  await fs.mkdir(tree.root);
+  await readAci(file, (e, body) => tree.write(e, body)).then(() => tree.finish(), (e: unknown) => {
+    if (!ownError(e)) throw e;
   });
+  assert.deepEqual((await fs.readdir(work)).sort(), [...beside, 'root'].sort(), 'nothing beside the target');
+  for (const p of await treeOf(tree.root)) assert.ok(!p.startsWith('..'), p);
+}
+
+const ENTRIES: Entry[] = [
+  { name: 'rootfs/bin', type: 'directory', mode: 0o755 },
+  { name: 'rootfs/bin/a', body: 'hello' },
+  { name: 'rootfs/l', type: 'symlink', linkname: '../../etc' },
+  { name: 'rootfs/h', type: 'link', linkname: 'rootfs/bin/a' },
+];
+
+test('mutated ACIs (bytes, names, sizes, links, compression) are read or refused with sprocket\'s error, never written outside the target', async () => {
+  const base = await craftAci(ENTRIES);
+  const dir = await tempDir('sprocket-property-');
   let round = 0;
-  await fc.assert(fc.asyncProperty(mutation, async (m) => {
-    const bytes = Buffer.from(base);
-    for (const { at, value } of m.bytes) if (at < bytes.length) bytes[at] = value;
-    const cut = m.cut === null ? bytes : bytes.subarray(0, m.cut);
+  await fc.assert(fc.asyncProperty(tarMutation(base), async (m) => {
     const work = path.join(dir, String(round++));
     await fs.mkdir(work);
     const file = path.join(work, 'x.aci');
+    const cut = mutate(base, m);
     await fs.writeFile(file, m.gzip ? gzipSync(cut) : cut);
-    const tree = new TreeWriter(path.join(work, 'root'));
-    await fs.mkdir(tree.root);
-    await readAci(file, (e, body) => tree.write(e, body)).then(() => tree.finish(), (e: unknown) => {
+    await readIntoTree(work, file, ['x.aci']);
+    await fs.rm(work, { recursive: true });
+  }), { seed: SEED, numRuns: 150 });
+  await fs.rm(dir, { recursive: true });
+});
+
+test('mutated OCI layers are converted or refused with sprocket\'s error; what they convert to is read like any ACI, never outside the target', async () => {
+  // A layer: no rootfs/ prefix, a whiteout, a leading /.
+  const base = await craftTar([...ENTRIES.map((e) => ({ ...e, name: e.name.replace(/^rootfs\//, '/'), ...(e.type === 'link' ? { linkname: 'bin/a' } : {}) })), { name: 'bin/.wh.gone' }]);
+  const dir = await tempDir('sprocket-property-');
+  let round = 0;
+  await fc.assert(fc.asyncProperty(tarMutation(base), async (m) => {
+    const work = path.join(dir, String(round++));
+    await fs.mkdir(work);
+    const layer = mutate(base, m);
+    const blob = path.join(work, 'layer');
+    await fs.writeFile(blob, m.gzip ? gzipSync(layer) : layer);
+    const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+    const out = path.join(work, 'x.aci');
+    const converted = await convertLayer({ blob, compression: m.gzip ? 'gzip' : 'tar', diffId, source: 'layer', limits: imageLimits() }, out).then(() => true, (e: unknown) => {
       if (!ownError(e)) throw e;
+      return false;
     });
-    assert.deepEqual((await fs.readdir(work)).sort(), ['root', 'x.aci'], 'nothing beside the target');
-    for (const p of await treeOf(tree.root)) assert.ok(!p.startsWith('..'), p);
+    if (converted) await readIntoTree(work, out, ['layer', 'x.aci']);
     await fs.rm(work, { recursive: true });
   }), { seed: SEED, numRuns: 150 });
   await fs.rm(dir, { recursive: true });

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { invalid, SprocketError } from '../../errors.js';
 import type { ImageManifest } from '../../spec/index.js';
+import { nameParts } from '../aci-entry.js';
 import { addEntry, type TarHeader } from '../aci-writer.js';
 import { drain, growthError, refuseGlobalRenames } from '../aci-reader.js';
 import { decompressor, type LayerCompression } from '../decompress.js';
@@ -81,7 +82,9 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
     refuseGlobalRenames(extract, layer.source);
     if (++entries > layer.limits.maxEntries) throw invalid(`more than ${layer.limits.maxEntries} entries`, { file: layer.source });
     if (!KINDS.has(header.type ?? '')) throw invalid(`unsupported tar entry type ${JSON.stringify(header.type)}`, { file: layer.source, field });
-    const rel = header.name.split('/').filter((p) => p !== '' && p !== '.').join('/');
+    // A layer's names may start with / (readers strip it); the other rules are an ACI's.
+    const rel = nameParts(header.name, layer.source, field).join('/');
+    const linkTarget = header.type === 'link' ? nameParts(header.linkname ?? '', layer.source, `${field}: link target`).join('/') : undefined;
     if (rel === '') return drain(body); // the layer's root: the layer image has its own rootfs/
     const base = path.posix.basename(rel);
     if (base.startsWith(WHITEOUT_PREFIX)) {
@@ -90,7 +93,7 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
       else whiteouts.push(path.posix.join(dir, base.slice(WHITEOUT_PREFIX.length)));
       return drain(body);
     }
-    await addEntry(pack, rootfsHeader(header, rel), header.type === 'file' || header.type === 'contiguous-file' ? body : (await drain(body), undefined));
+    await addEntry(pack, rootfsHeader(header, rel, linkTarget), header.type === 'file' || header.type === 'contiguous-file' ? body : (await drain(body), undefined));
   }
 
   try {
@@ -121,10 +124,10 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
   await written;
 }
 
-/** The entry's header moved below rootfs/; only the fields an ACI keeps. */
-function rootfsHeader(h: tar.Header, rel: string): TarHeader {
+/** The entry's header moved below rootfs/ (a hard link's target too); only the fields an ACI keeps. */
+function rootfsHeader(h: tar.Header, rel: string, linkTarget: string | undefined): TarHeader {
   const xattrs = Object.entries(h.pax ?? {}).filter(([k]) => k.startsWith('SCHILY.xattr.'));
-  const linkname = h.type === 'link' ? `rootfs/${(h.linkname ?? '').split('/').filter((p) => p !== '' && p !== '.').join('/')}` : h.linkname ?? undefined;
+  const linkname = linkTarget !== undefined ? `rootfs/${linkTarget}` : h.linkname ?? undefined;
   return {
     name: `rootfs/${rel}`,
     type: h.type === 'contiguous-file' ? 'file' : h.type,

@@ -49,3 +49,11 @@ export function withTypeflag(tarBytes: Buffer, offset: number, flag: string): Bu
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return out;
 }
+
+/** One PAX record, "LEN key=value\n", LEN counting itself. */
+export function paxRecord(key: string, value: string): string {
+  const rest = ` ${key}=${value}\n`;
+  let len = rest.length;
+  while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
+  return `${len}${rest}`;
+}

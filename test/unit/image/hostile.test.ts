@@ -11,7 +11,7 @@ import { SprocketError } from '../../../src/errors.js';
 import { ImageStore } from '../../../src/image/store.js';
 import { readAci, type EntrySink } from '../../../src/image/aci-reader.js';
 import { imageLimits, type ImageLimits } from '../../../src/image/limits.js';
-import { craftAci, craftTar, manifestJson, tempDir, treeOf, withTypeflag } from './craft.js';
+import { craftAci, craftTar, manifestJson, paxRecord, tempDir, treeOf, withTypeflag } from './craft.js';
 
 async function refused(aci: Buffer, message: RegExp, opts: { maxImageSize?: number; maxEntries?: number } = {}): Promise<void> {
   const dir = await tempDir();
@@ -101,13 +101,6 @@ test('a file that is no ACI at all is refused', async () => {
   await refused(Buffer.from('hello, world\n'), /not an ACI/);
 });
 
-/** One PAX record, "LEN key=value\n", LEN counting itself. */
-function paxRecord(key: string, value: string): string {
-  const rest = ` ${key}=${value}\n`;
-  let len = rest.length;
-  while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
-  return `${len}${rest}`;
-}
 
 test('a PAX global header that sets path (or linkpath, size) is refused; one with a comment is not', async () => {
   // The first entry becomes the global header (typeflag g).
