@@ -5,7 +5,8 @@
 // reads and compiles a few files instead of hundreds (docs/performance.md).
 // The rest of dist/ (tests, benchmarks) stays tsc's output.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 // zod's `locales` namespace holds every language's error messages (half of
@@ -57,3 +58,64 @@ for (const name of readdirSync('dist/chunks')) {
   const file = path.resolve('dist/chunks', name);
   if (!current.has(file)) rmSync(file, { force: true });
 }
+
+// The start-up snapshot (src/cli/snapshot.ts): one CommonJS script (a
+// snapshot cannot import, and a dynamic import() of a bundled module becomes
+// a plain call), run by `node --build-snapshot` into
+// dist/snapshot/sprocket-NODEVERSION.blob, which only this version of node
+// can restore (packaging/sprocket.sh picks it when it matches, else runs
+// dist/src/cli/main.js).
+const appFiles = path.resolve('src/cli/snapshot-app.ts');
+// The packages the snapshot leaves out, required from node_modules when first
+// used: native addons (they cannot be in a snapshot), and openpgp and
+// tar-stream (about 900 KB of code that only fetch, trust and image
+// import/export use: each start would restore them).
+const atRunTime = ['systemd-journald', 'usocket', 'x11', 'openpgp', 'tar-stream'];
+const snapshotPaths = {
+  name: 'snapshot-paths',
+  setup(b) {
+    // import.meta.url: the module's URL as tsc lays dist/ out, below the
+    // installed app (src/cli/snapshot-app.ts).
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const rel = path.join('dist', path.relative(process.cwd(), args.path)).replace(/\.ts$/, '.js');
+      return {
+        contents: `import { appFileUrl as __appFileUrl } from ${JSON.stringify(appFiles)};\n${source.replaceAll('import.meta.url', `__appFileUrl(${JSON.stringify(rel)})`)}`,
+        loader: 'ts',
+      };
+    });
+    b.onResolve({ filter: new RegExp(`^(${atRunTime.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'at-run-time' }));
+    b.onLoad({ filter: /.*/, namespace: 'at-run-time' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(appFiles)}).appRequire(${JSON.stringify(args.path)});`,
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+  },
+};
+const snapshotScript = 'dist/snapshot/sprocket.cjs';
+await build({
+  entryPoints: ['src/cli/snapshot.ts'],
+  outfile: snapshotScript,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // The script's text is part of the heap every start restores: no comments
+  // or blanks (names are kept, for stack traces).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [snapshotPaths, zodEnglishOnly],
+});
+const blob = `dist/snapshot/sprocket-${process.version}.blob`;
+for (const name of readdirSync('dist/snapshot')) {
+  if (name.endsWith('.blob')) rmSync(path.join('dist/snapshot', name));
+}
+// --no-warnings: node warns that some built-in modules (child_process,
+// module, readline, dgram) are "not yet fully verified" in a snapshot; the
+// pod commands that use them are tested through it (test/e2e/package.test.ts).
+const made = spawnSync(process.execPath, ['--no-warnings', '--snapshot-blob', blob, '--build-snapshot', snapshotScript], { stdio: 'inherit' });
+if (made.status !== 0) throw new Error(`node --build-snapshot ${snapshotScript} failed (exit ${made.status ?? made.signal})`);

@@ -3,13 +3,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKOUT } from '../../test/support/host.js';
-import { CLI } from '../../test/support/pods.js';
 import { runCommand } from '../../test/support/command.js';
 import { BENCH_IMAGE } from './in-host.js';
 
-/** Runs the CLI; resolves to stdout, rejects unless it exits 0. */
+/**
+ * Runs the CLI as the package does, through its launcher (from its start-up
+ * snapshot, docs/performance.md); resolves to stdout, rejects unless it exits 0.
+ */
 export async function sprocket(args: string[]): Promise<string> {
-  const r = await runCommand(process.execPath, [CLI, ...args]);
+  const r = await runCommand(await launcher(), args);
   if (r.code !== 0) throw new Error(`sprocket ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -34,15 +36,19 @@ export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'ho
   return (await sprocket(['run', '-d', `--net=${net}`, ...idleArgs(apps, image)])).trim();
 }
 
+let written: Promise<string> | undefined;
 /**
- * The package's launcher (packaging/sprocket.sh) with this checkout's CLI
- * in place of /usr/lib/sprocket/app: what execs an inline pod's nspawn.
+ * The package's launcher (packaging/sprocket.sh) with this checkout's dist/
+ * in place of /usr/lib/sprocket/app/dist: /usr/bin/sprocket of the package,
+ * and what execs an inline pod's nspawn. Written once.
  */
-async function launcher(): Promise<string> {
-  const file = '/run/bench-sprocket-launcher';
-  const text = (await readFile(path.join(CHECKOUT, 'packaging/sprocket.sh'), 'utf8')).replace('/usr/lib/sprocket/app/dist/src/cli/main.js', CLI);
-  await writeFile(file, text, { mode: 0o755 });
-  return file;
+export function launcher(): Promise<string> {
+  return (written ??= (async () => {
+    const file = '/run/bench-sprocket-launcher';
+    const text = (await readFile(path.join(CHECKOUT, 'packaging/sprocket.sh'), 'utf8')).replace('/usr/lib/sprocket/app/dist', path.join(CHECKOUT, 'dist'));
+    await writeFile(file, text, { mode: 0o755 });
+    return file;
+  })());
 }
 
 /**

@@ -17,18 +17,24 @@ import { globalOptions } from './options.js';
  * afterwards. The journal module (and zod, which checks each event) is
  * loaded with the first event: list and status mostly write none. Events
  * keep their order and are all written before this returns. `systemdNow`:
- * connect at once, for a command that will start a pod.
+ * connect at once, for a command that will start a pod; its events wait
+ * until the start was requested (or `fn` is done), so that the journal's
+ * native addon loads (dlopen) while systemd starts the pod, not on the way
+ * to it (docs/performance.md).
  */
 export async function withPods<T>(cmd: Command, fn: (ctx: PodContext) => Promise<T>, opts: { systemdNow?: boolean } = {}): Promise<T> {
   const systemd = systemdOnDemand();
   if (opts.systemdNow) systemd.connectNow();
-  let events: Promise<void> = Promise.resolve();
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  let events: Promise<void> = opts.systemdNow ? Promise.race([systemd.startRequested, finished]) : Promise.resolve();
   const event = (e: PodEvent) => {
     events = events.then(async () => (await import('../journal/events.js')).writePodEvent(e));
   };
   try {
     return await fn({ stateDir: globalOptions(cmd).dir, systemd, net: podNetworking(cmd), sys: hostSyscalls, event });
   } finally {
+    done();
     systemd.close();
     await events;
   }

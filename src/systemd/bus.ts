@@ -14,6 +14,14 @@ export type PlainValue = string | number | bigint | boolean | PlainValue[];
 
 const UINT64_MAX = 2n ** 64n - 1n;
 
+/**
+ * A D-Bus address with its unix:path= entries as dbus-next's unix:socket=:
+ * dbus-next opens unix:path= through usocket, a native addon whose load
+ * (about 20 ms) was on the way of every pod start; sprocket passes no file
+ * descriptors over D-Bus, so Node's own socket serves.
+ */
+export const nodeSocketAddress = (address: string) => address.replaceAll(/(^|;)unix:path=/g, '$1unix:socket=');
+
 /** Opens the system bus, or fails with a hint when there is none. */
 export async function openSystemBus(): Promise<MessageBus> {
   if (!process.env.DBUS_SYSTEM_BUS_ADDRESS && !existsSync(SYSTEM_BUS_SOCKET)) {
@@ -21,7 +29,8 @@ export async function openSystemBus(): Promise<MessageBus> {
       hint: 'sprocket needs a host that runs systemd as PID 1 and dbus',
     });
   }
-  const bus = dbus.systemBus();
+  // sessionBus() is dbus-next's client for a given address.
+  const bus = dbus.sessionBus({ busAddress: nodeSocketAddress(process.env.DBUS_SYSTEM_BUS_ADDRESS || `unix:path=${SYSTEM_BUS_SOCKET}`) });
   // dbus-next reports a lost connection as an event; without a listener it
   // would end the process. Calls in flight fail on their own.
   bus.on('error', () => {});

@@ -3,10 +3,14 @@
 // dbus-next nor open the bus.
 import type { Systemd } from './systemd.js';
 
-export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (await import('./manager.js')).connectSystemd()): Systemd & { connectNow(): void } {
+export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (await import('./manager.js')).connectSystemd()): Systemd & { connectNow(): void; startRequested: Promise<void> } {
   let connection: Promise<Systemd> | undefined;
   const systemd = () => (connection ??= connect());
+  let requested!: () => void;
+  const startRequested = new Promise<void>((resolve) => (requested = resolve));
   return {
+    /** Resolves once the first startTransientUnit was sent (its reply not awaited), or failed before. */
+    startRequested,
     /**
      * Connects now, without waiting, for a command that will surely call
      * systemd (run): the connection is made while the command does its
@@ -15,7 +19,16 @@ export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (a
     connectNow: () => {
       systemd().catch(() => {});
     },
-    startTransientUnit: async (...a) => (await systemd()).startTransientUnit(...a),
+    startTransientUnit: async (...a) => {
+      const connected = await systemd().catch((e: unknown) => {
+        requested();
+        throw e;
+      });
+      // The request is written as the call is made; its reply is awaited by the caller.
+      const reply = connected.startTransientUnit(...a);
+      requested();
+      return reply;
+    },
     startUnit: async (...a) => (await systemd()).startUnit(...a),
     stopUnit: async (...a) => (await systemd()).stopUnit(...a),
     killUnit: async (...a) => (await systemd()).killUnit(...a),

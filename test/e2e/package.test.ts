@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from '../support/command.js';
 import { CHECKOUT, useHost, type ExecResult } from '../support/host.js';
@@ -49,6 +49,7 @@ describe('Debian package', () => {
       './usr/bin/sprocket',
       './usr/lib/sprocket/app/package.json',
       './usr/lib/sprocket/app/dist/src/cli/main.js',
+      `./usr/lib/sprocket/app/dist/snapshot/sprocket-${process.version}.blob`,
       './usr/lib/sprocket/app/stage1-nspawn/scripts/app-stopped',
       './usr/lib/sprocket/app/node_modules/systemd-journald/build/Release/journal_send.node',
       './lib/systemd/system/sprocket-gc.service',
@@ -73,6 +74,18 @@ describe('Debian package', () => {
     assert.equal(install.code, 0, install.stderr);
     assert.equal((await sprocket(['--version'])).trim(), version);
     assert.match(await host().run(['dpkg-query', '-W', '-f', '${Status}', 'sprocket']), /install ok installed/);
+  });
+
+  it('starts from the snapshot made by this node, from the bundle under another node version', async () => {
+    // A node that records how the launcher ran it; its --version is the real node's, or another one's.
+    const wrapper = path.join(host().stateDir, 'node-wrapper');
+    for (const [version, expected] of [['"$(node --version)"', /^--snapshot-blob \/usr\/lib\/sprocket\/app\/dist\/snapshot\/sprocket-v[\d.]+\.blob -- list$/], ['v20.0.1', /^\/usr\/lib\/sprocket\/app\/dist\/src\/cli\/main\.js list$/]] as const) {
+      await writeFile(wrapper, `#!/bin/sh\n[ "$1" = --version ] && exec echo ${version}\necho "$@" >${IN_HOST}/node-args\nexec node "$@"\n`, { mode: 0o755 });
+      assert.match(await host().run(['env', `SPROCKET_NODE=${IN_HOST}/node-wrapper`, '/usr/bin/sprocket', 'list']), /^UUID +NAME/);
+      assert.match(readFileSync(path.join(host().stateDir, 'node-args'), 'utf8').trim(), expected);
+    }
+    await rm(wrapper);
+    await rm(path.join(host().stateDir, 'node-args'));
   });
 
   it('has a man page per command, made from its --help, and bash completion of commands, flags, pods and images', async () => {
