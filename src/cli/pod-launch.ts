@@ -7,7 +7,7 @@ import { SprocketError } from '../errors.js';
 import { refuseNotUp } from '../pod/boot-failure.js';
 import type { PodContext } from '../pod/context.js';
 import type { InlineUnit } from '../pod/plan.js';
-import { preparePod, type PodImages } from '../pod/prepare.js';
+import { preparePodHeld, type HeldPod, type PodImages } from '../pod/prepare.js';
 import { podExitCode, startPod } from '../pod/run.js';
 import type { PodRequest } from '../pod/request.js';
 import type { NetRequest } from '../net/request.js';
@@ -15,26 +15,40 @@ import { reportLines } from '../../stage1-nspawn/isolators.js';
 import { podImages } from './pod-context.js';
 
 export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext, inline?: { unit: InlineUnit; images: PodImages }): Promise<string> {
-  const plan = await preparePod(ctx, request, inline?.images ?? (await podImages(cmd, request.insecureOptions, request.pullPolicy)), inline?.unit);
-  for (const line of reportLines(plan)) process.stderr.write(`sprocket: ${line}\n`);
-  if (request.uuidFileSave) {
-    await fs.writeFile(request.uuidFileSave, `${plan.uuid}\n`).catch((e: Error) => {
-      throw new SprocketError('io', `cannot save the UUID: ${e.message}`, { file: request.uuidFileSave });
-    });
+  const held = await prepareHeld(request, cmd, ctx, inline);
+  await held.lock.release();
+  return held.plan.uuid;
+}
+
+/** prepare, keeping the pod's lock (src/pod/prepare.ts HeldPod). */
+async function prepareHeld(request: PodRequest, cmd: Command, ctx: PodContext, inline?: { unit: InlineUnit; images: PodImages }): Promise<HeldPod> {
+  const held = await preparePodHeld(ctx, request, inline?.images ?? (await podImages(cmd, request.insecureOptions, request.pullPolicy)), inline?.unit);
+  try {
+    for (const line of reportLines(held.plan)) process.stderr.write(`sprocket: ${line}\n`);
+    if (request.uuidFileSave) {
+      await fs.writeFile(request.uuidFileSave, `${held.plan.uuid}\n`).catch((e: Error) => {
+        throw new SprocketError('io', `cannot save the UUID: ${e.message}`, { file: request.uuidFileSave });
+      });
+    }
+    return held;
+  } catch (e) {
+    await held.lock.release();
+    throw e;
   }
-  return plan.uuid;
 }
 
 /**
- * `run`: prepare, then launch. A pod refused before it started (a taken host
- * port, a network that failed to come up) is removed again: run leaves
- * nothing behind.
+ * `run`: prepare, then launch, holding the pod's lock from one to the other.
+ * A pod refused before it started (a taken host port, a network that failed
+ * to come up) is removed again: run leaves nothing behind.
  */
 export async function runPod(ctx: PodContext, request: PodRequest, cmd: Command): Promise<void> {
-  const uuid = await prepare(request, cmd, ctx);
+  const held = await prepareHeld(request, cmd, ctx);
+  const uuid = held.plan.uuid;
   try {
-    await launch(ctx, uuid, request.detach);
+    await launch(ctx, uuid, request.detach, undefined, held);
   } catch (e) {
+    await held.lock.release(); // if the start did not get that far (releasing twice is harmless)
     const [{ podStatus }, { removePod }] = await Promise.all([import('../pod/status.js'), import('../pod/rm.js')]);
     if ((await podStatus(ctx, uuid).catch(() => undefined))?.state === 'prepared') {
       await removePod(ctx, uuid, await podImages(cmd, request.insecureOptions)).catch(() => undefined);
@@ -54,9 +68,9 @@ async function terminal(): Promise<string | undefined> {
  * exits with its status. A pod that does not come up is an error (254,
  * src/pod/boot-failure.ts).
  */
-export async function launch(ctx: PodContext, uuid: string, detach: boolean, network?: NetRequest): Promise<void> {
+export async function launch(ctx: PodContext, uuid: string, detach: boolean, network?: NetRequest, held?: HeldPod): Promise<void> {
   if (detach) {
-    await refuseNotUp(ctx, await startPod(ctx, uuid, { network }));
+    await refuseNotUp(ctx, await startPod(ctx, uuid, { network, held }));
     process.stdout.write(`${uuid}\n`);
     return;
   }
@@ -65,7 +79,7 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean, net
     stdout: (l) => process.stdout.write(`${l}\n`),
     stderr: (l) => process.stderr.write(`${l}\n`),
   });
-  const started = await startPod(ctx, uuid, { terminal: await terminal(), network }).catch((e: unknown) => {
+  const started = await startPod(ctx, uuid, { terminal: await terminal(), network, held }).catch((e: unknown) => {
     follow.cancel();
     throw e;
   });

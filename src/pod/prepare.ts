@@ -12,7 +12,7 @@ import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
 import { newPodDir, podDir, podPaths, podsDir, podsLockFile } from './dir.js';
-import { lockFile, withLock } from './lock.js';
+import { lockFile, withLock, type Lock } from './lock.js';
 import { findPodByName } from './find.js';
 import { buildPlan, planWithMetadataUrl, type InlineUnit, type PlanImages } from './plan.js';
 import { COMMAND_LINE, reifyPod, type ImageSource } from './reify.js';
@@ -27,6 +27,23 @@ export interface PodImages extends ImageSource, PlanImages {
 
 /** `inline`: the pod will run as the main process of this run of the operator's service (src/pod/inline.ts). */
 export async function preparePod(ctx: PodContext, request: PodRequest, images: PodImages, inline?: InlineUnit): Promise<PodPlan> {
+  const { plan, lock } = await preparePodHeld(ctx, request, images, inline);
+  await lock.release();
+  return plan;
+}
+
+/**
+ * A prepared pod whose lock this process still holds: `run` starts it
+ * (startPod) without letting go in between, so nothing can have changed it
+ * and its state and plan need not be read back (docs/performance.md).
+ */
+export interface HeldPod {
+  plan: PodPlan;
+  lock: Lock;
+}
+
+/** preparePod, keeping the pod's lock: the caller releases it. */
+export async function preparePodHeld(ctx: PodContext, request: PodRequest, images: PodImages, inline?: InlineUnit): Promise<HeldPod> {
   const manifest = await reifyPod(request, images);
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
@@ -70,10 +87,9 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
     await images.release(plan.apps.map((a) => a.imageId), uuid).catch(() => undefined);
     await unregisterPod(ctx.stateDir, uuid, { podDir: tmp }).catch(() => undefined);
     await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
-  } finally {
     await lock.release();
+    throw e;
   }
   ctx.event({ pod: uuid, event: 'prepared', message: `pod ${uuid}: prepared, apps ${plan.apps.map((a) => a.name).join(', ')}` });
-  return plan;
+  return { plan, lock };
 }

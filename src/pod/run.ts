@@ -12,6 +12,7 @@ import { ensureMetadataService } from '../metadata/ensure.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { withLock } from './lock.js';
+import type { HeldPod } from './prepare.js';
 import { now, readState, writeAtomically, writeState } from './state.js';
 import { withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
@@ -34,12 +35,14 @@ export interface Started {
  * Starts prepared pod `uuid`; returns once the pod's systemd is up (ready)
  * or the pod already ended (not ready: it ended before, or was stopped while
  * it started). `terminal` (a tty path) becomes nspawn's stdin and stdout,
- * and so the console of an interactive app.
+ * and so the console of an interactive app. `held`: the pod as `run`'s
+ * prepare left it, locked; startPod releases that lock as it would its own.
  */
-export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string; network?: NetRequest } = {}): Promise<Started> {
+export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?: string; network?: NetRequest; held?: HeldPod } = {}): Promise<Started> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
-  const ready = await withLock(paths.lock, async () => {
+  const locked = <T>(fn: () => Promise<T>) => (opts.held ? fn().finally(() => opts.held!.lock.release()) : withLock(paths.lock, fn));
+  const ready = await locked(async () => {
     const { terminal } = opts;
     const { plan, undo } = await recordStart(ctx, uuid, {
       network: opts.network,
@@ -48,6 +51,7 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
           throw usage(`pod ${uuid} is interactive: start it in the foreground, from a terminal`, { field: '--interactive' });
         }
       },
+      prepared: opts.held?.plan,
     });
     const tearDown = plan.network === 'contained' ? await ctx.net.tearDownCommand(uuid).catch(undo) : undefined;
     try {
@@ -75,6 +79,11 @@ export interface StartSteps {
   check?: (plan: PodPlan) => void;
   /** Runs once the pod is recorded as running, before its network is set up (an inline pod's unit record). */
   recorded?: (plan: PodPlan) => Promise<void>;
+  /**
+   * The plan of a pod this process prepared and kept locked since (HeldPod):
+   * prepared for sure, its plan in hand, neither is read back.
+   */
+  prepared?: PodPlan | undefined;
 }
 
 /** A pod recordStart made ready to start, and how to take that back (network down, state as before; rethrows `e`). */
@@ -93,8 +102,8 @@ export interface RecordedStart {
 export async function recordStart(ctx: PodContext, uuid: string, steps: StartSteps = {}): Promise<RecordedStart> {
   const dir = podDir(ctx.stateDir, uuid);
   const paths = podPaths(dir);
-  assertPodMay('start', uuid, (await podStatus(ctx, uuid)).state);
-  const plan = await podPlanToStart(dir, steps.network);
+  if (!steps.prepared) assertPodMay('start', uuid, (await podStatus(ctx, uuid)).state);
+  const plan = steps.prepared && !steps.network ? steps.prepared : await podPlanToStart(dir, steps.network);
   steps.check?.(plan);
   // Before anything is recorded: a pod that cannot reach the service, or
   // whose networks or host ports are not there, stays prepared.

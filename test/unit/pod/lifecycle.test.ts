@@ -9,7 +9,7 @@ import { podDir, podPaths } from '../../../src/pod/dir.js';
 import { collectPods } from '../../../src/pod/gc.js';
 import { lockFile } from '../../../src/pod/lock.js';
 import { removePod } from '../../../src/pod/rm.js';
-import { preparePod, type PodImages } from '../../../src/pod/prepare.js';
+import { preparePod, preparePodHeld, type PodImages } from '../../../src/pod/prepare.js';
 import { startPod, waitExited } from '../../../src/pod/run.js';
 import { readState, writeState } from '../../../src/pod/state.js';
 import { podStatus } from '../../../src/pod/status.js';
@@ -48,6 +48,19 @@ test('prepare, start, end: status follows systemd and writes the end events once
   await fs.rm(podPaths(podDir(ctx.stateDir, plan.uuid)).plan);
   assert.deepEqual(await podStatus(ctx, plan.uuid), exited);
   assert.deepEqual(events.map((e) => [e.event, e.exitStatus]), [['prepared', undefined], ['started', undefined], ['app-exited', 5], ['stopped', 5]]);
+});
+
+test('run\'s prepare keeps the pod locked until startPod has started it, then lets go', async () => {
+  const { ctx, images } = await fakePods();
+  const held = await preparePodHeld(ctx, parseRunArgs(['idle']), images);
+  const lock = podPaths(podDir(ctx.stateDir, held.plan.uuid)).lock;
+  assert.equal(await lockFile(lock, { wait: false }), undefined, 'locked after prepare');
+  assert.equal((await podStatus(ctx, held.plan.uuid)).state, 'prepared');
+  await startPod(ctx, held.plan.uuid, { held });
+  assert.equal((await podStatus(ctx, held.plan.uuid)).state, 'running');
+  const free = await lockFile(lock, { wait: false });
+  assert.ok(free, 'released once started');
+  await free.release();
 });
 
 test('an app stopped before its main process ran is recorded as stopped, not killed', async () => {
