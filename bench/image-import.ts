@@ -1,7 +1,9 @@
 // Import throughput: `ImageStore.import` of a generated ~200 MB ACI, next to
 // `tar -x` plus `sha512sum` of the same file in the same run (what import
-// does at minimum: unpack and hash). A benchmark that prints figures, not a test.
-// Run: npm run build && node dist/bench/image-import.js [MiB]
+// does at minimum: unpack and hash), ROUNDS times interleaved (the order
+// alternating; each into a fresh directory, after a sync), medians compared.
+// A benchmark that prints figures, not a test.
+// Run: npm run build && node dist/bench/image-import.js [MiB] [ROUNDS]
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { buildAci } from '../src/image/aci-builder.js';
 import { ImageStore } from '../src/image/store.js';
 
 const mib = Number(process.argv[2] ?? 200);
+const rounds = Number(process.argv[3] ?? 3);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sprocket-bench-'));
 try {
   // Files from 4 KiB to 4 MiB, random (incompressible) content.
@@ -34,20 +37,37 @@ try {
     await fn();
     return performance.now() - t;
   };
-  execFileSync('sync');
-  const store = await ImageStore.open(path.join(dir, 'store'));
-  const importMs = await time(() => store.import(aci));
   const out = path.join(dir, 'tar-x');
-  await fs.mkdir(out);
-  execFileSync('sync');
-  const tarMs = await time(() => {
-    execFileSync('tar', ['-x', '-f', aci, '-C', out]);
-    execFileSync('sha512sum', [aci]);
-  });
-  console.log(`ACI: ${(bytes / 1024 / 1024).toFixed(0)} MiB uncompressed tar, ${(await fs.readdir(path.join(out, 'rootfs'), { recursive: true })).length} entries`);
-  console.log(`sprocket image import:  ${importMs.toFixed(0)} ms  ${rate(importMs)}  (also keeps a copy of the blob for export)`);
-  console.log(`tar -x + sha512sum:     ${tarMs.toFixed(0)} ms  ${rate(tarMs)}`);
-  console.log(`ratio import / tar+sha: ${(importMs / tarMs).toFixed(2)}`);
+  const importOnce = async () => {
+    await fs.rm(path.join(dir, 'store'), { recursive: true, force: true });
+    execFileSync('sync');
+    const store = await ImageStore.open(path.join(dir, 'store'));
+    return time(() => store.import(aci));
+  };
+  const tarOnce = async () => {
+    await fs.rm(out, { recursive: true, force: true });
+    await fs.mkdir(out);
+    execFileSync('sync');
+    return time(() => {
+      execFileSync('tar', ['-x', '-f', aci, '-C', out]);
+      execFileSync('sha512sum', [aci]);
+    });
+  };
+  const importTimes: number[] = [];
+  const tarTimes: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) importTimes.push(await importOnce());
+    tarTimes.push(await tarOnce());
+    if (round % 2 === 1) importTimes.push(await importOnce());
+  }
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  const [importMs, tarMs] = [median(importTimes), median(tarTimes)];
+  const each = (a: number[]) => a.map((t) => t.toFixed(0)).join(', ');
+  console.log(`ACI: ${(bytes / 1024 / 1024).toFixed(0)} MiB uncompressed tar, ${(await fs.readdir(path.join(out, 'rootfs'), { recursive: true })).length} entries; ${rounds} rounds, interleaved, medians`);
+  console.log(`sprocket image import:  ${importMs.toFixed(0)} ms  ${rate(importMs)}  (also keeps a copy of the blob for export; each: ${each(importTimes)})`);
+  console.log(`tar -x + sha512sum:     ${tarMs.toFixed(0)} ms  ${rate(tarMs)}  (each: ${each(tarTimes)})`);
+  console.log(`ratio import / tar+sha: ${(importMs / tarMs).toFixed(2)} (target: import at least 1.0x as fast, a ratio <= 1.00)`);
+  console.log(`load ${(await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
 }
