@@ -5,7 +5,7 @@
 // units: faster boot, less memory), and the scripts run inside the pod.
 // Also makes the other per-pod directories stage1 binds: status/, the apps'
 // overlay upper dirs and the empty volumes. Writing twice gives the same tree.
-import { chmod, chown, copyFile, lstat, mkdir, readdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
@@ -57,17 +57,17 @@ export const statusDir = (plan: PodPlan) => podPaths(plan.podDir).status;
  * dirs were written by apps, which may have planted links to host paths.
  * Returns whether the last directory was made now.
  */
-async function makeDirs(base: string, rel: string, field: string): Promise<boolean> {
+function makeDirs(base: string, rel: string, field: string): boolean {
   let dir = base;
   let made = false;
   for (const part of rel.split('/').filter(Boolean)) {
     dir = path.join(dir, part);
     try {
-      await mkdir(dir);
+      mkdirSync(dir);
       made = true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (!(await lstat(dir)).isDirectory()) throw invalid(`${dir} exists and is not a directory`, { file: 'plan.json', field });
+      if (!(lstatSync(dir)).isDirectory()) throw invalid(`${dir} exists and is not a directory`, { file: 'plan.json', field });
       made = false;
     }
   }
@@ -75,14 +75,14 @@ async function makeDirs(base: string, rel: string, field: string): Promise<boole
 }
 
 /** A symlink at `at` pointing to `target`, replacing a different one. */
-async function link(target: string, at: string): Promise<void> {
+function link(target: string, at: string): void {
   try {
-    if ((await readlink(at)) === target) return;
-    await unlink(at);
+    if ((readlinkSync(at)) === target) return;
+    unlinkSync(at);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  await symlink(target, at);
+  symlinkSync(target, at);
 }
 
 // A socket-activated app waits for its first connection: its sockets are started, not the app (app-socket.ts).
@@ -92,122 +92,128 @@ const podTarget = (plan: PodPlan) => {
   return ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${units.join(' ')}`, ''].join('\n');
 };
 
-/** Writes the stage1 root and the per-pod directories it binds. */
+/**
+ * Writes the stage1 root and the per-pod directories it binds. Its file
+ * calls are synchronous: some 80 small ones per pod, on the way to the pod's
+ * start, each a round trip through libuv's thread pool otherwise, which a
+ * loaded machine makes slow (docs/performance.md, round three). Async for
+ * its callers: a failure is a rejection.
+ */
 export async function writeStage1Root(plan: PodPlan): Promise<void> {
-  await checkHostVolumes(plan);
+  checkHostVolumes(plan);
   const root = plan.stage1Root;
   const inRoot = (p: string) => path.join(root, p);
   for (const d of ['usr', 'etc/systemd/system', 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, path.dirname(POD_HOSTS)]) {
-    await mkdir(inRoot(d), { recursive: true });
+    mkdirSync(inRoot(d), { recursive: true });
   }
   // nspawn refuses a root without usr/; the rest of the FHS comes from the host's /usr.
-  for (const d of ['bin', 'sbin', 'lib', 'lib64']) await link(`usr/${d}`, inRoot(d));
-  await link('../run', inRoot('var/run'));
-  await writeFile(inRoot('etc/os-release'), 'ID=sprocket-stage1\nNAME="sprocket stage1"\n');
+  for (const d of ['bin', 'sbin', 'lib', 'lib64']) link(`usr/${d}`, inRoot(d));
+  link('../run', inRoot('var/run'));
+  writeFileSync(inRoot('etc/os-release'), 'ID=sprocket-stage1\nNAME="sprocket stage1"\n');
   // Empty: systemd uses the pod UUID nspawn passes as the machine ID.
-  await writeFile(inRoot('etc/machine-id'), '');
+  writeFileSync(inRoot('etc/machine-id'), '');
   // The pod's systemd refuses User=/Group=/SupplementaryGroups= ids that its NSS does not know (ESRCH, 217/USER).
   const uids = [...new Set(plan.apps.map((a) => a.uid).filter((id) => id !== 0))];
   const gids = [...new Set(plan.apps.flatMap((a) => [a.gid, ...a.supplementaryGids]).filter((id) => id !== 0))];
-  await writeFile(inRoot('etc/passwd'), ['root:x:0:0:root:/:/bin/sh', ...uids.map((id) => `u${id}:x:${id}:${id}::/:/bin/false`)].join('\n') + '\n');
-  await writeFile(inRoot('etc/group'), ['root:x:0:', ...gids.map((id) => `g${id}:x:${id}:`)].join('\n') + '\n');
+  writeFileSync(inRoot('etc/passwd'), ['root:x:0:0:root:/:/bin/sh', ...uids.map((id) => `u${id}:x:${id}:${id}::/:/bin/false`)].join('\n') + '\n');
+  writeFileSync(inRoot('etc/group'), ['root:x:0:', ...gids.map((id) => `g${id}:x:${id}:`)].join('\n') + '\n');
   if (plan.apps.some((a) => a.interactive)) {
     // The console is the operator's terminal: no boot status or manager messages on it.
-    await mkdir(inRoot('etc/systemd/system.conf.d'), { recursive: true });
-    await writeFile(inRoot('etc/systemd/system.conf.d/interactive.conf'), '[Manager]\nShowStatus=no\nLogTarget=null\n');
+    mkdirSync(inRoot('etc/systemd/system.conf.d'), { recursive: true });
+    writeFileSync(inRoot('etc/systemd/system.conf.d/interactive.conf'), '[Manager]\nShowStatus=no\nLogTarget=null\n');
   }
   const units = inRoot('etc/systemd/system');
-  for (const u of MASKED_UNITS) await link('/dev/null', path.join(units, u));
-  await writeFile(path.join(units, 'default.target'), podTarget(plan));
-  await writeFile(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
-  await writeFile(path.join(units, APP_STARTED_TEMPLATE), APP_STARTED_UNIT);
-  await writeFile(path.join(units, APP_LOG_UNIT_NAME), appLogUnit(plan.apps.filter((a) => !a.interactive).map((a) => a.name)));
+  for (const u of MASKED_UNITS) link('/dev/null', path.join(units, u));
+  writeFileSync(path.join(units, 'default.target'), podTarget(plan));
+  writeFileSync(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
+  writeFileSync(path.join(units, APP_STARTED_TEMPLATE), APP_STARTED_UNIT);
+  writeFileSync(path.join(units, APP_LOG_UNIT_NAME), appLogUnit(plan.apps.filter((a) => !a.interactive).map((a) => a.name)));
   for (const app of plan.apps) {
-    await writeFile(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
-    await mkdir(inRoot(appRoot(app.name)), { recursive: true });
-    await mkdir(appUpper(plan, app.name), { recursive: true });
+    writeFileSync(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
+    mkdirSync(inRoot(appRoot(app.name)), { recursive: true });
+    mkdirSync(appUpper(plan, app.name), { recursive: true });
     // Mount points of the journal sockets and, for a notify app, the pod's /usr in the app's root.
     const field = `apps.${plan.apps.indexOf(app)}`;
-    if (app.notify) await makeDirs(appUpper(plan, app.name), APP_USR, field);
-    await makeDirs(appUpper(plan, app.name), JOURNAL_SOCKETS, field);
+    if (app.notify) makeDirs(appUpper(plan, app.name), APP_USR, field);
+    makeDirs(appUpper(plan, app.name), JOURNAL_SOCKETS, field);
     // A read-only root cannot get mount points later.
     const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
-    for (const target of later) await makeDirs(appUpper(plan, app.name), target, field);
-    if (app.notify) await makeFile(appUpper(plan, app.name), NOTIFY_SOCKET, field);
+    for (const target of later) makeDirs(appUpper(plan, app.name), target, field);
+    if (app.notify) makeFile(appUpper(plan, app.name), NOTIFY_SOCKET, field);
     // Mount points of the pod's hosts and resolv.conf: also over an image's symlink (to a path that may not exist in the app's root).
-    for (const [, target] of podFileBinds(plan)) await makeFile(appUpper(plan, app.name), target, field);
+    for (const [, target] of podFileBinds(plan)) makeFile(appUpper(plan, app.name), target, field);
   }
   // The apps whose end ends the pod: not the socket-activated ones, which the next connection starts again.
-  await writeFile(inRoot(APP_LIST), plan.apps.filter((a) => !isSocketActivated(a)).map((a) => `${a.name}\n`).join(''));
-  await writeSockets(plan, units);
-  await installScript(script('app-stopped'), inRoot(APP_STOPPED));
-  await installScript(script('app-started'), inRoot(APP_STARTED));
-  await installScript(APP_LOG_BINARY, inRoot(APP_LOG));
-  await writeSysctls(plan, inRoot);
+  writeFileSync(inRoot(APP_LIST), plan.apps.filter((a) => !isSocketActivated(a)).map((a) => `${a.name}\n`).join(''));
+  writeSockets(plan, units);
+  installScript(script('app-stopped'), inRoot(APP_STOPPED));
+  installScript(script('app-started'), inRoot(APP_STARTED));
+  installScript(APP_LOG_BINARY, inRoot(APP_LOG));
+  writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
-    if (needsMetadataProxy(plan)) await writeFile(path.join(units, name), text);
-    else await rm(path.join(units, name), { force: true });
+    if (needsMetadataProxy(plan)) writeFileSync(path.join(units, name), text);
+    else rmSync(path.join(units, name), { force: true });
   }
-  await mkdir(statusDir(plan), { recursive: true });
+  mkdirSync(statusDir(plan), { recursive: true });
   for (const v of plan.volumes) {
-    await mkdir(inRoot(volumeInPod(v.name)), { recursive: true });
+    mkdirSync(inRoot(volumeInPod(v.name)), { recursive: true });
     if (v.kind !== 'empty') continue;
     // Mode and owner are set once: later, the directory is the apps' to change.
-    if (await makeDirs(plan.podDir, volumeDir(v.name), `volumes.${plan.volumes.indexOf(v)}`)) {
-      await chmod(emptyVolume(plan, v.name), v.mode);
-      await chown(emptyVolume(plan, v.name), v.uid, v.gid);
+    if (makeDirs(plan.podDir, volumeDir(v.name), `volumes.${plan.volumes.indexOf(v)}`)) {
+      chmodSync(emptyVolume(plan, v.name), v.mode);
+      chownSync(emptyVolume(plan, v.name), v.uid, v.gid);
     }
   }
 }
 
 /** The socket units of the socket-activated apps and the drop-in that loads them early; none of them (stale ones removed) otherwise. */
-async function writeSockets(plan: PodPlan, units: string): Promise<void> {
+function writeSockets(plan: PodPlan, units: string): void {
   const sockets = socketUnits(plan);
-  for (const name of await readdir(units)) {
-    if (APP_SOCKET_FILE.test(name) && !sockets.some(([n]) => n === name)) await rm(path.join(units, name));
+  for (const name of readdirSync(units)) {
+    if (APP_SOCKET_FILE.test(name) && !sockets.some(([n]) => n === name)) rmSync(path.join(units, name));
   }
-  for (const [name, text] of sockets) await writeFile(path.join(units, name), text);
+  for (const [name, text] of sockets) writeFileSync(path.join(units, name), text);
   const loader = path.join(units, SOCKET_LOADER);
-  if (!sockets.length) return rm(path.dirname(loader), { recursive: true, force: true });
-  await mkdir(path.dirname(loader), { recursive: true });
-  await writeFile(loader, socketLoaderText(plan));
+  if (!sockets.length) return rmSync(path.dirname(loader), { recursive: true, force: true });
+  mkdirSync(path.dirname(loader), { recursive: true });
+  writeFileSync(loader, socketLoaderText(plan));
 }
 
-async function installScript(source: URL, at: string): Promise<void> {
-  await copyFile(source, at);
-  await chmod(at, 0o755);
+function installScript(source: URL, at: string): void {
+  copyFileSync(source, at);
+  chmodSync(at, 0o755);
 }
 
 /** An empty regular file at `rel` below `base` (a mount point for a socket), never through a symlink. */
-async function makeFile(base: string, rel: string, field: string): Promise<void> {
-  await makeDirs(base, path.dirname(rel), field);
+function makeFile(base: string, rel: string, field: string): void {
+  makeDirs(base, path.dirname(rel), field);
   const file = path.join(base, rel);
   try {
-    await writeFile(file, '', { flag: 'wx' });
+    writeFileSync(file, '', { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    if (!(await lstat(file)).isFile()) throw invalid(`${file} exists and is not a regular file`, { file: 'plan.json', field });
+    if (!(lstatSync(file)).isFile()) throw invalid(`${file} exists and is not a regular file`, { file: 'plan.json', field });
   }
 }
 
 /** The sysctl unit, its script and values; none of them without pod sysctls. */
-async function writeSysctls(plan: PodPlan, inRoot: (p: string) => string): Promise<void> {
+function writeSysctls(plan: PodPlan, inRoot: (p: string) => string): void {
   const unit = path.join(inRoot('etc/systemd/system'), SYSCTL_UNIT);
   if (!plan.isolation.sysctls.length) {
-    for (const f of [unit, inRoot(SYSCTL_CONF), inRoot(SYSCTL_SCRIPT)]) await rm(f, { force: true });
+    for (const f of [unit, inRoot(SYSCTL_CONF), inRoot(SYSCTL_SCRIPT)]) rmSync(f, { force: true });
     return;
   }
-  await writeFile(unit, SYSCTL_UNIT_TEXT);
-  await writeFile(inRoot(SYSCTL_CONF), sysctlConf(plan.isolation));
-  await installScript(script('sysctl'), inRoot(SYSCTL_SCRIPT));
+  writeFileSync(unit, SYSCTL_UNIT_TEXT);
+  writeFileSync(inRoot(SYSCTL_CONF), sysctlConf(plan.isolation));
+  installScript(script('sysctl'), inRoot(SYSCTL_SCRIPT));
 }
 
 /** Host volumes must exist: nspawn would fail only after the unit started. */
-async function checkHostVolumes(plan: PodPlan): Promise<void> {
+function checkHostVolumes(plan: PodPlan): void {
   for (const [i, v] of plan.volumes.entries()) {
     if (v.kind !== 'host') continue;
     try {
-      await stat(v.source);
+      statSync(v.source);
     } catch {
       throw notFound(`host volume ${v.name}: ${v.source} does not exist`, { file: 'plan.json', field: `volumes.${i}.source` });
     }
