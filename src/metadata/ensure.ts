@@ -65,16 +65,16 @@ export async function waitUntilListening(probe: { host: string; port: number }, 
 export async function ensureMetadataService(systemd: Systemd, opts: EnsureOptions): Promise<'socket' | 'service'> {
   const probe = opts.probe ?? { host: METADATA_HOST, port: METADATA_PORT };
   const timeoutMs = opts.timeoutMs ?? 5000;
-  if ((await systemd.getUnitState(METADATA_SOCKET_UNIT))?.activeState === 'active') return 'socket';
+  if ((await systemd.getActiveState(METADATA_SOCKET_UNIT)) === 'active') return 'socket';
   try {
     await systemd.startUnit(METADATA_SOCKET_UNIT);
     return 'socket';
   } catch (e) {
     if (!(e instanceof SprocketError && e.kind === 'not-found')) throw e;
   }
-  const service = await systemd.getUnitState(METADATA_SERVICE_UNIT);
-  if (!service || !RUNNING.has(service.activeState)) {
-    if (service) await systemd.resetFailedUnit(METADATA_SERVICE_UNIT);
+  const service = await systemd.getActiveState(METADATA_SERVICE_UNIT);
+  if (service === null || !RUNNING.has(service)) {
+    if (service !== null) await systemd.resetFailedUnit(METADATA_SERVICE_UNIT);
     const command = opts.command ?? [process.execPath, process.argv[1]!];
     try {
       await systemd.startTransientUnit(METADATA_SERVICE_UNIT, onDemandServiceProperties(opts.stateDir, command));

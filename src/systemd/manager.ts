@@ -116,6 +116,18 @@ class DbusSystemd implements Systemd {
     return unitStateFrom(name, unit, service);
   }
 
+  async getActiveState(name: string) {
+    const path = await this.unitPath(name);
+    if (!path) return null;
+    try {
+      return String(plain(await callMethod(this.bus, {
+        destination: DEST, path, iface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [`${IFACE}.Unit`, 'ActiveState'],
+      })));
+    } catch (err) {
+      throw busFailure('read ActiveState', name, err);
+    }
+  }
+
   async getUnitProperties(name: string, iface: UnitInterface = 'Unit') {
     const path = await this.unitPath(name);
     if (!path) throw new SprocketError('not-found', 'no such unit loaded', { file: name });

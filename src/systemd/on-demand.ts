@@ -34,6 +34,7 @@ export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (a
     killUnit: async (...a) => (await systemd()).killUnit(...a),
     resetFailedUnit: async (...a) => (await systemd()).resetFailedUnit(...a),
     getUnitState: async (...a) => (await systemd()).getUnitState(...a),
+    getActiveState: async (...a) => (await systemd()).getActiveState(...a),
     getUnitProperties: async (...a) => (await systemd()).getUnitProperties(...a),
     close: () => {
       connection?.then((s) => s.close(), () => {});

@@ -41,6 +41,7 @@ describe('systemd over D-Bus', () => {
     });
     const s = await state(unit);
     assert.equal(s?.activeState, 'active');
+    assert.equal(await ok('active-state', unit), 'active');
     assert.equal(s?.subState, 'running');
     assert.ok(s!.mainPID > 0 && s!.mainPID === s!.execMainPID);
     assert.ok(s!.activeEnterTimestamp! > Date.UTC(2020, 0) * 1000);
@@ -59,6 +60,7 @@ describe('systemd over D-Bus', () => {
 
     await ok('stop', unit);
     assert.equal(await state(unit), null);
+    assert.equal(await ok('active-state', unit), null);
     // Stopping what is gone is fine.
     await ok('stop', unit);
   });

@@ -24,6 +24,8 @@ try {
         return systemd.resetFailedUnit(unit!);
       case 'state':
         return systemd.getUnitState(unit!);
+      case 'active-state':
+        return systemd.getActiveState(unit!);
       case 'properties':
         return systemd.getUnitProperties(unit!, (json(0) ?? 'Unit') as UnitInterface);
       default:

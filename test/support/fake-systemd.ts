@@ -99,6 +99,10 @@ export class FakeSystemd implements Systemd {
     return this.units.get(name)?.state ?? null;
   }
 
+  async getActiveState(name: string): Promise<string | null> {
+    return (await this.getUnitState(name))?.activeState ?? null;
+  }
+
   /** The properties the unit was started with, whatever the interface asked for, and its ControlGroup (in its slice). */
   async getUnitProperties(name: string): Promise<Record<string, PlainValue>> {
     const unit = this.units.get(name);
