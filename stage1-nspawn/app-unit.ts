@@ -73,10 +73,11 @@ export const appStartedUnitName = (app: string) => `app-started@${app}.service`;
 
 /**
  * app-started@APP.service: wanted by APP.service when it has a restart
- * policy, so pulled in again by every restart job of it (a oneshot without
- * RemainAfterExit= is inactive in between): writes the app's NRestarts to
- * /sprocket/status/APP.restarts, which status reads. A unit of its own for
- * the reason of app-stopped@.service.
+ * policy or is socket-activated, so pulled in again by every start job of
+ * it (a oneshot without RemainAfterExit= is inactive in between): writes
+ * the app's NRestarts to /sprocket/status/APP.restarts, which status reads
+ * (the count, and for a socket-activated app when it last started). A unit
+ * of its own for the reason of app-stopped@.service.
  */
 export const APP_STARTED_UNIT = [
   '[Unit]',
@@ -91,11 +92,10 @@ export const APP_STARTED_UNIT = [
   '',
 ].join('\n');
 
-/** Restart=, RestartSec= and the restart counter of an app with a restart policy. */
-const restartLines = (app: PlanApp) => (app.restart === 'no' ? { unit: [], service: [] } : {
-  unit: [`Wants=${appStartedUnitName(app.name)}`],
-  service: [`Restart=${app.restart}`, ...(app.restartDelay ? [`RestartSec=${app.restartDelay}`] : [])],
-});
+/** Restart= and RestartSec= of an app with a restart policy. */
+const restartLines = (app: PlanApp) => (app.restart === 'no' ? [] : [`Restart=${app.restart}`, ...(app.restartDelay ? [`RestartSec=${app.restartDelay}`] : [])]);
+/** The unit that records each start: for the restart count, and when a socket-activated app (started again by each connection after it ended) last started. */
+const startRecordLines = (app: PlanApp) => (app.restart !== 'no' || isSocketActivated(app) ? [`Wants=${appStartedUnitName(app.name)}`] : []);
 
 /** A bind of `source` (pod side) at `target` (app side) for BindPaths=. */
 const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quoteWord(target)}`;
@@ -119,7 +119,7 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     // With a restart policy, once the pod's systemd gives up restarting it (its
     // start limit): FailureAction= would also fire at each failure that is restarted.
     app.restart === 'no' ? 'FailureAction=exit' : 'StartLimitAction=exit',
-    ...restartLines(app).unit,
+    ...startRecordLines(app),
     // Started by its sockets, not by default.target, which wants its exit record's unit for the other apps.
     ...(isSocketActivated(app) ? [`Wants=${appStoppedUnitName(app.name)}`] : []),
     ...sysctl,
@@ -150,7 +150,7 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
     ...(app.preStart ? [`ExecStartPre=${execLine(app.preStart)}`] : []),
     `ExecStart=${execLine(app.exec)}`,
-    ...restartLines(app).service,
+    ...restartLines(app),
     // "-": a failing post-stop handler must not hide how the app itself ended.
     ...(app.postStop ? [`ExecStopPost=${execLine(app.postStop, '-')}`] : []),
     '',

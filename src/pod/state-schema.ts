@@ -26,8 +26,8 @@ export const AppStatus = z.object({
   image: z.string(),
   /** The image's name, from the reified pod manifest. */
   imageName: z.string().optional(),
-  /** prepared, running, exited (ended by itself), stopped (ended by SIGTERM when the pod stopped), killed (another signal). */
-  state: z.enum(['prepared', 'running', 'exited', 'stopped', 'killed']),
+  /** prepared, running, listening (socket-activated, waiting for a connection), exited (ended by itself), stopped (ended by SIGTERM when the pod stopped), killed (another signal). */
+  state: z.enum(['prepared', 'running', 'listening', 'exited', 'stopped', 'killed']),
   exitStatus: z.number().int().optional(),
   signal: z.string().optional(),
   result: z.string().optional(),

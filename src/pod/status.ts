@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describeError, invalid, notFound, SprocketError } from '../errors.js';
+import { isSocketActivated } from '../../stage1-nspawn/app-socket.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodManifest } from '../spec/pod-manifest.js';
 import type { UnitState } from '../systemd/unit-state.js';
@@ -187,6 +188,18 @@ function readRestarts(file: string): number {
   return /^\d+$/.test(text) ? Number(text) : 0;
 }
 
+/**
+ * Whether a socket-activated app of a running pod waits for a connection:
+ * it has not started yet, or it ended after its last start (each start
+ * writes status/<app>.restarts through app-started@, each end status/<app>).
+ */
+function isListening(statusDir: string, app: string): boolean {
+  const mtime = (file: string) => statSync(path.join(statusDir, file), { throwIfNoEntry: false })?.mtimeMs;
+  const started = mtime(`${app}.restarts`);
+  const ended = mtime(app);
+  return started === undefined || (ended !== undefined && ended >= started);
+}
+
 async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: Map<string, string>): Promise<AppStatus[]> {
   return Promise.all(plan.apps.map(async (app): Promise<AppStatus> => {
     const report = app.isolation.report;
@@ -196,6 +209,10 @@ async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: M
       name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(restarts !== undefined ? { restarts } : {}), ...(report.length ? { isolators: report } : {}),
     };
     const record = await readExitRecord(path.join(podPaths(plan.podDir).status, app.name));
+    if (podState === 'running' && isSocketActivated(app)) {
+      if (!isListening(podPaths(plan.podDir).status, app.name)) return { ...base, state: 'running' };
+      return { ...base, state: 'listening', ...(record?.code === 'exited' ? { exitStatus: Number(record.status), result: record.result } : {}) };
+    }
     if (!record) {
       if (podState === 'prepared') return { ...base, state: 'prepared' };
       return { ...base, state: podState === 'running' ? 'running' : 'stopped' };

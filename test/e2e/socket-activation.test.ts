@@ -60,9 +60,11 @@ describe('socket activation: the app gets its listening socket from systemd and 
     await sprocket(['run', '-d', '--name', 'lazy', '--port', 'http:8090', IMAGE]);
     const before = await status('lazy');
     assert.equal(before.state, 'running');
+    assert.equal(before.apps[0]?.state, 'listening');
     assert.equal(await appRuns(), false, 'the app waits for its first connection');
     assert.equal(await get(8090), 'served on demand\n');
     assert.equal(await appRuns(), true);
+    await waitFor('status to say the app runs', async () => (await status('lazy')).apps[0]?.state === 'running');
     assert.equal(await get(8090), 'served on demand\n', 'the app serves on');
     assert.match(await sprocket(['logs', 'lazy']), /fd-accept: LISTEN_FDS=1 LISTEN_FDNAMES=http$/m);
     await sprocket(['stop', 'lazy']);

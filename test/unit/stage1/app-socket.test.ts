@@ -34,10 +34,11 @@ test('a socket unit per socket-activated port: its port numbers, named after the
   assert.match(units.get('web_dns.socket')!, /^ListenDatagram=53\nListenDatagram=54\nFileDescriptorName=dns$/m);
 });
 
-test("a socket-activated app's unit pulls in its exit record itself (default.target does not start it)", () => {
+test("a socket-activated app's unit pulls in its exit record itself (default.target does not start it), and the record of each start", () => {
   const plan = socketPlan();
   assert.match(renderAppUnit(plan, plan.apps[0]!), /^Wants=app-stopped@web\.service$/m);
-  assert.doesNotMatch(renderAppUnit(plan, plan.apps[1]!), /^Wants=app-stopped@/m);
+  assert.match(renderAppUnit(plan, plan.apps[0]!), /^Wants=app-started@web\.service$/m);
+  assert.doesNotMatch(renderAppUnit(plan, plan.apps[1]!), /^Wants=app-st/m);
 });
 
 test('the plan refuses a socket-activated port that is neither tcp nor udp, naming the field', () => {
