@@ -4,7 +4,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, stat, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
-import { useHost } from '../support/host.js';
+import { CHECKOUT, useHost } from '../support/host.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
 
 const IMAGE = 'example.com/busy';
@@ -174,9 +174,9 @@ describe('pods: run', () => {
   });
 
   it('--interactive gives the app the terminal as its stdin and stdout', async () => {
-    // script(1) makes the terminal; the input is typed once the shell is up.
-    const typed = "(sleep 3; printf '%s\\n' 'echo $((40+2))' 'exit 3'; sleep 2)";
-    const r = await host().exec(['sh', '-c', `${typed} | script -qec '${['node', CLI, 'run', '--interactive', IMAGE, '--exec', '/bin/sh'].join(' ')}' /dev/null`]);
+    // script(1) makes the terminal; the input is typed once the shell's prompt is there (before, the shell would not read it).
+    const session = path.join(CHECKOUT, 'dist/test/host/terminal-session.js');
+    const r = await host().exec(['node', session, '\\$ ', JSON.stringify(['echo $((40+2))', 'exit 3']), 'node', CLI, 'run', '--interactive', IMAGE, '--exec', '/bin/sh']);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /^42\r?$/m);
   });
