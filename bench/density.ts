@@ -34,6 +34,7 @@ async function measure(): Promise<void> {
   const rows: (string | number)[][] = [['pods', 'start median ms', 'start p90 ms', 'PSS per pod MiB', 'MemAvailable drop per pod MiB', 'Slab growth per pod MiB', 'load']];
   const [availBefore, slabBefore] = [await meminfo('MemAvailable'), await meminfo('Slab')];
   let times: number[] = [];
+  const every: number[] = [];
   let stopped = '';
   for (let i = 1; i <= count; i++) {
     const apps = idleApps(1, `density-${i}`);
@@ -42,6 +43,7 @@ async function measure(): Promise<void> {
     try {
       uuid = await runIdlePod(apps);
       times.push((await watch.at(apps[0]!.line, 30_000)) - t0);
+      every.push(times.at(-1)!);
     } catch (e) {
       stopped = `stopped at pod ${i}: ${(e as Error).message}\n${await whyNot(uuid)}`;
       break;
@@ -57,6 +59,12 @@ async function measure(): Promise<void> {
   console.log(`density: ${count} idle 1-app pods started one after another; start = run -d until the app's first journal line`);
   console.log(table(rows));
   console.log(`running pod units at the end: ${units}; PSS counts every process under machine.slice; MemAvailable is the machine's (other load counts too)`);
+  if (every.length > 1) {
+    // One start is noisy on a loaded machine: the last 10 against the first 10 too.
+    const [first, last] = [every[0]!, every.at(-1)!];
+    const tens = median(every.slice(-10)) / median(every.slice(0, 10));
+    console.log(`target: start of pod ${every.length} <= 1.5x the first's: ${(last / first).toFixed(2)}x (${ms(last)} / ${ms(first)} ms); median of the last 10 / of the first 10: ${tens.toFixed(2)}x`);
+  }
   console.log(load());
   const outcome = failureOutcome('density', stopped);
   if (outcome.text) console.error(outcome.text);

@@ -22,16 +22,21 @@ const argv = process.argv.slice(2);
 const { n, pods } = flags(argv, { n: 5, pods: 10 });
 const SETTLE_MS = 2000;
 const FLOOR = 'floor: nspawn --boot + its systemd';
+const OWN_STAGE1 = "1-app pod's own nspawn + systemd";
 const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 
 const unitCgroup = async (unit: string) => (await runCommand('systemctl', ['show', '--property=ControlGroup', '--value', unit])).stdout.trim();
 const unitPids = async (unit: string) => cgroupPids(await unitCgroup(unit));
 
-/** How many of `pids` run Node.js (none should stay for an idle pod). */
-async function nodeProcesses(pids: number[]): Promise<number> {
-  const exes = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/exe`).catch(() => '')));
-  return exes.filter((e) => e === process.execPath).length;
+/** Those of `pids` that run one of `exes`. */
+async function running(pids: number[], exes: string[]): Promise<number[]> {
+  const found = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/exe`).catch(() => '')));
+  return pids.filter((_, i) => exes.includes(found[i]!));
 }
+/** How many of `pids` run Node.js (none should stay for an idle pod). */
+const nodeProcesses = async (pids: number[]) => (await running(pids, [process.execPath])).length;
+/** A pod's stage1 processes: nspawn and the pod's systemd. */
+const STAGE1_EXES = ['/usr/bin/systemd-nspawn', '/usr/lib/systemd/systemd'];
 
 /** The floor: nspawn --boot of tiny-pod and its systemd, idle, without its app's processes; resolves to their PIDs and a cleanup. */
 async function floorIdle(watch: JournalWatch, tag: string): Promise<[number[], () => Promise<unknown>]> {
@@ -69,13 +74,16 @@ async function podmanIdle(containers: number, tag: string): Promise<[() => Promi
   ];
 }
 
+/** PSS, RSS and USS of `pids` by command (its first two words), largest PSS first. */
 async function processTable(pids: number[]): Promise<string> {
-  const rows: (string | number)[][] = [['process', 'PSS MiB', 'RSS MiB', 'USS MiB']];
+  const groups = new Map<string, Memory>();
   for (const pid of pids) {
-    const comm = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(0, 2).join(' ').slice(0, 60);
-    const m = await memoryOf([pid]);
-    rows.push([comm, mib(m.pss), mib(m.rss), mib(m.uss)]);
+    const comm = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(0, 2).join(' ').slice(0, 45);
+    const [a, b] = [groups.get(comm), await memoryOf([pid])];
+    groups.set(comm, a ? { rss: a.rss + b.rss, pss: a.pss + b.pss, uss: a.uss + b.uss, processes: a.processes + b.processes } : b);
   }
+  const rows: (string | number)[][] = [['process', 'count', 'PSS MiB', 'RSS MiB', 'USS MiB']];
+  for (const [comm, m] of [...groups].sort((x, y) => y[1].pss - x[1].pss)) rows.push([comm, m.processes, mib(m.pss), mib(m.rss), mib(m.uss)]);
   return table(rows);
 }
 
@@ -83,23 +91,26 @@ async function measure(): Promise<void> {
   const watch = await JournalWatch.start();
   const skipped = await setUpPodman();
   const samples = new Map<string, Memory[]>();
-  const add = (name: string, m: Memory) => samples.set(name, [...(samples.get(name) ?? []), m]);
-  let [oneAppProcesses, floorProcesses] = ['', ''];
+  // The processes of these rows, from the first round: what the targets compare.
+  const profiles = new Map<string, string>([[FLOOR, ''], ['sprocket pod, 1 app', ''], ['sprocket pod, 10 apps', ''], ['podman pod, 10 containers', '']]);
+  const add = async (name: string, pids: number[], round: number) => {
+    samples.set(name, [...(samples.get(name) ?? []), await memoryOf(pids)]);
+    if (round === 0 && profiles.has(name)) profiles.set(name, await processTable(pids));
+  };
   let resident = 0;
   for (let round = 0; round < n; round++) {
     {
       const [pids, cleanup] = await floorIdle(watch, `r${round}`);
-      add(FLOOR, await memoryOf(pids));
-      if (round === 0) floorProcesses = await processTable(pids);
+      await add(FLOOR, pids, round);
       await cleanup();
     }
     for (const apps of [1, 10]) {
       const uuid = await idlePod(watch, apps, `r${round}-${apps}`);
       await settle();
       const pids = await unitPids(await podUnit(uuid));
-      add(`sprocket pod, ${apps} app${apps > 1 ? 's' : ''}`, await memoryOf(pids));
+      await add(`sprocket pod, ${apps} app${apps > 1 ? 's' : ''}`, pids, round);
+      if (apps === 1) await add(OWN_STAGE1, await running(pids, STAGE1_EXES), round);
       resident += await nodeProcesses(pids);
-      if (round === 0 && apps === 1) oneAppProcesses = await processTable(pids);
       await removePods([uuid]);
     }
     {
@@ -110,7 +121,7 @@ async function measure(): Promise<void> {
       await Promise.all(apps.map((a) => watch.at(a.line)));
       await settle();
       const pids = await unitPids(unit);
-      add('sprocket inline pod, 1 app (run --unit-mode=inline)', await memoryOf(pids));
+      await add('sprocket inline pod, 1 app (run --unit-mode=inline)', pids, round);
       resident += await nodeProcesses(pids);
       await removeInlinePod(unit, uuid);
     }
@@ -118,7 +129,7 @@ async function measure(): Promise<void> {
     for (const containers of [0, 1, 10]) {
       const [pids, cleanup] = await podmanIdle(containers, `r${round}-${containers}`);
       await settle();
-      add(containers === 0 ? 'podman container' : `podman pod, ${containers} container${containers > 1 ? 's' : ''}`, await memoryOf(await pids()));
+      await add(containers === 0 ? 'podman container' : `podman pod, ${containers} container${containers > 1 ? 's' : ''}`, await pids(), round);
       await cleanup();
     }
   }
@@ -151,15 +162,12 @@ async function measure(): Promise<void> {
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x (${mib(a)} / ${mib(b)} MiB)`;
   if (!skipped) console.log(`target: 10-app pod <= 0.6x podman pod of 10 containers: ${ratio(ten, pss('podman pod, 10 containers'))}`);
   console.log(`target: each extra app <= 0.1 MiB PSS: ${mib((ten - one) / 9)} MiB`);
-  console.log(`target: 1-app pod <= 1.5x the floor: ${ratio(one, floor)}`);
+  console.log(`target: 1-app pod <= 1.5x the floor: ${ratio(one, floor)}; against its own nspawn + systemd: ${ratio(one, pss(OWN_STAGE1))}`);
   console.log(`target: no Node.js process resident for an idle pod (detached and inline, every round): ${resident} found`);
   console.log(`machine: MemAvailable drop per idle 1-app pod over ${pods} pods: ${mib((availBefore - availAfter) / pods)} MiB (other load on the machine counts too)`);
   console.log(`journal: ${podJournals} journal files inside the pods (no journald per pod); host journal grew ${mib((journalAfter - journalBefore) / pods)} MiB per pod`);
   if (skipped) console.log(`podman: skipped, ${skipped}`);
-  console.log('processes of one idle 1-app pod:');
-  console.log(oneAppProcesses);
-  console.log('processes of the floor:');
-  console.log(floorProcesses);
+  for (const [name, text] of profiles) if (text) console.log(`processes of ${name} (round 1):\n${text}`);
   console.log(load());
 }
 
