@@ -1,6 +1,6 @@
 // Idle memory (issues 5 and 12): PSS, RSS and USS of every process of one
-// idle pod (apps running `sleep`), for pods of 1 and of 10 apps and an
-// inline pod of 1 app (the main process of a service, docs/units.md),
+// idle pod (apps running `sleep`), for pods of 1 and of 10 apps, a 1-app
+// pod with a health check (issue 13) and an inline pod of 1 app (the main process of a service, docs/units.md),
 // beside the floor (nspawn --boot of test/host/tiny-pod: nspawn and its
 // systemd, without its app) and podman (a container, a pod of 1 and of 10
 // containers: their processes, conmons and the pod's infra container), and
@@ -21,6 +21,9 @@ import { flags, load, median, mib, table } from './lib/stats.js';
 const argv = process.argv.slice(2);
 const { n, pods } = flags(argv, { n: 5, pods: 10 });
 const SETTLE_MS = 2000;
+// A health check at podman's default interval (docs/pods.md): a timer of the pod's systemd; its first check runs at the app's start.
+const HEALTH_FLAGS = ['--health-cmd', 'true'];
+const HEALTH_ROW = 'sprocket pod, 1 app with a health check (every 30 s)';
 const FLOOR = 'floor: nspawn --boot + its systemd';
 const OWN_STAGE1 = "1-app pod's own nspawn + systemd";
 const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -50,9 +53,9 @@ async function floorIdle(watch: JournalWatch, tag: string): Promise<[number[], (
 }
 
 /** Starts a sprocket pod of `apps` idle apps, waits until every app printed and the pod settled. */
-async function idlePod(watch: JournalWatch, apps: number, tag: string): Promise<string> {
+async function idlePod(watch: JournalWatch, apps: number, tag: string, appFlags: string[] = []): Promise<string> {
   const list = idleApps(apps, tag);
-  const uuid = await runIdlePod(list);
+  const uuid = await runIdlePod(list, undefined, 'host', appFlags);
   await Promise.all(list.map((a) => watch.at(a.line)));
   return uuid;
 }
@@ -104,12 +107,12 @@ async function measure(): Promise<void> {
       await add(FLOOR, pids, round);
       await cleanup();
     }
-    for (const apps of [1, 10]) {
-      const uuid = await idlePod(watch, apps, `r${round}-${apps}`);
+    for (const [apps, name, appFlags] of [[1, 'sprocket pod, 1 app', []], [10, 'sprocket pod, 10 apps', []], [1, HEALTH_ROW, HEALTH_FLAGS]] as const) {
+      const uuid = await idlePod(watch, apps, `r${round}-${apps}${appFlags.length ? '-health' : ''}`, [...appFlags]);
       await settle();
       const pids = await unitPids(await podUnit(uuid));
-      await add(`sprocket pod, ${apps} app${apps > 1 ? 's' : ''}`, pids, round);
-      if (apps === 1) await add(OWN_STAGE1, await running(pids, STAGE1_EXES), round);
+      await add(name, pids, round);
+      if (name === 'sprocket pod, 1 app') await add(OWN_STAGE1, await running(pids, STAGE1_EXES), round);
       resident += await nodeProcesses(pids);
       await removePods([uuid]);
     }
@@ -163,6 +166,8 @@ async function measure(): Promise<void> {
   if (!skipped) console.log(`target: 10-app pod <= 0.6x podman pod of 10 containers: ${ratio(ten, pss('podman pod, 10 containers'))}`);
   console.log(`target: each extra app <= 0.1 MiB PSS: ${mib((ten - one) / 9)} MiB`);
   console.log(`target: 1-app pod <= 1.5x the floor: ${ratio(one, floor)}; against its own nspawn + systemd: ${ratio(one, pss(OWN_STAGE1))}`);
+  const processes = (name: string) => median(samples.get(name)!.map((m) => m.processes));
+  console.log(`target: a health check leaves nothing resident between checks: ${processes(HEALTH_ROW) - processes('sprocket pod, 1 app')} more processes, ${mib(pss(HEALTH_ROW) - one)} MiB more PSS (the pod's systemd's units)`);
   console.log(`target: no Node.js process resident for an idle pod (detached and inline, every round): ${resident} found`);
   console.log(`machine: MemAvailable drop per idle 1-app pod over ${pods} pods: ${mib((availBefore - availAfter) / pods)} MiB (other load on the machine counts too)`);
   console.log(`journal: ${podJournals} journal files inside the pods (no journald per pod); host journal grew ${mib((journalAfter - journalBefore) / pods)} MiB per pod`);

@@ -8,6 +8,7 @@ import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PlanApp, type PodPlan } from './plan.js';
 import { sensitivePathLines } from './sensitive-paths.js';
 import { execLine, quoteWord } from './unit-syntax.js';
+import { healthWants } from './health.js';
 
 /** Inside the pod: where each app's root is mounted (nspawn --overlay). */
 export const appRoot = (app: string) => `/opt/stage2/${app}/rootfs`;
@@ -100,10 +101,39 @@ const startRecordLines = (app: PlanApp) => (app.restart !== 'no' || isSocketActi
 /** A bind of `source` (pod side) at `target` (app side) for BindPaths=. */
 const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quoteWord(target)}`;
 
-/** The unit file text of one app. */
-export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
+/** Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines). */
+export const appMountsLine = (app: PlanApp) => `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`;
+
+/**
+ * How a process of the app runs (the app's own unit, its health check): its
+ * root, user, environment, mounts and isolators; `output` its stdio lines.
+ */
+export function appProcessLines(plan: PodPlan, app: PlanApp, output: string[]): string[] {
   const rw = app.mounts.filter((m) => !m.readOnly);
   const ro = app.mounts.filter((m) => m.readOnly);
+  return [
+    `RootDirectory=${appRoot(app.name)}`,
+    'MountAPIVFS=yes',
+    // Read-only: a root app could otherwise move into another unit's cgroup, whose journal entries are trusted (docs/journal.md).
+    'ProtectControlGroups=yes',
+    `User=${app.uid}`,
+    `Group=${app.gid}`,
+    ...(app.supplementaryGids.length ? [`SupplementaryGroups=${app.supplementaryGids.join(' ')}`] : []),
+    // Taken as is, not unquoted: only specifiers need escaping.
+    `WorkingDirectory=${app.workingDirectory.replaceAll('%', '%%')}`,
+    ...app.environment.map((v) => `Environment=${quoteWord(`${v.name}=${v.value}`)}`),
+    ...output,
+    // A notify app may run the pod's systemd-notify (docs/isolators.md, readiness).
+    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS), ...podFileBinds(plan).map(([from, to]) => bindPath(from, to))].join(' ')}`,
+    ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
+    ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
+    ...isolationLines(app.isolation),
+    ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
+  ];
+}
+
+/** The unit file text of one app. */
+export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
   // The pod's sysctls are set before any app starts.
   const sysctl = plan.isolation.sysctls.length ? [`Requires=${SYSCTL_UNIT}`, `After=${SYSCTL_UNIT}`] : [];
   // A private-network pod's metadata listener is up before any app asks it.
@@ -122,32 +152,18 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     ...startRecordLines(app),
     // Started by its sockets, not by default.target, which wants its exit record's unit for the other apps.
     ...(isSocketActivated(app) ? [`Wants=${appStoppedUnitName(app.name)}`] : []),
+    ...healthWants(app),
     ...sysctl,
     ...proxy,
     // Output through the pod's app-log.service: a writer to the journal that outlives the app (app-log.ts).
     ...(app.interactive ? [] : appLogDependencies()),
-    // Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines).
-    `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`,
+    appMountsLine(app),
     '',
     '[Service]',
     // notify: started (and the pod ready) once the app sends READY=1, from any of its processes.
     ...(app.notify ? ['Type=notify', 'NotifyAccess=all', `BindPaths=${NOTIFY_SOCKET}`] : ['Type=exec']),
-    `RootDirectory=${appRoot(app.name)}`,
-    'MountAPIVFS=yes',
-    `User=${app.uid}`,
-    `Group=${app.gid}`,
-    ...(app.supplementaryGids.length ? [`SupplementaryGroups=${app.supplementaryGids.join(' ')}`] : []),
-    // Taken as is, not unquoted: only specifiers need escaping.
-    `WorkingDirectory=${app.workingDirectory.replaceAll('%', '%%')}`,
-    ...app.environment.map((v) => `Environment=${quoteWord(`${v.name}=${v.value}`)}`),
     // --interactive: the console nspawn forwards to the operator's terminal.
-    ...(app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : appLogLines(app.name)),
-    // A notify app may run the pod's systemd-notify (docs/isolators.md, readiness).
-    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS), ...podFileBinds(plan).map(([from, to]) => bindPath(from, to))].join(' ')}`,
-    ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
-    ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
-    ...isolationLines(app.isolation),
-    ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
+    ...appProcessLines(plan, app, app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : appLogLines(app.name)),
     ...(app.preStart ? [`ExecStartPre=${execLine(app.preStart)}`] : []),
     `ExecStart=${execLine(app.exec)}`,
     ...restartLines(app),

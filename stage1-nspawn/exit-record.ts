@@ -56,7 +56,7 @@ export const inlineReadyCheck = (): string[] => [
     'leader=$(machinectl show -p Leader --value "sprocket-$pod" 2>/dev/null) && state=$(nsenter -t "$leader" -m -p systemctl is-system-running 2>/dev/null)',
     'case $state in running) exit 0 ;; degraded) echo "pod $pod: failed before it was ready:" $(nsenter -t "$leader" -m -p systemctl list-units --state=failed --no-legend --plain | cut -d" " -f1) >&2; exit 1 ;; esac',
     'while kill -0 "$MAINPID" 2>/dev/null; do sleep 0.1; done',
-    'for f in "$d"/status/*; do case $f in *.restarts) continue ;; esac; [ -f "$f" ] && read -r result code status <"$f" && [ "$result" != success ] && { echo "pod $pod: app ${f##*/} failed before the pod was ready: $result $code $status" >&2; exit 1; }; done',
+    'for f in "$d"/status/*; do case $f in *.restarts|*.health) continue ;; esac; [ -f "$f" ] && read -r result code status <"$f" && [ "$result" != success ] && { echo "pod $pod: app ${f##*/} failed before the pod was ready: $result $code $status" >&2; exit 1; }; done',
     'exit 0',
   ].join('\n'),
   'sprocket-ready-check', UNIT_RECORDS,

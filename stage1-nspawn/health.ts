@@ -48,21 +48,13 @@ const PositiveSpan = HealthSpan.refine((ms) => ms > 0, 'must be more than 0');
 
 /**
  * The check's command: a JSON array of words (podman's ["CMD", "curl", ...]
- * form, "CMD" optional) or a line for the app's /bin/sh -c ("CMD-SHELL"
- * optional). Its first word is an absolute path inside the app's root.
+ * form, "CMD" optional), else, as podman decides, a line for the app's
+ * /bin/sh -c ("[ -e /ready ]" too). Its first word is an absolute path
+ * inside the app's root.
  */
 export const HealthCommand = z.string().min(1, 'must not be empty').transform((s, ctx) => {
-  if (!s.trimStart().startsWith('[')) return ['/bin/sh', '-c', s];
-  let words: unknown;
-  try {
-    words = JSON.parse(s);
-  } catch {
-    words = undefined;
-  }
-  if (!Array.isArray(words) || !words.every((w) => typeof w === 'string')) {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings, or a command line for /bin/sh -c' });
-    return z.NEVER;
-  }
+  const words = jsonWords(s);
+  if (!words) return ['/bin/sh', '-c', s];
   const argv = words[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', words.slice(1).join(' ')] : words[0] === 'CMD' ? words.slice(1) : words;
   if (!argv.length || !argv[0]!.startsWith('/')) {
     ctx.addIssue({ code: 'custom', message: 'its first word must be an absolute path inside the app\'s root' });
@@ -72,8 +64,18 @@ export const HealthCommand = z.string().min(1, 'must not be empty').transform((s
     ctx.addIssue({ code: 'custom', message: 'must not contain NUL' });
     return z.NEVER;
   }
-  return argv as string[];
+  return argv;
 });
+
+/** The words of a JSON array of strings, else undefined. */
+function jsonWords(s: string): string[] | undefined {
+  try {
+    const words: unknown = JSON.parse(s);
+    return Array.isArray(words) && words.every((w) => typeof w === 'string') ? words : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const HealthRetries = z.string().regex(/^[1-9]\d{0,3}$/, 'must be a whole number from 1 to 9999').transform(Number);
 
@@ -100,3 +102,22 @@ export const AppHealth = z.object({
   onFailure: HealthAction.default('kill'),
 });
 export type AppHealth = z.infer<typeof AppHealth>;
+
+/** The pod's units of a checked app APP (stage1-nspawn/app-health.ts). */
+export const healthUnitNames = (app: string) => ({
+  /** Starts the checks: at once, then each interval after the last. */
+  timer: `app-health@${app}.timer`,
+  /** Runs one check and keeps the health (scripts/app-health): trusted, in the pod's own root. */
+  keeper: `app-health@${app}.service`,
+  /** The check itself, in the app's root as the app. */
+  check: `app-check@${app}.service`,
+  /** Part of the pod's start: done once the app is healthy. */
+  ready: `app-healthy@${app}.service`,
+});
+
+/** What the app's unit pulls in for its health check: with every (re)start of the app. */
+export const healthWants = (app: { name: string; health?: AppHealth | undefined }) => {
+  if (!app.health) return [];
+  const units = healthUnitNames(app.name);
+  return [`Wants=${units.timer} ${units.ready}`];
+};

@@ -13,6 +13,7 @@ import { APP_LOG, APP_LOG_UNIT_NAME, appLogUnit } from './app-log.js';
 import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLoaderText, socketUnits } from './app-socket.js';
 import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
+import { APP_HEALTH, healthUnits } from './app-health.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
 
@@ -130,6 +131,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   writeFileSync(path.join(units, APP_LOG_UNIT_NAME), appLogUnit(plan.apps.filter((a) => !a.interactive).map((a) => a.name)));
   for (const app of plan.apps) {
     writeFileSync(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
+    for (const [name, text] of Object.entries(healthUnits(plan, app))) writeFileSync(path.join(units, name), text);
     mkdirSync(inRoot(appRoot(app.name)), { recursive: true });
     mkdirSync(appUpper(plan, app.name), { recursive: true });
     // Mount points of the journal sockets and, for a notify app, the pod's /usr in the app's root.
@@ -149,6 +151,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   installScript(script('app-stopped'), inRoot(APP_STOPPED));
   installScript(script('app-started'), inRoot(APP_STARTED));
   installScript(APP_LOG_BINARY, inRoot(APP_LOG));
+  if (plan.apps.some((a) => a.health)) installScript(script('app-health'), inRoot(APP_HEALTH));
   writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
     if (needsMetadataProxy(plan)) writeFileSync(path.join(units, name), text);

@@ -23,17 +23,17 @@ export interface IdleApp {
 }
 
 /** run's words for a pod of idle apps. */
-const idleArgs = (apps: IdleApp[], image: string) => apps.flatMap((a, i) => [
+const idleArgs = (apps: IdleApp[], image: string, appFlags: string[] = []) => apps.flatMap((a, i) => [
   ...(i > 0 ? ['---'] : []),
-  image, '--name', a.name, '--exec', '/bin/sh', '--', '-c', `echo ${a.line}; exec sleep 100000`,
+  image, '--name', a.name, ...appFlags, '--exec', '/bin/sh', '--', '-c', `echo ${a.line}; exec sleep 100000`,
 ]);
 
 /**
  * `sprocket run -d` of one pod of idle apps on network `net` (default: the
  * host's, as podman's rows beside it); resolves to its UUID once the CLI returns.
  */
-export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'host'): Promise<string> {
-  return (await sprocket(['run', '-d', `--net=${net}`, ...idleArgs(apps, image)])).trim();
+export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'host', appFlags: string[] = []): Promise<string> {
+  return (await sprocket(['run', '-d', `--net=${net}`, ...idleArgs(apps, image, appFlags)])).trim();
 }
 
 let written: Promise<string> | undefined;

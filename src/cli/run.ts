@@ -63,7 +63,8 @@ App flags (after an image):
   --restart-delay SPAN       wait this long before (like 500ms, 2s, 1min; systemd's default 100ms)
   --health-cmd COMMAND       a health check: a line for the app's /bin/sh -c, or a JSON array of words
                              (["/bin/check", "-q"]); run in the app's root as the app, by the pod's systemd
-  --health-interval SPAN     between checks (default 30s), --health-timeout SPAN: of one check (default 30s)
+  --health-interval SPAN     between checks (default 30s)
+  --health-timeout SPAN      a check that runs longer fails (default 30s)
   --health-start-period SPAN failures this soon after the app started do not count (default 0s)
   --health-retries N         consecutive failures that make the app unhealthy (default 3)
   --health-on-failure kill|stop|none

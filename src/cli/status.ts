@@ -3,6 +3,13 @@ import { Command, Option } from 'commander';
 import type { PodStatus } from '../pod/status.js';
 import { parseDuration, withPods } from './pod-context.js';
 
+/** `healthy failures=0 checked=TIME result=exit-code exit-status=1: OUTPUT`, the output on one line, control characters escaped. */
+function healthLine(h: NonNullable<PodStatus['apps'][number]['health']>): string {
+  const output = h.output?.trim().replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? ' | ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return [h.state, `failures=${h.failures}`, ...(h.checked ? [`checked=${h.checked}`] : []), ...(h.result ? [`result=${h.result}`] : []),
+    ...(h.exitStatus !== undefined ? [`exit-status=${h.exitStatus}`] : [])].join(' ') + (output ? `: ${output}` : '');
+}
+
 function text(s: PodStatus): string {
   const line = (k: string, v: string | number | undefined) => (v === undefined ? '' : `${k}=${v}\n`);
   let out = line('uuid', s.uuid) + line('name', s.name) + line('state', s.state) + line('unit', s.unit) + line('machine', s.machine)
@@ -12,6 +19,7 @@ function text(s: PodStatus): string {
   for (const a of s.apps) {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';
     out += `app-${a.name}=${a.state}${how}${a.restarts !== undefined ? ` restarts=${a.restarts}` : ''}\n`;
+    if (a.health) out += `app-${a.name}-health=${healthLine(a.health)}\n`;
     for (const i of a.isolators ?? []) out += `app-${a.name}-isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;
   }
   for (const i of s.isolators ?? []) out += `isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;

@@ -72,7 +72,10 @@ function appOf(e: JournalEntry, unit: string): { name: string; copied: boolean }
  * is not the pod's. App lines: journald saw the writer in the pod's own
  * unit, in the cgroup of an app's unit (or of the copier, which names the
  * app in the stream's identifier) under nspawn's payload. Events: written through the native protocol by root, from a
- * process journald found outside every pod and machine (machine.slice).
+ * process journald found outside every pod and machine (machine.slice), or
+ * (health events) in the pod's app-health@APP.service about app APP: apps
+ * run with /sys/fs/cgroup read-only and without CAP_SYS_ADMIN, so none can
+ * enter that unit's cgroup (docs/journal.md).
  * An entry whose writer's cgroup journald could not read (the writer was
  * gone) is nobody's: an app could otherwise forge by exiting at once.
  */
@@ -88,7 +91,11 @@ export function podLogOrigin(e: JournalEntry, pod: PodLogSource): PodLogLine | u
     field(e, '_UID') === '0';
   if (at >= 0 && field(e, '_SYSTEMD_UNIT') === pod.unit && (!pod.invocation || field(e, '_SYSTEMD_INVOCATION_ID') === pod.invocation)) {
     if (parts[at + 1] === 'payload') {
-      const app = appOf(e, parts[parts.length - 1]!);
+      const unit = parts[parts.length - 1]!;
+      // A health event: from the keeper of the app's health, a unit of the pod's systemd that no process of an app can enter.
+      const keeper = /^app-health@(.+)\.service$/.exec(unit)?.[1];
+      if (keeper !== undefined && sprocketEvent && field(e, 'SPROCKET_APP') === keeper && (!pod.apps || pod.apps.includes(keeper))) return { origin: 'event', entry: e };
+      const app = appOf(e, unit);
       if (app && (pod.apps ? pod.apps.includes(app.name) : app.copied)) return { origin: 'app', app: app.name, entry: e };
     }
     // An inline pod's sprocket writes its events from its service's own cgroup, before nspawn (supervisor/, payload/) runs there.

@@ -21,6 +21,22 @@ export const ExitRecord = z.object({
 });
 export type ExitRecord = z.infer<typeof ExitRecord>;
 
+/** An app's health (run --health-cmd): as its last check left it (stage1-nspawn/app-health.ts). */
+export const AppHealthStatus = z.object({
+  /** starting: not healthy yet (no check passed since the app started); healthy; unhealthy: `retries` checks failed in a row. */
+  state: z.enum(['starting', 'healthy', 'unhealthy']),
+  /** Failed checks in a row (those of the start period apart). */
+  failures: z.number().int(),
+  /** When the last check ended. */
+  checked: z.string().optional(),
+  /** systemd's Result of the last check (success, exit-code, timeout, signal ...) and its exit status. */
+  result: z.string().optional(),
+  exitStatus: z.number().int().optional(),
+  /** The last check's output (stdout and stderr, at most 4 KiB). */
+  output: z.string().optional(),
+});
+export type AppHealthStatus = z.infer<typeof AppHealthStatus>;
+
 export const AppStatus = z.object({
   name: z.string(),
   image: z.string(),
@@ -33,6 +49,7 @@ export const AppStatus = z.object({
   result: z.string().optional(),
   /** How often the pod's systemd restarted the app (apps with a restart policy, run --restart). */
   restarts: z.number().int().optional(),
+  health: AppHealthStatus.optional(),
   /** What became of each isolator of the app: enforced, modified or ignored, and how. */
   isolators: z.array(IsolatorOutcome).optional(),
 });

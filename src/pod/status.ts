@@ -12,6 +12,7 @@ import type { PodManifest } from '../spec/pod-manifest.js';
 import type { UnitState } from '../systemd/unit-state.js';
 import type { PodContext } from './context.js';
 import { podInterfaces } from '../net/interfaces.js';
+import { readAppHealth } from './health-status.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
 import type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
@@ -205,8 +206,10 @@ async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: M
     const report = app.isolation.report;
     const imageName = names.get(app.name);
     const restarts = app.restart !== undefined && app.restart !== 'no' ? readRestarts(path.join(podPaths(plan.podDir).status, `${app.name}.restarts`)) : undefined;
+    const health = app.health ? readAppHealth(podPaths(plan.podDir).status, app.name) : undefined;
     const base = {
-      name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(restarts !== undefined ? { restarts } : {}), ...(report.length ? { isolators: report } : {}),
+      name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(restarts !== undefined ? { restarts } : {}), ...(health ? { health } : {}),
+      ...(report.length ? { isolators: report } : {}),
     };
     const record = await readExitRecord(path.join(podPaths(plan.podDir).status, app.name));
     if (podState === 'running' && isSocketActivated(app)) {

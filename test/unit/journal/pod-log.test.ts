@@ -57,4 +57,19 @@ describe('podLogOrigin', () => {
     assert.equal(origin({ ...event, SPROCKET_POD: OTHER }), undefined);
     assert.equal(origin({ ...event, SYSLOG_IDENTIFIER: 'web' }), undefined);
   });
+
+  it("takes a health event from the pod's keeper of that app's health only", () => {
+    const keeper = (uuid: string, app: string) => inPod(uuid, `payload/system.slice/system-app\\x2dhealth.slice/app-health@${app}.service`);
+    const health = { ...event, SPROCKET_EVENT: 'health', SPROCKET_APP: 'web', SPROCKET_HEALTH: 'unhealthy' };
+    assert.equal(origin({ ...health, ...keeper(POD, 'web') }), 'event');
+    // From the app itself, its check, another app's keeper, another pod's keeper or a keeper of an app the pod has not.
+    assert.equal(origin({ ...health, ...inPod(POD, 'payload/system.slice/web.service') }), 'app web');
+    assert.equal(origin({ ...health, ...inPod(POD, 'payload/system.slice/system-app\\x2dcheck.slice/app-check@web.service') }), 'stage1');
+    assert.equal(origin({ ...health, ...keeper(POD, 'db') }), 'stage1');
+    assert.equal(origin({ ...health, ...keeper(OTHER, 'web') }), undefined);
+    assert.equal(origin({ ...health, SPROCKET_APP: 'cache', ...keeper(POD, 'cache') }), 'stage1');
+    // Not root or not the native protocol: the keeper's unit, but not its event.
+    assert.equal(origin({ ...health, ...keeper(POD, 'web'), _UID: '33' }), 'stage1');
+    assert.equal(origin({ ...health, ...keeper(POD, 'web'), _TRANSPORT: 'stdout' }), 'stage1');
+  });
 });

@@ -207,6 +207,9 @@ test('health flags become the plan\'s check with podman\'s defaults; a check the
     '--health-start-period=1m', '--health-retries=5', '--health-on-failure=none']), {
     exec: ['/bin/tool', '--ping'], intervalMs: 1500, timeoutMs: 500, startPeriodMs: 60_000, retries: 5, onFailure: 'none',
   });
+  // Not a JSON array of strings: a shell line, as podman takes it.
+  assert.deepEqual((await health(['--health-cmd', '[ -e /ok ]']))!.exec, ['/bin/sh', '-c', '[ -e /ok ]']);
+  assert.deepEqual((await health(['--health-cmd', '[1]']))!.exec, ['/bin/sh', '-c', '[1]']);
   await rejects(health(['--health-cmd', '["/bin/nope"]']), /annotations: app tool: health check \/bin\/nope does not exist in image/);
   await rejects(health(['--health-retries=2']), /need a command: sprocket\.dev\/health-cmd/);
   // An annotation of a pod manifest is checked as the flag is.
