@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand } from '../support/command.js';
+import { runCommand, type CommandResult } from '../support/command.js';
 import { CHECKOUT, useHost, type ExecResult } from '../support/host.js';
 import { allowServiceStarts, buildPackage } from '../support/package.js';
 import { waitFor } from '../support/wait.js';
@@ -17,11 +17,14 @@ const { version } = JSON.parse(readFileSync(path.join(CHECKOUT, 'package.json'),
 const OUT = path.join(CHECKOUT, 'build', `e2e-package-${process.pid}`);
 const IMAGE = 'example.com/packaged';
 const STARTING = 'example.com/packaged-notify';
+const LINTIAN_TIMEOUT_S = 600;
 
 describe('Debian package', () => {
   const host = useHost('e2e-package');
   let deb = '';
   let install: ExecResult = { code: 0, stdout: '', stderr: '' };
+  /** lintian on the .deb, on the machine (it reads the file only), beside the tests in the host. */
+  let lintian: Promise<CommandResult> | undefined;
   const field = async (name: string) => (await runCommand('dpkg-deb', ['-f', deb, name])).stdout.trim();
   const sprocket = (args: string[]) => host().run(['/usr/bin/sprocket', ...args]);
   const unitValue = async (unit: string, property: string) =>
@@ -30,6 +33,8 @@ describe('Debian package', () => {
   before(async () => {
     // dist/ as the suite built it; its own output directory, so that runs in parallel do not meet.
     deb = await buildPackage(OUT);
+    // About 20 s of CPU (longer on a loaded machine): it runs while the host tests do.
+    lintian = runCommand('timeout', [String(LINTIAN_TIMEOUT_S), 'lintian', '--fail-on', 'error', deb]);
     await allowServiceStarts(host());
   });
   after(async () => {
@@ -158,6 +163,12 @@ describe('Debian package', () => {
     await host().run(['systemctl', 'start', 'sprocket-gc.service']);
     const log = await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'sprocket-gc.service']);
     assert.equal(log.match(/^marked [0-9a-f-]{36}$/gm)?.length, 3, log);
+  });
+
+  it('lintian reports no error on the .deb', async () => {
+    const r = await lintian!;
+    assert.equal(r.code, 0, `lintian exit ${r.code} (124: timed out after ${LINTIAN_TIMEOUT_S} s):\n${r.stdout}${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /^E: /m);
   });
 
   it('dpkg -r removes it cleanly and keeps the state; dpkg -P removes the state', async () => {
