@@ -1,24 +1,26 @@
+// `sprocket image gc`: unused images and leftovers of the store, then the
+// download cache, pruned by age and size (docs/images.md, docs/fetch.md).
 import { Command } from 'commander';
-import { usage } from '../errors.js';
 import { openStore } from './image-options.js';
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Durations like 0, 90s, 30m, 24h, 1h30m. */
-export function parseDuration(text: string): number {
-  if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw usage(`not a duration: ${JSON.stringify(text)}`, { field: '--grace-period', hint: 'e.g. 30m, 24h, 1h30m' });
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
-}
+import { globalOptions } from './options.js';
+import { parseDuration } from './pod-context.js';
 
 export function register(image: Command): void {
   image
     .command('gc')
-    .description('remove images not used for the grace period and not held by pods, and leftovers of interrupted imports')
+    .description('remove images not used for the grace period and not held by pods, leftovers of interrupted imports, and old downloads from the cache')
     .option('--grace-period <duration>', 'how long an unused image is kept (e.g. 30m, 24h)', '24h')
-    .action(async (o: { gracePeriod: string }, cmd: Command) => {
-      const { removed } = await (await openStore(cmd)).gc(parseDuration(o.gracePeriod));
+    .option('--cache-max-age <duration>', 'downloads not used for this long leave the cache (e.g. 7d, 0: all)', '30d')
+    .option('--cache-max-size <size>', 'the cache keeps the most recently used downloads that fit in SIZE (e.g. 512M, 2G, 0: none)', '1G')
+    .action(async (o: { gracePeriod: string; cacheMaxAge: string; cacheMaxSize: string }, cmd: Command) => {
+      const [{ parseSize }, { httpCacheDir }, { pruneHttpCache }] = await Promise.all([
+        import('../image/limits.js'), import('../image/fetch-cache.js'), import('../image/fetch-cache-prune.js'),
+      ]);
+      const gracePeriodMs = parseDuration(o.gracePeriod, '--grace-period');
+      const cache = { maxAgeMs: parseDuration(o.cacheMaxAge, '--cache-max-age'), maxSize: parseSize(o.cacheMaxSize, '--cache-max-size') };
+      const { removed } = await (await openStore(cmd)).gc(gracePeriodMs);
       for (const id of removed) process.stdout.write(`removed ${id}\n`);
+      const pruned = await pruneHttpCache(httpCacheDir(globalOptions(cmd).dir), cache);
+      if (pruned.removed) process.stdout.write(`removed ${pruned.removed} download(s) from the cache, ${pruned.freedBytes} bytes\n`);
     });
 }

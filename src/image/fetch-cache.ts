@@ -3,6 +3,8 @@
 // after it the ETag / Last-Modified validators are sent and a 304 reuses the
 // body; an interrupted download resumes with Range when the server allows it.
 //
+// `image gc` prunes it by age and size (fetch-cache-prune.ts).
+//
 // Layout: DIR/cache/http/<sha256 of URL>/
 //   body, meta.json       the last complete download and what the server said
 //   partial, partial.json an interrupted download and its validators
@@ -10,8 +12,9 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { finished, type Transform } from 'node:stream';
 import { z } from 'zod';
 import { get, ioError, type Transport } from './http.js';
 import { progressStream } from './fetch-progress.js';
@@ -33,9 +36,20 @@ export const httpCacheDir = (stateDir: string) => path.join(stateDir, 'cache', '
 /** Fetches `href` into the cache and returns the path of its complete body. */
 export async function fetchCached(href: string, opts: { cacheDir: string; transport: Transport; label?: string }): Promise<string> {
   const dir = path.join(opts.cacheDir, createHash('sha256').update(href).digest('hex'));
-  await fs.mkdir(dir, { recursive: true });
-  // One process downloads a URL at a time; a second one waits, then finds it cached.
-  return withLock(path.join(dir, 'lock'), () => refresh(href, dir, opts.transport, opts.label ?? href));
+  for (;;) {
+    await fs.mkdir(dir, { recursive: true });
+    // One process downloads a URL at a time; a second one waits, then finds it cached.
+    const body = await withLock(path.join(dir, 'lock'), async () => {
+      // image gc removed the entry while this process waited for it: start again.
+      if (!(await exists(dir))) return undefined;
+      const done = await refresh(href, dir, opts.transport, opts.label ?? href);
+      // Its last use, by which image gc prunes the cache (fetch-cache-prune.ts).
+      const now = new Date();
+      await fs.utimes(dir, now, now);
+      return done;
+    });
+    if (body) return body;
+  }
 }
 
 async function refresh(href: string, dir: string, transport: Transport, label: string): Promise<string> {
@@ -79,15 +93,15 @@ async function refresh(href: string, dir: string, transport: Transport, label: s
   }
   const length = header(res.headers['content-length']);
   const total = length === undefined ? undefined : offset + Number(length);
-  if (res.statusCode !== 206) {
+  // A new body (not 206) replaces the partial one, with its own validators.
+  const restart = async () => {
+    if (res.statusCode === 206) return;
     await fs.rm(partial, { force: true });
     await writeJson(path.join(dir, 'partial.json'), meta);
-  }
-  try {
-    await pipeline(res, progressStream(label, offset, total), createWriteStream(partial, { flags: offset ? 'a' : 'w' }));
-  } catch (e) {
-    throw ioError(`transfer cut off: ${(e as Error).message}`, url, 'run the same command again to resume the download', e);
-  }
+  };
+  await saveBody(res, progressStream(label, offset, total), restart, partial, offset > 0).catch((e: Error) => {
+    throw ioError(`transfer cut off: ${e.message}`, url, 'run the same command again to resume the download', e);
+  });
   const size = (await fs.stat(partial)).size;
   if (total !== undefined && size !== total) {
     throw ioError(`transfer cut off after ${size} of ${total} bytes`, url, 'run the same command again to resume the download');
@@ -96,6 +110,38 @@ async function refresh(href: string, dir: string, transport: Transport, label: s
   await writeJson(path.join(dir, 'meta.json'), meta);
   await fs.rm(path.join(dir, 'partial.json'), { force: true });
   return body;
+}
+
+/**
+ * Writes the response body to `file` once `before` is done. The body is
+ * taken at once (into `progress`'s buffer meanwhile): a response cut while
+ * `before` runs would otherwise lose what had arrived. When the transfer is
+ * cut, what arrived is written before the error is thrown, and the next
+ * fetch resumes from it (a pipeline would destroy the file stream with the
+ * chunks it had queued).
+ */
+async function saveBody(res: IncomingMessage, progress: Transform, before: () => Promise<void>, file: string, append: boolean): Promise<void> {
+  let cut: Error | undefined;
+  // finished(): an error, or a connection closed before the end (the response has no error then).
+  finished(res, (e) => {
+    if (!e) return;
+    cut = e;
+    progress.end();
+  });
+  res.pipe(progress);
+  await before().catch((e: unknown) => {
+    res.destroy();
+    throw e;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const out = createWriteStream(file, { flags: append ? 'a' : 'w' });
+    out.once('error', (e) => {
+      res.destroy();
+      reject(e);
+    });
+    out.once('finish', () => (cut ? reject(cut) : resolve()));
+    progress.pipe(out);
+  });
 }
 
 /** The partial download, when it has a validator to resume against. */

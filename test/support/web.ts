@@ -106,9 +106,10 @@ export function staticBody(body: Buffer | string, opts: StaticOptions = {}): Rou
     headers['content-length'] = String(data.length - start);
     res.writeHead(start ? 206 : 200, headers);
     if (cut !== undefined) {
-      res.write(data.subarray(start, cut));
+      // The connection ends (FIN) once the bytes are sent, short of Content-Length. Not a reset
+      // (destroy): the client's kernel drops data it has not read yet when a reset arrives.
+      res.write(data.subarray(start, cut), () => res.socket?.end());
       cut = undefined;
-      setTimeout(() => res.destroy(), 20);
       return;
     }
     res.end(data.subarray(start));

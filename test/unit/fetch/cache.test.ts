@@ -50,8 +50,11 @@ test('a cut transfer fails, leaves no complete-looking body, and resumes with Ra
   await assert.rejects(fetchIt('/cut.aci'), (e: SprocketError) => e.kind === 'io' && /cut off/.test(e.message) && /again to resume/.test(e.hint ?? ''));
   const entry = path.join(cacheDir, createHash('sha256').update(`${server.origin}/cut.aci`).digest('hex'));
   assert.deepEqual(fs.readdirSync(entry).filter((f) => f !== 'lock').sort(), ['partial', 'partial.json']);
+  // What reached the disk before the error (the last chunks may still have been queued for writing).
+  const kept = fs.statSync(path.join(entry, 'partial')).size;
+  assert.ok(kept > 0 && kept <= 20_000, `partial: ${kept} bytes`);
   const done = await fetchIt('/cut.aci');
-  assert.equal(server.lastHeaders.get('/cut.aci')?.range, 'bytes=20000-');
+  assert.equal(server.lastHeaders.get('/cut.aci')?.range, `bytes=${kept}-`);
   assert.deepEqual(fs.readFileSync(done), body);
 });
 
@@ -90,4 +93,14 @@ test('progress is drawn on a terminal only', async () => {
   assert.equal(written.length, 0);
   await run(tty);
   assert.match(written.at(-1)!, /^\rapp\.aci \[#{30}\] 2\.0\/2\.0 MiB\x1b\[K\n$/);
+});
+
+test("each use of a cached download marks it used (its directory's mtime), which image gc's pruning goes by", async () => {
+  server.routes.set('/used.aci', staticBody(body, { etag: '"v1"', cacheControl: 'max-age=3600' }));
+  const dir = path.dirname(await fetchIt('/used.aci'));
+  const long = new Date(Date.now() - 40 * 86_400_000);
+  fs.utimesSync(dir, long, long);
+  await fetchIt('/used.aci'); // fresh: the server is not asked, the entry is used all the same
+  assert.equal(server.hits.get('/used.aci'), 1);
+  assert.ok(Date.now() - fs.statSync(dir).mtimeMs < 60_000);
 });
