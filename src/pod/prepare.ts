@@ -44,7 +44,7 @@ export interface HeldPod {
 
 /** preparePod, keeping the pod's lock: the caller releases it. */
 export async function preparePodHeld(ctx: PodContext, request: PodRequest, images: PodImages, inline?: InlineUnit): Promise<HeldPod> {
-  const manifest = await reifyPod(request, images);
+  const manifest = await reifyPod(request, images, (message) => process.stderr.write(`sprocket: warning: ${message}\n`));
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
   let plan = await buildPlan({

@@ -22,8 +22,28 @@ export interface ImageSource {
 
 export const COMMAND_LINE = 'command line';
 
-export async function reifyPod(request: PodRequest, images: ImageSource): Promise<PodManifest> {
-  return request.podManifest ? reifyManifestFile(request.podManifest, images, request.imageGrants ?? NO_GRANTS) : reifyFlags(request, images);
+/** `warn`: told of each implicit volume (withImplicitVolumes). */
+export async function reifyPod(request: PodRequest, images: ImageSource, warn: (message: string) => void = () => undefined): Promise<PodManifest> {
+  const pod = request.podManifest ? await reifyManifestFile(request.podManifest, images, request.imageGrants ?? NO_GRANTS) : await reifyFlags(request, images);
+  return withImplicitVolumes(pod, warn);
+}
+
+/**
+ * A reified manifest has every mount point of its apps satisfied by a volume
+ * (appc, pods.md): a mount point that no mount fills and no volume of its
+ * name serves gets an empty volume of that name (mode 0755, owned by root),
+ * which lives and goes with the pod, as rkt did; `warn` says so.
+ */
+function withImplicitVolumes(pod: PodManifest, warn: (message: string) => void): PodManifest {
+  const volumes = [...(pod.volumes ?? [])];
+  for (const ra of pod.apps) {
+    for (const p of ra.app?.mountPoints ?? []) {
+      if (volumes.some((v) => v.name === p.name) || ra.mounts?.some((m) => m.path === p.name || m.path === p.path)) continue;
+      volumes.push({ name: p.name, kind: 'empty', mode: '0755', uid: 0, gid: 0 });
+      warn(`app ${ra.name}: no volume for mount point ${p.name} (${p.path}): an empty volume ${p.name} is made, removed with the pod (give one with --volume ${p.name},kind=...)`);
+    }
+  }
+  return volumes.length === (pod.volumes?.length ?? 0) ? pod : { ...pod, volumes };
 }
 
 async function reifyFlags(request: PodRequest, images: ImageSource): Promise<PodManifest> {

@@ -74,7 +74,6 @@ test('--exec, --user and --working-dir override the image', async () => {
 
 test('errors name the app and the field, before anything is made', async () => {
   const { images } = await fakeStore();
-  await rejects(plan(['example.com/web'], images), /apps\[0\]\.app\.mountPoints\[0\]: app web: mount point data \(\/var\/data\) has no volume/);
   await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--user', 'nobody'], images), /apps\[0\]\.app\.user: app web: user nobody is not in/);
   await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--group', 'wheel'], images), /apps\[0\]\.app\.group: .*group wheel/);
   await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--working-dir', '/nope'], images), /app\.workingDirectory: .*\/nope does not exist/);
@@ -231,4 +230,19 @@ test('socket-activated ports reach the plan; one that is neither tcp nor udp is 
   assert.deepEqual(p.apps[0]!.ports.map((x) => [x.name, x.socketActivated]), [['http', true], ['admin', false]]);
   await rejects(plan(['tool', '--name', 't'], withPorts([{ name: 'x', protocol: 'sctp', port: 5, socketActivated: true }])),
     /apps\[0\]\.app\.ports\[0\]\.protocol: app t: port x: a socket-activated port must be tcp or udp, not "sctp"/);
+});
+
+test("a mount point without a volume gets an implicit empty volume of its name (appc: every mount point satisfied), with a warning; one given or mounted is not replaced", async () => {
+  const { images } = await fakeStore();
+  const warnings: string[] = [];
+  const manifest = await reifyPod(parseRunArgs(['example.com/web']), images, (m) => warnings.push(m));
+  assert.deepEqual(manifest.volumes, [{ name: 'data', kind: 'empty', mode: '0755', uid: 0, gid: 0 }]);
+  assert.deepEqual(warnings, ['app web: no volume for mount point data (/var/data): an empty volume data is made, removed with the pod (give one with --volume data,kind=...)']);
+  const p = await buildPlan({ uuid: UUID, podDir: `/var/lib/sprocket/pods/${UUID}`, manifest, source: 'command line' }, images);
+  assert.deepEqual(p.apps[0]!.mounts, [{ volume: 'data', target: '/var/data', readOnly: true }]);
+  assert.deepEqual(p.volumes, [{ name: 'data', kind: 'empty', readOnly: false, mode: 0o755, uid: 0, gid: 0 }]);
+  for (const args of [['--volume', 'data,kind=empty,mode=0700', 'example.com/web'], ['--volume', 'other,kind=empty', 'example.com/web', '--mount', 'volume=other,target=/var/data']]) {
+    const given = await reifyPod(parseRunArgs(args), images, (m) => assert.fail(`no warning expected: ${m}`));
+    assert.deepEqual(given.volumes?.map((v) => v.name), [args[1]!.split(',')[0]]);
+  }
 });
