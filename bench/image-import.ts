@@ -1,7 +1,9 @@
 // Import throughput: `ImageStore.import` of a generated ~200 MB ACI, next to
 // `tar -x` plus `sha512sum` of the same file in the same run (what import
 // does at minimum: unpack and hash), ROUNDS times interleaved (the order
-// alternating; each into a fresh directory, after a sync), medians compared.
+// alternating; each into a fresh directory, after a sync), medians compared;
+// then a registry pull of a 3-layer OCI image beside `skopeo copy` of it,
+// ROUNDS times (bench/lib/registry-pull.ts, in a test host).
 // A benchmark that prints figures, not a test.
 // Run: npm run build && node dist/bench/image-import.js [MiB] [ROUNDS]
 import { execFileSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildAci } from '../src/image/aci-builder.js';
 import { ImageStore } from '../src/image/store.js';
+import { registryPull } from './lib/registry-pull.js';
 
 const mib = Number(process.argv[2] ?? 200);
 const rounds = Number(process.argv[3] ?? 3);
@@ -68,6 +71,13 @@ try {
   console.log(`tar -x + sha512sum:     ${tarMs.toFixed(0)} ms  ${rate(tarMs)}  (each: ${each(tarTimes)})`);
   console.log(`ratio import / tar+sha: ${(importMs / tarMs).toFixed(2)} (target: import at least 1.0x as fast, a ratio <= 1.00)`);
   console.log(`load ${(await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
+  // A registry pull (in a test host, bench/lib/registry-pull.ts) of an image a quarter of that size.
+  const pull = await registryPull(Math.max(1, Math.round(mib / 4)), rounds);
+  const pullRate = (samples: number[]) => `${(pull.bytes / 1024 / 1024 / (median(samples) / 1000)).toFixed(0)} MiB/s`;
+  console.log(`registry image: 3 layers (busybox, 2 of ${(pull.bytes / 2 / 1024 / 1024).toFixed(0)} MiB random), median of ${rounds}`);
+  console.log(`sprocket fetch docker://:      ${median(pull.fetch).toFixed(0)} ms  ${pullRate(pull.fetch)}  (layers stored as chained ACIs; each: ${each(pull.fetch)})`);
+  console.log(`skopeo copy to an OCI layout:  ${median(pull.skopeo).toFixed(0)} ms  ${pullRate(pull.skopeo)}  (each: ${each(pull.skopeo)})`);
+  console.log(`ratio fetch / skopeo:          ${(median(pull.fetch) / median(pull.skopeo)).toFixed(2)}`);
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
 }
