@@ -87,6 +87,11 @@ const snapshotPaths = {
       };
     });
     b.onResolve({ filter: new RegExp(`^(${atRunTime.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'at-run-time' }));
+    // A dynamic import() of a built-in module would stay an import(), which a
+    // snapshot cannot run (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): it becomes
+    // a require of it, as every other module's import() is.
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
     b.onLoad({ filter: /.*/, namespace: 'at-run-time' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(appFiles)}).appRequire(${JSON.stringify(args.path)});`,
       resolveDir: process.cwd(),
@@ -110,6 +115,10 @@ await build({
   logLevel: 'warning',
   plugins: [snapshotPaths, zodEnglishOnly],
 });
+// What a snapshot cannot run must not reach it (the plugin above turns every
+// import() it knows into a require): a command would fail only when used.
+const leftImport = /\bimport\(\s*["'`]/.exec(readFileSync(snapshotScript, 'utf8'));
+if (leftImport) throw new Error(`${snapshotScript} still holds a dynamic import() at offset ${leftImport.index}: a snapshot cannot run it`);
 const blob = `dist/snapshot/sprocket-${process.version}.blob`;
 for (const name of readdirSync('dist/snapshot')) {
   if (name.endsWith('.blob')) rmSync(path.join('dist/snapshot', name));

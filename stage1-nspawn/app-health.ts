@@ -9,6 +9,7 @@
 import { appMountsLine, appProcessLines, STATUS_DIR } from './app-unit.js';
 import { healthUnitNames } from './health.js';
 import type { PlanApp, PodPlan } from './plan.js';
+import { APP_LOG } from './app-log.js';
 import { execLine } from './unit-syntax.js';
 
 /** Inside the pod: the script of the keeper and of the readiness wait (stage1-nspawn/scripts/app-health). */
@@ -57,7 +58,7 @@ export function healthUnits(plan: PodPlan, app: PlanApp): Record<string, string>
       '[Service]',
       'Type=oneshot',
       `TimeoutStartSec=${h.timeoutMs + 30_000}ms`,
-      `ExecStart=${execLine([APP_HEALTH, 'check', app.name, plan.uuid, STATUS_DIR, healthOutput(app.name), String(h.retries), String(h.startPeriodMs), h.onFailure])}`,
+      `ExecStart=${execLine([APP_HEALTH, 'check', app.name, plan.uuid, STATUS_DIR, healthOutput(app.name), String(h.retries), String(h.startPeriodMs), h.onFailure, APP_LOG])}`,
     ]),
     [units.check]: text([
       ...HEAD(`sprocket: health check of app ${app.name}`),

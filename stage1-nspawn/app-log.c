@@ -5,6 +5,8 @@
  *
  *   app-log --fifos DIR APP...   makes DIR/APP.stdout and DIR/APP.stderr (FIFOs, 0600)
  *   app-log DIR APP...           copies them into the journal until SIGTERM
+ *   app-log --event              sends FIELD=value lines of stdin as one journal
+ *                                entry (the health keeper's events, app-health)
  *
  * journald takes a line's _SYSTEMD_UNIT, cgroup (and so the pod's fields)
  * from /proc of the process that wrote it, when it handles the line: this
@@ -34,6 +36,8 @@
 #include <unistd.h>
 
 #define JOURNAL_STDOUT "/run/systemd/journal/stdout"
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define EVENT_MAX 65536
 #define PRIORITY_INFO 6
 #define PRIORITY_ERR 3
 
@@ -119,6 +123,36 @@ static void sync_journal(void) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
 }
 
+/*
+ * One entry through journald's native protocol (each line of stdin a
+ * FIELD=value), then `journalctl --sync`: the entry's _SYSTEMD_UNIT and
+ * cgroup, which tell sprocket's events from an app's forgeries, are read
+ * from /proc of this process when journald handles the entry, so it lives
+ * until then (logger --journald exits at once and lost them at times).
+ */
+static int send_event(void) {
+  static char entry[EVENT_MAX];
+  size_t n = 0;
+  for (;;) {
+    ssize_t r = read(0, entry + n, sizeof entry - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail("read", "the event");
+    if (r == 0) break;
+    n += (size_t)r;
+    if (n == sizeof entry) {
+      errno = EMSGSIZE;
+      fail("read", "the event");
+    }
+  }
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("socket", JOURNAL_SOCKET);
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  strcpy(addr.sun_path, JOURNAL_SOCKET);
+  if (sendto(fd, entry, n, 0, (struct sockaddr *)&addr, sizeof addr) < 0) fail("send to", JOURNAL_SOCKET);
+  sync_journal();
+  return 0;
+}
+
 static void fifo_path(char *out, size_t size, const char *dir, const char *app, const char *stream) {
   if ((size_t)snprintf(out, size, "%s/%s.%s", dir, app, stream) >= size) {
     errno = ENAMETOOLONG;
@@ -141,8 +175,9 @@ static int make_fifos(const char *dir, int apps, char **names) {
 
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "--fifos") == 0) return make_fifos(argv[2], argc - 3, argv + 3);
+  if (argc == 2 && strcmp(argv[1], "--event") == 0) return send_event();
   if (argc < 2) {
-    fprintf(stderr, "usage: app-log [--fifos] DIR APP...\n");
+    fprintf(stderr, "usage: app-log [--fifos] DIR APP... | app-log --event\n");
     return 2;
   }
   const char *dir = argv[1];

@@ -21,7 +21,7 @@ test('a checked app: a timer, a keeper in the pod\'s root, the check in the app\
   assert.deepEqual([values(timer, 'OnActiveSec'), values(timer, 'OnUnitInactiveSec'), values(timer, 'AccuracySec')], [['0'], ['2000ms'], ['1ms']]);
   assert.deepEqual(values(timer, 'PartOf'), ['web.service']);
   const keeper = units['app-health@web.service']!;
-  assert.deepEqual(values(keeper, 'ExecStart'), [`"/sprocket/app-health" "check" "web" "${plan.uuid}" "/sprocket/status" "/run/sprocket-health/web.out" "2" "1000" "stop"`]);
+  assert.deepEqual(values(keeper, 'ExecStart'), [`"/sprocket/app-health" "check" "web" "${plan.uuid}" "/sprocket/status" "/run/sprocket-health/web.out" "2" "1000" "stop" "/sprocket/app-log"`]);
   assert.deepEqual(values(keeper, 'RootDirectory'), []);
   assert.deepEqual(values(keeper, 'StartLimitIntervalSec'), ['0']);
   // The check runs as the app's own unit runs the app: the same root, user, environment and mounts.

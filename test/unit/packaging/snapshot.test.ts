@@ -1,0 +1,36 @@
+// The start-up snapshot of the CLI (scripts/bundle.mjs, docs/performance.md)
+// run as the package's launcher runs it: commands whose modules are loaded
+// when used (here a built-in module by import(), which a snapshot cannot
+// run) work from it as from the bundle.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildAci } from '../../support/aci-tar.js';
+import { runCommand } from '../../support/command.js';
+import { CHECKOUT } from '../../support/host.js';
+
+const BLOB = path.join(CHECKOUT, `dist/snapshot/sprocket-${process.version}.blob`);
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'sprocket-snapshot-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('image cat-manifest of a file runs from the snapshot (node:fs/promises loaded by import())', async () => {
+  const aci = path.join(dir, 'hello.aci');
+  await writeFile(aci, await buildAci({ name: 'example.com/hello', labels: [{ name: 'version', value: '1.0.0' }] }));
+  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', 'image', 'cat-manifest', aci]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).name, 'example.com/hello');
+});
+
+test('cat-manifest of a pod runs from the snapshot and names the pod it cannot find', async () => {
+  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', '--dir', dir, 'cat-manifest', 'no-such-pod']);
+  assert.equal(r.code, 254, r.stderr);
+  assert.doesNotMatch(r.stderr, /internal error/);
+  assert.match(r.stderr, /no-such-pod/);
+});
