@@ -3,10 +3,12 @@
  * (app-log.service of the pod, stage1-nspawn/app-log.ts). Built by
  * `npm run build` into dist/stage1-nspawn/app-log, copied into each pod.
  *
- *   app-log --fifos DIR APP...   makes DIR/APP.stdout and DIR/APP.stderr (FIFOs, 0600)
- *   app-log DIR APP...           copies them into the journal until SIGTERM
- *   app-log --event              sends FIELD=value lines of stdin as one journal
- *                                entry (the health keeper's events, app-health)
+ *   app-log DIR APP...   makes DIR/APP.stdout and DIR/APP.stderr (FIFOs,
+ *                        0600), says READY=1 to the pod's systemd (the apps'
+ *                        units may open them now), and copies them into the
+ *                        journal until SIGTERM
+ *   app-log --event      sends FIELD=value lines of stdin as one journal
+ *                        entry (the health keeper's events, app-health)
  *
  * journald takes a line's _SYSTEMD_UNIT, cgroup (and so the pod's fields)
  * from /proc of the process that wrote it, when it handles the line: this
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +163,7 @@ static void fifo_path(char *out, size_t size, const char *dir, const char *app, 
   }
 }
 
-static int make_fifos(const char *dir, int apps, char **names) {
+static void make_fifos(const char *dir, int apps, char **names) {
   if (mkdir(dir, 0755) < 0 && errno != EEXIST) fail("mkdir", dir);
   for (int i = 0; i < apps; i++) {
     for (int s = 0; s < 2; s++) {
@@ -170,14 +173,30 @@ static int make_fifos(const char *dir, int apps, char **names) {
       if (mkfifo(path, 0600) < 0) fail("mkfifo", path);
     }
   }
-  return 0;
+}
+
+/* READY=1 to $NOTIFY_SOCKET (sd_notify's protocol): the unit is Type=notify, so no app starts before its FIFOs exist. */
+static void notify_ready(void) {
+  const char *socket_path = getenv("NOTIFY_SOCKET");
+  if (!socket_path) return;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  size_t len = strlen(socket_path);
+  if (len == 0 || len >= sizeof sa.sun_path) {
+    errno = EINVAL;
+    fail("notify socket", socket_path);
+  }
+  memcpy(sa.sun_path, socket_path, len);
+  if (sa.sun_path[0] == '@') sa.sun_path[0] = 0; /* abstract */
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) fail("notify", socket_path);
+  close(fd);
+  unsetenv("NOTIFY_SOCKET");
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 3 && strcmp(argv[1], "--fifos") == 0) return make_fifos(argv[2], argc - 3, argv + 3);
   if (argc == 2 && strcmp(argv[1], "--event") == 0) return send_event();
   if (argc < 2) {
-    fprintf(stderr, "usage: app-log [--fifos] DIR APP... | app-log --event\n");
+    fprintf(stderr, "usage: app-log DIR APP... | app-log --event\n");
     return 2;
   }
   const char *dir = argv[1];
@@ -194,6 +213,7 @@ int main(int argc, char **argv) {
   if (sigprocmask(SIG_BLOCK, &term, NULL) < 0) fail("block", "SIGTERM");
   int sfd = signalfd(-1, &term, SFD_CLOEXEC);
   if (sfd < 0) fail("signalfd", "SIGTERM");
+  make_fifos(dir, apps, argv + 2);
   for (int i = 0; i < n; i++) {
     struct channel *c = &ch[i];
     c->app = argv[2 + i / 2];
@@ -212,6 +232,7 @@ int main(int argc, char **argv) {
     pfd[i] = (struct pollfd){ .fd = c->in, .events = POLLIN };
   }
   pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+  notify_ready();
   for (;;) {
     if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
       if (errno == EINTR) continue;

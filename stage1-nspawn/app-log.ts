@@ -39,11 +39,10 @@ export const appLogUnit = (apps: string[]) => [
   'RequiresMountsFor=/run/systemd/journal',
   '',
   '[Service]',
-  'Type=exec',
+  // Ready once the FIFOs exist (made by the copier itself: no second process on the way to the apps' start).
+  'Type=notify',
   // Its own messages: no AC name, so never taken for an app's line (src/journal/pod-log.ts).
   `SyslogIdentifier=${APP_LOG_IDENTIFIER}`,
-  // The FIFOs exist before any app's unit opens them (file: would make a plain file).
-  `ExecStartPre=${execLine([APP_LOG, '--fifos', LOG_DIR, ...apps])}`,
   `ExecStart=${execLine([APP_LOG, LOG_DIR, ...apps])}`,
   'KillMode=mixed',
   '',

@@ -60,10 +60,12 @@ export const APP_STOPPED_UNIT = [
   `RequiresMountsFor=${STATUS_DIR} ${JOURNAL_SOCKETS}`,
   '',
   '[Service]',
+  // Started without a process (no ExecStart=: nothing forked before the app starts), active until the app stops.
   'Type=oneshot',
   'RemainAfterExit=yes',
-  'ExecStart=/bin/true',
   `ExecStop=${APP_STOPPED} %i ${STATUS_DIR} ${APP_LIST}`,
+  // Not a slice of its own (system-app\x2dstopped.slice): one unit and cgroup less in the pod's systemd.
+  'Slice=system.slice',
   '',
 ].join('\n');
 

@@ -22,6 +22,19 @@ function networkArgs(plan: PodPlan): string[] {
   return [];
 }
 
+/**
+ * The pod's systemd runs no generator: they make units from fstab, crypttab,
+ * the kernel command line, SysV scripts, a getty for the console ... of a
+ * whole OS, and the stage1 root has none of these (its units are written by
+ * writeStage1Root). At every boot the host's dozen or so (Debian 12: 13, one
+ * a shell script) were forked and run before any unit was loaded, about a
+ * third of the pod's boot (docs/performance.md, round three). An empty
+ * search path (systemd(1), ENVIRONMENT) replaces the default one; nspawn
+ * passes it to the pod's systemd, which keeps its own environment from the
+ * units it starts.
+ */
+export const NO_GENERATORS = ['--setenv=SYSTEMD_GENERATOR_PATH=', '--setenv=SYSTEMD_ENVIRONMENT_GENERATOR_PATH='];
+
 /** argv (with argv[0]) of the pod's nspawn; runs as the main process of the host unit. */
 export function nspawnArgv(plan: PodPlan): string[] {
   const volumes = plan.volumes.map((v) => {
@@ -45,6 +58,7 @@ export function nspawnArgv(plan: PodPlan): string[] {
     '--resolv-conf=off',
     '--timezone=off',
     `--hostname=${planHostname(plan)}`,
+    ...NO_GENERATORS,
     ...networkArgs(plan),
     '--bind-ro=/usr',
     // The whole directory, not single sockets: these survive a restart of the host's journald sockets.

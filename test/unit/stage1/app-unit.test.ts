@@ -66,12 +66,14 @@ test('app unit: an interactive app keeps the console, without app-log', () => {
   assert.ok(!lines.some((l) => l.includes('app-log')));
 });
 
-test('app-log.service: one copier for every app of the pod, which makes their FIFOs first', () => {
+test('app-log.service: one copier for every app of the pod, ready once it made their FIFOs', () => {
   const lines = appLogUnit(['web', 'db']).split('\n');
   assert.deepEqual(values(lines, 'Before'), ['shutdown.target']);
   assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
   assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
-  assert.deepEqual(values(lines, 'ExecStartPre'), ['"/sprocket/app-log" "--fifos" "/run/sprocket-log" "web" "db"']);
+  // The copier makes the FIFOs, then says READY=1: no process before it.
+  assert.deepEqual(values(lines, 'Type'), ['notify']);
+  assert.deepEqual(values(lines, 'ExecStartPre'), []);
   assert.deepEqual(values(lines, 'ExecStart'), ['"/sprocket/app-log" "/run/sprocket-log" "web" "db"']);
   // The stop signal reaches the copier alone, not the journalctl --sync it runs last.
   assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
