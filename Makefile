@@ -21,10 +21,12 @@ check:
 deb: node_modules/.package-lock.json
 	packaging/build-deb
 
-# The package's file tree below DESTDIR (/ by default: then run
-# systemctl daemon-reload and enable the units by hand, docs/install.md).
+# The package's file tree below DESTDIR (/ by default: then the start-up
+# snapshot is made for this node, as the postinst does; run systemctl
+# daemon-reload and enable the units by hand, docs/install.md).
 install: build
 	packaging/install-tree "$(or $(DESTDIR),/)"
+	$(if $(DESTDIR),,/usr/lib/sprocket/make-snapshot)
 
 clean:
 	rm -rf dist build

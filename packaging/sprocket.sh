@@ -1,25 +1,57 @@
 #!/bin/sh
 # /usr/bin/sprocket of the Debian package: runs the app in /usr/lib/sprocket/app
 # with Node.js 20 or later ($SPROCKET_NODE, else node from $PATH).
+app=/usr/lib/sprocket/app
+snapshots=/var/cache/sprocket
 node=${SPROCKET_NODE:-node}
-version=$("$node" --version 2>/dev/null) || version=none
-major=${version#v}
-major=${major%%.*}
-case $major in
-  '' | *[!0-9]*) major=0 ;;
+# node's path, looked up in $PATH as exec would (a builtin loop: no process).
+case $node in
+  */*) ;;
+  *)
+    dirs=$PATH:
+    while [ -n "$dirs" ]; do
+      dir=${dirs%%:*}
+      dirs=${dirs#*:}
+      if [ -n "$dir" ] && [ -f "$dir/$node" ] && [ -x "$dir/$node" ]; then
+        node=$dir/$node
+        break
+      fi
+    done
+    ;;
 esac
-if [ "$major" -lt 20 ]; then
-  echo "sprocket: Node.js 20 or later is needed, found $node: $version (set SPROCKET_NODE to its path, see /usr/share/doc/sprocket/install.md)" >&2
-  exit 254
-fi
-dist=/usr/lib/sprocket/app/dist
-# The start-up snapshot of the CLI (docs/performance.md) when it was made by
-# this node's version (only that version can restore it), else the bundle.
-snapshot=$dist/snapshot/sprocket-$version.blob
-if [ -f "$snapshot" ]; then
-  set -- --snapshot-blob "$snapshot" -- "$@"
-else
-  set -- "$dist/src/cli/main.js" "$@"
+entry=$app/dist/src/cli/main.js
+# The start-up snapshot (docs/performance.md), made for one node by
+# make-snapshot (the package's postinst, and a dpkg trigger on /usr/bin/node):
+# beside the blob a link to that node, and the blob has that node's
+# modification time. This node is that one, unchanged: start from the blob
+# with no question asked (it is 20 or later: make-snapshot checked).
+made_by=
+for blob in "$snapshots"/sprocket-v*.blob; do
+  if [ "$node" -ef "${blob%.blob}.node" ] && ! [ "$node" -nt "$blob" ] && ! [ "$node" -ot "$blob" ]; then
+    set -- --snapshot-blob "$blob" -- "$entry" "$@"
+    made_by=$node
+    break
+  fi
+done
+# Another node, or this one replaced since: ask its version (a second node
+# process); the blob still serves when that version made it (only that
+# version can restore it), else the bundle.
+if [ -z "$made_by" ]; then
+  version=$("$node" --version 2>/dev/null) || version=none
+  major=${version#v}
+  major=${major%%.*}
+  case $major in
+    '' | *[!0-9]*) major=0 ;;
+  esac
+  if [ "$major" -lt 20 ]; then
+    echo "sprocket: Node.js 20 or later is needed, found $node: $version (set SPROCKET_NODE to its path, see /usr/share/doc/sprocket/install.md)" >&2
+    exit 254
+  fi
+  if [ -f "$snapshots/sprocket-$version.blob" ]; then
+    set -- --snapshot-blob "$snapshots/sprocket-$version.blob" -- "$entry" "$@"
+  else
+    set -- "$entry" "$@"
+  fi
 fi
 # run --unit-mode=inline (docs/units.md): Node.js has no exec(2), so sprocket
 # prepares the pod, writes nspawn's command line (NUL-terminated words) to

@@ -61,9 +61,10 @@ for (const name of readdirSync('dist/chunks')) {
 
 // The start-up snapshot (src/cli/snapshot.ts): one CommonJS script (a
 // snapshot cannot import, and a dynamic import() of a bundled module becomes
-// a plain call), run by `node --build-snapshot` into
-// dist/snapshot/sprocket-NODEVERSION.blob, which only this version of node
-// can restore (packaging/sprocket.sh picks it when it matches, else runs
+// a plain call), dist/snapshot/sprocket.cjs, which the package ships;
+// packaging/make-snapshot runs `node --build-snapshot` on it into
+// DIR/sprocket-NODEVERSION.blob, which only that node can restore
+// (packaging/sprocket.sh picks it when it matches, else runs
 // dist/src/cli/main.js).
 const appFiles = path.resolve('src/cli/snapshot-app.ts');
 // The packages the snapshot leaves out, required from node_modules when first
@@ -119,12 +120,7 @@ await build({
 // import() it knows into a require): a command would fail only when used.
 const leftImport = /\bimport\(\s*["'`]/.exec(readFileSync(snapshotScript, 'utf8'));
 if (leftImport) throw new Error(`${snapshotScript} still holds a dynamic import() at offset ${leftImport.index}: a snapshot cannot run it`);
-const blob = `dist/snapshot/sprocket-${process.version}.blob`;
-for (const name of readdirSync('dist/snapshot')) {
-  if (name.endsWith('.blob')) rmSync(path.join('dist/snapshot', name));
-}
-// --no-warnings: node warns that some built-in modules (child_process,
-// module, readline, dgram) are "not yet fully verified" in a snapshot; the
-// pod commands that use them are tested through it (test/e2e/package.test.ts).
-const made = spawnSync(process.execPath, ['--no-warnings', '--snapshot-blob', blob, '--build-snapshot', snapshotScript], { stdio: 'inherit' });
-if (made.status !== 0) throw new Error(`node --build-snapshot ${snapshotScript} failed (exit ${made.status ?? made.signal})`);
+// The blob, for the node that runs this build (packaging/make-snapshot: the
+// package makes its own at install time, for the host's node).
+const made = spawnSync('packaging/make-snapshot', [snapshotScript, 'dist/snapshot'], { stdio: 'inherit', env: { ...process.env, SPROCKET_NODE: process.execPath } });
+if (made.status !== 0) throw new Error(`packaging/make-snapshot ${snapshotScript} failed (exit ${made.status ?? made.signal})`);

@@ -38,14 +38,18 @@ export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'ho
 
 let written: Promise<string> | undefined;
 /**
- * The package's launcher (packaging/sprocket.sh) with this checkout's dist/
- * in place of /usr/lib/sprocket/app/dist: /usr/bin/sprocket of the package,
- * and what execs an inline pod's nspawn. Written once.
+ * The package's launcher (packaging/sprocket.sh) with this checkout in place
+ * of /usr/lib/sprocket/app and its dist/snapshot/ (the start-up snapshot
+ * npm run build made for this node) in place of /var/cache/sprocket:
+ * /usr/bin/sprocket of the package, and what execs an inline pod's nspawn.
+ * Written once.
  */
 export function launcher(): Promise<string> {
   return (written ??= (async () => {
     const file = '/run/bench-sprocket-launcher';
-    const text = (await readFile(path.join(CHECKOUT, 'packaging/sprocket.sh'), 'utf8')).replace('/usr/lib/sprocket/app/dist', path.join(CHECKOUT, 'dist'));
+    const text = (await readFile(path.join(CHECKOUT, 'packaging/sprocket.sh'), 'utf8'))
+      .replace('app=/usr/lib/sprocket/app', `app=${CHECKOUT}`)
+      .replace('snapshots=/var/cache/sprocket', `snapshots=${path.join(CHECKOUT, 'dist/snapshot')}`);
     await writeFile(file, text, { mode: 0o755 });
     return file;
   })());

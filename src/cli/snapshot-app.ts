@@ -10,17 +10,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The app's root (package.json): two levels above a file of dist/snapshot/, where the snapshot's script and blob are. */
-const rootOf = (snapshotFile: string) => path.resolve(path.dirname(snapshotFile), '../..');
-
-// While the snapshot is made, node runs the script: argv[1]. (Loaded before
-// program.ts, which reads package.json as it loads.)
-let root = rootOf(process.argv[1] ?? '.');
+// While the snapshot is made, node runs its script, argv[1]: the app's root
+// (package.json) is two levels above dist/snapshot/sprocket.cjs. (Loaded
+// before program.ts, which reads package.json as it loads.)
+let root = path.resolve(path.dirname(process.argv[1] ?? '.'), '../..');
 let load: NodeRequire | undefined;
 
-/** The snapshot was restored from `blob`: paths are below its app now, and appRequire loads from there. */
-export function restoredFrom(blob: string): void {
-  root = rootOf(blob);
+/** The snapshot was restored to run the app whose entry is `entry` (APP/dist/src/cli/main.js): paths are below APP now, and appRequire loads from there. */
+export function restoredFor(entry: string): void {
+  root = path.resolve(path.dirname(entry), '../../..');
   load = createRequire(path.join(root, 'package.json'));
 }
 

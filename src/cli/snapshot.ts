@@ -1,19 +1,20 @@
 // The entry of the CLI's start-up snapshot (scripts/bundle.mjs): node
-// --build-snapshot runs this bundle once at build time, the program and the
-// modules that the pod commands load are evaluated then, and the heap is
-// saved; `node --snapshot-blob dist/snapshot/sprocket-NODEVERSION.blob --
-// ARGS` (packaging/sprocket.sh) starts from that heap and runs main below.
+// --build-snapshot runs this bundle once (packaging/make-snapshot), the
+// program and the modules that the pod commands load are evaluated then, and
+// the heap is saved; `node --snapshot-blob BLOB -- APP/dist/src/cli/main.js
+// ARGS` (packaging/sprocket.sh) starts from that heap and runs main below,
+// with argv as the bundle's own `node APP/dist/src/cli/main.js ARGS` has it.
 // No module is read or compiled at start-up (docs/performance.md).
 import './zod-jitless.js';
-import { restoredFrom } from './snapshot-app.js';
+import { restoredFor } from './snapshot-app.js';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { EXIT_FAILURE } from '../errors.js';
 import { program } from './program.js';
 import { reportAndExit } from './exit.js';
 // What the pod commands import in their actions (program.ts): evaluated
 // into the snapshot. Commands that fetch, import or serve (http, openpgp,
 // tar-stream: not allowed or too big in a snapshot) load theirs at run time.
-import '../errors.js';
 import './run-args.js';
 import './pod-launch.js';
 import '../image/fetch-options.js';
@@ -35,11 +36,12 @@ import '../pod/stop.js';
 import '../systemd/manager.js';
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
-  const at = process.execArgv.findIndex((a) => a === '--snapshot-blob' || a.startsWith('--snapshot-blob='));
-  const blob = process.execArgv[at]!.startsWith('--snapshot-blob=') ? process.execArgv[at]!.slice('--snapshot-blob='.length) : process.execArgv[at + 1]!;
-  restoredFrom(blob);
-  // argv as for `node dist/src/cli/main.js ARGS`: the commands that start
-  // sprocket again (a pod network's teardown, the metadata service) run that.
-  process.argv.splice(1, 0, path.resolve(path.dirname(blob), '../src/cli/main.js'));
+  // The app's entry names where it is installed (the blob may be elsewhere).
+  const entry = process.argv[1] ?? '';
+  if (!path.isAbsolute(entry) || path.basename(entry) !== 'main.js') {
+    process.stderr.write(`sprocket: the snapshot runs as node --snapshot-blob BLOB -- APP/dist/src/cli/main.js ARGS (packaging/sprocket.sh), not with ${JSON.stringify(entry)}\n`);
+    process.exit(EXIT_FAILURE);
+  }
+  restoredFor(entry);
   program.parseAsync(process.argv).catch(reportAndExit);
 });

@@ -54,7 +54,8 @@ describe('Debian package', () => {
       './usr/bin/sprocket',
       './usr/lib/sprocket/app/package.json',
       './usr/lib/sprocket/app/dist/src/cli/main.js',
-      `./usr/lib/sprocket/app/dist/snapshot/sprocket-${process.version}.blob`,
+      './usr/lib/sprocket/app/dist/snapshot/sprocket.cjs',
+      './usr/lib/sprocket/make-snapshot',
       './usr/lib/sprocket/app/stage1-nspawn/scripts/app-stopped',
       './usr/lib/sprocket/app/node_modules/systemd-journald/build/Release/journal_send.node',
       './lib/systemd/system/sprocket-gc.service',
@@ -70,7 +71,8 @@ describe('Debian package', () => {
       './usr/share/bash-completion/completions/sprocket',
     ]) assert.ok(files.includes(f), `${f} in the package`);
     assert.ok(files.includes('./lib/systemd/system/sprocket-metadata.socket'), 'the metadata socket is packaged');
-    assert.deepEqual(files.filter((f) => /\/app\/dist\/(test|bench)\/|\/app\/dist\/.*\.map$|node_modules\/(typescript|@types\/node)\//.test(f)), []);
+    assert.deepEqual(files.filter((f) => /\/app\/dist\/(test|bench)\/|\/app\/dist\/.*\.(map|blob)$|node_modules\/(typescript|@types\/node)\//.test(f)), []);
+    assert.match((await runCommand('dpkg-deb', ['-I', deb, 'triggers'])).stdout, /^interest-noawait \/usr\/bin\/node$/m);
   });
 
   it('installs with dpkg -i; sprocket runs from /usr/bin', async () => {
@@ -81,16 +83,33 @@ describe('Debian package', () => {
     assert.match(await host().run(['dpkg-query', '-W', '-f', '${Status}', 'sprocket']), /install ok installed/);
   });
 
-  it('starts from the snapshot made by this node, from the bundle under another node version', async () => {
-    // A node that records how the launcher ran it; its --version is the real node's, or another one's.
+  it('makes the start-up snapshot for the installed node; sprocket starts from it without asking node, from the bundle under another node', async () => {
+    const blob = `/var/cache/sprocket/sprocket-${process.version}.blob`;
+    const madeFor = async (node: string) => (await host().exec(['test', `${blob.replace(/\.blob$/, '.node')}`, '-ef', node])).code === 0;
+    assert.ok(await madeFor('/usr/bin/node'), `the postinst made ${blob} for /usr/bin/node`);
+    // A node that records each way it is run; its --version is the real node's, or another one's.
     const wrapper = path.join(host().stateDir, 'node-wrapper');
-    for (const [version, expected] of [['"$(node --version)"', /^--snapshot-blob \/usr\/lib\/sprocket\/app\/dist\/snapshot\/sprocket-v[\d.]+\.blob -- list$/], ['v20.0.1', /^\/usr\/lib\/sprocket\/app\/dist\/src\/cli\/main\.js list$/]] as const) {
-      await writeFile(wrapper, `#!/bin/sh\n[ "$1" = --version ] && exec echo ${version}\necho "$@" >${IN_HOST}/node-args\nexec node "$@"\n`, { mode: 0o755 });
+    const calls = path.join(host().stateDir, 'node-calls');
+    const writeWrapper = (version: string) => writeFile(wrapper, `#!/bin/sh\necho "$@" >>${IN_HOST}/node-calls\n[ "$1" = --version ] && exec echo ${version}\nexec /usr/bin/node "$@"\n`, { mode: 0o755 });
+    const runList = async () => {
+      await rm(calls, { force: true });
       assert.match(await host().run(['env', `SPROCKET_NODE=${IN_HOST}/node-wrapper`, '/usr/bin/sprocket', 'list']), /^UUID +NAME/);
-      assert.match(readFileSync(path.join(host().stateDir, 'node-args'), 'utf8').trim(), expected);
-    }
+      return readFileSync(calls, 'utf8').trim().split('\n');
+    };
+    await writeWrapper('"$(/usr/bin/node --version)"');
+    // As the postinst does for node from PATH.
+    await host().run(['env', `SPROCKET_NODE=${IN_HOST}/node-wrapper`, '/usr/lib/sprocket/make-snapshot']);
+    assert.ok(await madeFor(`${IN_HOST}/node-wrapper`));
+    assert.deepEqual(await runList(), [`--snapshot-blob ${blob} -- /usr/lib/sprocket/app/dist/src/cli/main.js list`]);
+    // Another node at that path since: its version is asked, and it is not the snapshot's.
+    await writeWrapper('v20.0.1');
+    assert.deepEqual(await runList(), ['--version', '/usr/lib/sprocket/app/dist/src/cli/main.js list']);
     await rm(wrapper);
-    await rm(path.join(host().stateDir, 'node-args'));
+    await rm(calls);
+    // dpkg changing /usr/bin/node (a nodejs upgrade) triggers the snapshot for it again.
+    await host().run(['dpkg-trigger', '--no-await', '/usr/bin/node']);
+    await host().run(['dpkg', '--triggers-only', '--pending']);
+    assert.ok(await madeFor('/usr/bin/node'), 'made again for /usr/bin/node by the trigger');
   });
 
   it('has a man page per command, made from its --help, and bash completion of commands, flags, pods and images', async () => {
@@ -174,6 +193,7 @@ describe('Debian package', () => {
   it('dpkg -r removes it cleanly and keeps the state; dpkg -P removes the state', async () => {
     await host().run(['dpkg', '-r', 'sprocket']);
     assert.notEqual((await host().exec(['test', '-e', '/usr/bin/sprocket'])).code, 0);
+    assert.notEqual((await host().exec(['test', '-e', '/var/cache/sprocket'])).code, 0, 'the start-up snapshot removed');
     assert.notEqual((await host().exec(['test', '-e', '/usr/lib/sprocket/app'])).code, 0);
     for (const unit of ['sprocket-gc.timer', 'sprocket-metadata.socket', 'sprocket-metadata.service']) {
       assert.equal(await unitValue(unit, 'ActiveState'), 'inactive', unit);

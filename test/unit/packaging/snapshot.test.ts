@@ -12,6 +12,8 @@ import { runCommand } from '../../support/command.js';
 import { CHECKOUT } from '../../support/host.js';
 
 const BLOB = path.join(CHECKOUT, `dist/snapshot/sprocket-${process.version}.blob`);
+/** The app's entry, the first argument after the blob as the launcher passes it (the app's files are found from it). */
+const ENTRY = path.join(CHECKOUT, 'dist/src/cli/main.js');
 let dir = '';
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sprocket-snapshot-'));
@@ -23,14 +25,21 @@ after(async () => {
 test('image cat-manifest of a file runs from the snapshot (node:fs/promises loaded by import())', async () => {
   const aci = path.join(dir, 'hello.aci');
   await writeFile(aci, await buildAci({ name: 'example.com/hello', labels: [{ name: 'version', value: '1.0.0' }] }));
-  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', 'image', 'cat-manifest', aci]);
+  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', ENTRY, 'image', 'cat-manifest', aci]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).name, 'example.com/hello');
 });
 
 test('cat-manifest of a pod runs from the snapshot and names the pod it cannot find', async () => {
-  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', '--dir', dir, 'cat-manifest', 'no-such-pod']);
+  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', ENTRY, '--dir', dir, 'cat-manifest', 'no-such-pod']);
   assert.equal(r.code, 254, r.stderr);
   assert.doesNotMatch(r.stderr, /internal error/);
   assert.match(r.stderr, /no-such-pod/);
+});
+
+test('the snapshot without the app\'s entry as first argument says how it is run', async () => {
+  const r = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', '--version']);
+  assert.equal(r.code, 254);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /runs as node --snapshot-blob BLOB -- APP\/dist\/src\/cli\/main\.js ARGS/);
 });
