@@ -67,7 +67,7 @@ try {
   const [importMs, tarMs] = [median(importTimes), median(tarTimes)];
   const each = (a: number[]) => a.map((t) => t.toFixed(0)).join(', ');
   console.log(`ACI: ${(bytes / 1024 / 1024).toFixed(0)} MiB uncompressed tar, ${(await fs.readdir(path.join(out, 'rootfs'), { recursive: true })).length} entries; ${rounds} rounds, interleaved, medians`);
-  console.log(`sprocket image import:  ${importMs.toFixed(0)} ms  ${rate(importMs)}  (also keeps a copy of the blob for export; each: ${each(importTimes)})`);
+  console.log(`sprocket image import:  ${importMs.toFixed(0)} ms  ${rate(importMs)}  (the blob keeps what the tree does not, docs/on-disk-format.md; each: ${each(importTimes)})`);
   console.log(`tar -x + sha512sum:     ${tarMs.toFixed(0)} ms  ${rate(tarMs)}  (each: ${each(tarTimes)})`);
   console.log(`ratio import / tar+sha: ${(importMs / tarMs).toFixed(2)} (target: import at least 1.0x as fast, a ratio <= 1.00)`);
   console.log(`load ${(await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);

@@ -4,11 +4,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { Transform, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { invalid, SprocketError } from '../errors.js';
 import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
+import { BlobCopy, BlobHole, READ_CHUNK_BYTES } from './blob.js';
 import { Compression, decompressor, detectCompression, MAGIC_BYTES } from './decompress.js';
 import { EntryKind, entryPlace, LayerIndex } from './aci-entry.js';
 import { ImageLimits, imageLimits } from './limits.js';
@@ -35,6 +36,8 @@ export interface AciContents {
   compression: Compression;
   /** Size of the uncompressed tar. */
   size: number;
+  /** The ranges left out of copyTo (ReadAciOptions.leaveHoles). */
+  holes: BlobHole[];
 }
 
 export async function drain(body: EntryBody): Promise<void> {
@@ -54,48 +57,6 @@ export async function readAciHead(file: string): Promise<Buffer> {
   } finally {
     await fh.close();
   }
-}
-
-/** Reads of 1 MiB: a sixteenth of the reads, hash updates and writes of the 64 KiB default. */
-const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** Copies are written this far ahead of the extraction at most. */
-const COPY_AHEAD_BYTES = 32 * 1024 * 1024;
-
-/**
- * Passes the file's bytes on and writes them to `to` meanwhile: the writes
- * run beside the extraction instead of before each chunk of it (the blob is
- * half of what an import writes), each at its own offset.
- */
-function copier(to: fs.FileHandle | undefined): { stream: Transform; written: () => Promise<void>; read: () => number } {
-  const pending = new Set<Promise<unknown>>();
-  let failure: unknown;
-  let offset = 0;
-  let ahead = 0;
-  let read = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      read += chunk.length;
-      if (!to) return cb(null, chunk);
-      if (failure) return cb(failure as Error);
-      const write = to.write(chunk, 0, chunk.length, offset).then(
-        () => { ahead -= chunk.length; },
-        (e: unknown) => { failure ??= e; },
-      );
-      offset += chunk.length;
-      ahead += chunk.length;
-      pending.add(write);
-      void write.finally(() => pending.delete(write));
-      if (ahead < COPY_AHEAD_BYTES) return cb(null, chunk);
-      // Too far ahead: let the writes catch up before reading on.
-      Promise.all(pending).then(() => cb(failure as Error | null, chunk), cb);
-    },
-  });
-  const written = async () => {
-    await Promise.all(pending);
-    if (failure) throw failure;
-  };
-  return { stream, written, read: () => read };
 }
 
 /** PAX keys that, in a global header, would change the names or sizes of the entries after it. */
@@ -131,10 +92,6 @@ function diskGuard(file: string, limits: ImageLimits, opts: ReadAciOptions): (by
   };
 }
 
-/**
- * Reads the ACI at `file`. `copyTo`, when given, receives the original bytes
- * as they are read (the store keeps them for export), so the file is read once.
- */
 /** Free space is checked again after this many uncompressed bytes. */
 const FREE_SPACE_STEP_BYTES = 16 * 1024 * 1024;
 
@@ -155,17 +112,25 @@ export async function freeSpace(dir: string): Promise<number> {
 export interface ReadAciOptions {
   limits?: ImageLimits;
   copyTo?: fs.FileHandle;
+  /** For an uncompressed ACI, leave the data of large rootfs files out of copyTo (src/image/blob.ts): the sink keeps them. */
+  leaveHoles?: boolean;
+  /** The bytes of `file`, when they are not simply its content (a blob with holes). */
+  source?: Readable;
   /** Where the sink (and copyTo) write: extraction stops before its filesystem has less than limits.minFreeSpace free. */
   diskDir?: string;
   /** How free space is measured (tests give a fake). */
   freeSpace?: (dir: string) => Promise<number>;
 }
 
+/**
+ * Reads the ACI at `file`. `copyTo`, when given, receives the original bytes
+ * as they are read (the store keeps them for export), so the file is read once.
+ */
 export async function readAci(file: string, sink: EntrySink = drainSink, opts: ReadAciOptions = {}): Promise<AciContents> {
   const limits = opts.limits ?? imageLimits();
   const compression = detectCompression(await readAciHead(file));
   if (!compression) throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
-  const copy = copier(opts.copyTo);
+  const copy = new BlobCopy(opts.copyTo, compression === 'tar' && opts.leaveHoles === true);
   const roomLeft = diskGuard(file, limits, opts);
   await roomLeft((await fs.stat(file)).size);
 
@@ -179,7 +144,7 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
         cb(invalid(`uncompressed image is larger than the limit of ${limits.maxImageSize} bytes`, { file, hint: 'raise it with --max-image-size or SPROCKET_MAX_IMAGE_SIZE if the image is trusted' }));
         return;
       }
-      const bomb = compression === 'tar' ? undefined : growthError(limits, size, copy.read(), file);
+      const bomb = compression === 'tar' ? undefined : growthError(limits, size, copy.bytesRead(), file);
       if (bomb) return cb(bomb);
       hash.update(chunk);
       if (size < nextSpaceCheck) return cb(null, chunk);
@@ -203,6 +168,7 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
     refuseGlobalRenames(extract, file);
     const dataStart = (header as { byteOffset?: number }).byteOffset ?? 0;
     lastDataEnd = dataStart + Math.ceil((header.size ?? 0) / 512) * 512;
+    copy.reached(dataStart);
     const place = entryPlace(header.name, file);
     const kind = LayerIndex.kind(header.type, file, `entry ${JSON.stringify(header.name)}`);
     if (place.place === 'manifest') {
@@ -229,6 +195,7 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
       linkTarget = target.rel;
     }
     index.add(place.rel, kind, linkTarget);
+    if (kind === 'file') copy.hole(dataStart, header.size ?? 0, place.rel);
     await sink({ rel: place.rel, kind, linkTarget, header }, body);
   }
 
@@ -238,11 +205,11 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
   decompress.on('error', () => {});
   extract.on('error', () => {});
   try {
-    await pipeline(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), copy.stream, decompress, measure, extract as unknown as Writable);
+    await pipeline(opts.source ?? createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), copy.stream, decompress, measure, extract as unknown as Writable);
     await done;
     await copy.written();
   } catch (e) {
-    await copy.written().catch(() => {});
+    await copy.settled();
     if (e instanceof SprocketError) throw e;
     throw invalid(`corrupt or truncated archive: ${(e as Error).message}`, { file });
   }
@@ -251,5 +218,5 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
   if (!manifestBytes) throw invalid('no manifest in the archive', { file, field: 'manifest' });
   if (!sawRootfs) throw invalid('no rootfs/ directory in the archive', { file, field: 'rootfs' });
   const manifest = parseImageManifest(manifestBytes, `${file}: manifest`);
-  return { id: ImageId.parse(`sha512-${hash.digest('hex')}`), manifest, manifestBytes, compression, size };
+  return { id: ImageId.parse(`sha512-${hash.digest('hex')}`), manifest, manifestBytes, compression, size, holes: copy.holes };
 }

@@ -6,12 +6,14 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { failedFor, invalid, notFound, SprocketError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
 import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
-import type { AciContents } from './aci-reader.js';
+import type { AciContents, EntrySink, ReadAciOptions } from './aci-reader.js';
+import { BlobHole, BlobHoles, exportFilledBlob, filledBlob, fillHoles } from './blob.js';
 import { describeRef, labelsMatch, parseImageRef } from './image-ref.js';
 import { ImageLimits, imageLimits } from './limits.js';
 import { withLock } from './store-lock.js';
@@ -51,6 +53,9 @@ export interface ImportExpectation {
   name: string;
   labels?: Record<string, string>;
 }
+
+/** DIR/images/<id>/blob-holes.json: the ranges of the blob that the tree holds (src/image/blob.ts). */
+const BLOB_HOLES = 'blob-holes.json';
 
 type Dependency = { imageName: string; imageID?: string; labels?: { name: string; value: string }[] };
 
@@ -133,15 +138,28 @@ export class ImageStore {
       if (e.code === 'ENOENT') throw notFound(`no image ${id} in the store`, { file: this.images });
       throw storeError(e, file);
     });
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw invalid('not JSON', { file, hint: 'the store was changed by hand: sprocket image rm it and import it again' });
-    }
-    const r = ImageInfo.safeParse(json);
-    if (!r.success) throw invalid(r.error.issues[0]!.message, { file, field: r.error.issues[0]!.path.join('.') });
-    return r.data;
+    return parseStored(ImageInfo, text, file);
+  }
+
+  /** The ranges of image `id`'s blob left to its tree (none for most images). */
+  private async blobHoles(id: ImageId): Promise<BlobHole[]> {
+    const file = path.join(this.imageDir(id), BLOB_HOLES);
+    const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw storeError(e, file);
+    });
+    return text === undefined ? [] : parseStored(BlobHoles, text, file);
+  }
+
+  /** Reads image `id`'s blob (readAci) as it was imported: its holes filled from its tree. */
+  async readBlob(id: ImageId, sink?: EntrySink, opts: Pick<ReadAciOptions, 'diskDir'> = {}): Promise<AciContents> {
+    const { readAci } = await aciModules();
+    return readAci(this.blobPath(id), sink, { limits: this.limits, ...opts, source: await this.blobSource(id) });
+  }
+
+  private async blobSource(id: ImageId): Promise<Readable | undefined> {
+    const holes = await this.blobHoles(id);
+    return holes.length ? filledBlob(this.blobPath(id), holes, this.treePath(id)) : undefined;
   }
 
   /** IDs of the images in the store (directories named by an image ID). */
@@ -192,8 +210,9 @@ export class ImageStore {
 
   /**
    * Imports the ACI at `acipath` (idempotent). The file is read once: its
-   * bytes go to the blob, its tar entries into the tree, its uncompressed
-   * bytes through the hash. Nothing is left behind when it fails.
+   * bytes go to the blob (an uncompressed ACI's large files only to the tree:
+   * src/image/blob.ts), its tar entries into the tree, its uncompressed bytes
+   * through the hash. Nothing is left behind when it fails.
    */
   async import(acipath: string, opts: { expect?: ImportExpectation } = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
     const { readAci, TreeWriter } = await aciModules();
@@ -204,21 +223,24 @@ export class ImageStore {
       await fs.mkdir(tree.root, 0o755);
       const fh = await fs.open(blob, 'wx', 0o644);
       let contents: AciContents;
+      let layers: ImageId[];
       try {
-        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh, diskDir: tmp });
+        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh, leaveHoles: true, diskDir: tmp });
+        checkExpectation(contents.manifest, opts.expect, acipath);
+        if (await this.has(contents.id)) return { id: contents.id, manifest: contents.manifest };
+        layers = await this.dependencyLayers(contents.manifest, acipath);
+        // Dependencies or a pathWhitelist change the tree: the blob takes the holes' data back from it first.
+        if (layers.length || contents.manifest.pathWhitelist?.length) await fillHoles(fh, contents.holes, tree.root);
+        else if (contents.holes.length) await fs.writeFile(path.join(tmp, BLOB_HOLES), JSON.stringify(contents.holes));
       } finally {
         await fh.close();
       }
       const { id, manifest } = contents;
-      checkExpectation(manifest, opts.expect, acipath);
-      if (await this.has(id)) return { id, manifest };
-
-      const layers = await this.dependencyLayers(manifest, acipath);
       let final = tree;
       if (layers.length) {
         // The image's own files go over its dependencies: render all layers afresh, the image's last.
         await fs.rm(tree.root, { recursive: true, force: true });
-        final = await this.renderLayers([...layers.map((l) => this.blobPath(l)), blob], path.join(tmp, 'rootfs'));
+        final = await this.renderLayers(layers, path.join(tmp, 'rootfs'), blob);
       }
       await final.applyWhitelist(manifest.pathWhitelist);
       await final.finish();
@@ -270,11 +292,14 @@ export class ImageStore {
     return candidates.sort((a, b) => b.info.importedAt.localeCompare(a.info.importedAt))[0]!.id;
   }
 
-  private async renderLayers(blobs: string[], root: string): Promise<TreeWriter> {
+  /** Renders the stored images `layers`, then the ACI `own` if given, into `root`. */
+  private async renderLayers(layers: ImageId[], root: string, own?: string): Promise<TreeWriter> {
     const { readAci, TreeWriter } = await aciModules();
     await fs.mkdir(root, 0o755);
     const tree = new TreeWriter(root);
-    for (const blob of blobs) await readAci(blob, (e, body) => tree.write(e, body), { limits: this.limits, diskDir: root });
+    const sink: EntrySink = (e, body) => tree.write(e, body);
+    for (const layer of layers) await this.readBlob(layer, sink, { diskDir: root });
+    if (own) await readAci(own, sink, { limits: this.limits, diskDir: root });
     return tree;
   }
 
@@ -286,7 +311,7 @@ export class ImageStore {
   async renderFromBlobs(id: ImageId, root: string): Promise<void> {
     const manifest = await this.manifest(id);
     const layers = await this.dependenciesOf(id);
-    const tree = await this.renderLayers([...layers.map((l) => this.blobPath(l)), this.blobPath(id)], root);
+    const tree = await this.renderLayers([...layers, id], root);
     await tree.applyWhitelist(manifest.pathWhitelist);
     await tree.finish();
   }
@@ -326,15 +351,17 @@ export class ImageStore {
     return removed;
   }
 
-  /** Writes the original ACI bytes: the exported file has the same image ID. */
+  /** Writes the original ACI bytes: the exported file has the same image ID (checked when the tree filled holes). */
   async exportTo(id: ImageId, out: string, opts: { overwrite?: boolean } = {}): Promise<void> {
     if (!(await this.has(id))) throw notFound(`no image ${id} in the store`, { file: this.images });
     if (!opts.overwrite && (await fs.lstat(out).then(() => true, () => false))) {
       throw new SprocketError('conflict', 'file exists', { file: out, hint: 'use --overwrite' });
     }
     const tmp = `${out}.${process.pid}.tmp`;
+    const holes = await this.blobHoles(id);
     try {
-      await fs.copyFile(this.blobPath(id), tmp, constants.COPYFILE_FICLONE);
+      if (holes.length) await exportFilledBlob(filledBlob(this.blobPath(id), holes, this.treePath(id)), tmp, id);
+      else await fs.copyFile(this.blobPath(id), tmp, constants.COPYFILE_FICLONE);
       await fs.rename(tmp, out);
     } catch (e) {
       await fs.rm(tmp, { force: true });
@@ -345,11 +372,11 @@ export class ImageStore {
   /** The image as its ACI holds it (manifest and rootfs/), or only its rootfs, without dependencies. */
   async extract(id: ImageId, dir: string, opts: { rootfsOnly?: boolean } = {}): Promise<void> {
     await this.intoNewDirectory(id, dir, async () => {
-      const { readAci, TreeWriter } = await aciModules();
+      const { TreeWriter } = await aciModules();
       const root = opts.rootfsOnly ? dir : path.join(dir, 'rootfs');
       if (!opts.rootfsOnly) await fs.mkdir(root, 0o755);
       const tree = new TreeWriter(root);
-      const { manifestBytes } = await readAci(this.blobPath(id), (e, body) => tree.write(e, body), { limits: this.limits, diskDir: root });
+      const { manifestBytes } = await this.readBlob(id, (e, body) => tree.write(e, body), { diskDir: root });
       await tree.finish();
       if (!opts.rootfsOnly) await fs.writeFile(path.join(dir, 'manifest'), manifestBytes, { mode: 0o644 });
     });
@@ -410,6 +437,19 @@ export class ImageStore {
     });
     return { removed };
   }
+}
+
+/** A JSON file of the store, checked against its schema. */
+function parseStored<T>(schema: z.ZodType<T>, text: string, file: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid('not JSON', { file, hint: 'the store was changed by hand: sprocket image rm it and import it again' });
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) throw invalid(r.error.issues[0]!.message, { file, field: r.error.issues[0]!.path.join('.') });
+  return r.data;
 }
 
 /** A read of the store that failed for another reason than absence: not "no such image". */

@@ -39,9 +39,8 @@ export async function verifyImage(store: ImageStore, id: ImageId): Promise<strin
 }
 
 async function verifyBlob(store: ImageStore, id: ImageId): Promise<string[]> {
-  const { readAci } = await import('./aci-reader.js');
   try {
-    const contents = await readAci(store.blobPath(id), undefined, { limits: store.limits });
+    const contents = await store.readBlob(id);
     const problems: string[] = [];
     if (contents.id !== id) problems.push(`the blob hashes to ${contents.id}`);
     if (!contents.manifestBytes.equals(await store.manifestBytes(id))) problems.push("the stored manifest is not the blob's");
