@@ -56,7 +56,9 @@ export const APP_STOPPED_UNIT = [
   'DefaultDependencies=no',
   'BindsTo=%i.service',
   'Before=%i.service',
-  // Stopped before these are unmounted at the pod's shutdown.
+  // Its record written before the pod's systemd shuts down (exit.target, halt), as the apps' are.
+  'Conflicts=shutdown.target',
+  'Before=shutdown.target',
   `RequiresMountsFor=${STATUS_DIR} ${JOURNAL_SOCKETS}`,
   '',
   '[Service]',

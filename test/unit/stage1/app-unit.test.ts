@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appLogUnit } from '../../../stage1-nspawn/app-log.js';
-import { renderAppUnit } from '../../../stage1-nspawn/app-unit.js';
+import { APP_STOPPED_UNIT, renderAppUnit } from '../../../stage1-nspawn/app-unit.js';
 import { parsePodPlan, type PodPlan } from '../../../stage1-nspawn/plan.js';
 import { basePlan } from './fixture.js';
 
@@ -77,6 +77,15 @@ test('app-log.service: one copier for every app of the pod, ready once it made t
   assert.deepEqual(values(lines, 'ExecStart'), ['"/sprocket/app-log" "/run/sprocket-log" "web" "db"']);
   // The stop signal reaches the copier alone, not the journalctl --sync it runs last.
   assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
+});
+
+test('app-stopped@.service: no process until the app stops, its record written before the pod shuts down', () => {
+  const lines = APP_STOPPED_UNIT.split('\n');
+  assert.deepEqual(values(lines, 'ExecStart'), []);
+  assert.deepEqual(values(lines, 'RemainAfterExit'), ['yes']);
+  assert.deepEqual(values(lines, 'Before'), ['%i.service', 'shutdown.target']);
+  assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
+  assert.deepEqual(values(lines, 'ExecStop'), ['/sprocket/app-stopped %i /sprocket/status /sprocket/apps']);
 });
 
 test('app unit: volumes bound read-write or read-only', () => {

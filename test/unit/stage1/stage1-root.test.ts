@@ -31,6 +31,8 @@ test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice give
   assert.match(target, /^Wants=web\.service app-stopped@web\.service db\.service app-stopped@db\.service$/m);
   assert.match(await readFile(path.join(root, 'etc/systemd/system/db.service'), 'utf8'), /^RootDirectory=\/opt\/stage2\/db\/rootfs$/m);
   assert.equal(await readlink(path.join(root, 'etc/systemd/system/systemd-journald.service')), '/dev/null');
+  // Mount units without default dependencies: they would load sysinit.target and what it wants.
+  assert.equal(await readFile(path.join(root, 'etc/systemd/system/mount.d/sprocket.conf'), 'utf8'), '[Unit]\nDefaultDependencies=no\n');
   assert.equal(await readFile(path.join(root, 'sprocket/apps'), 'utf8'), 'web\ndb\n');
   assert.ok(((await stat(path.join(root, 'sprocket/app-stopped'))).mode & 0o111) !== 0);
   assert.ok((await stat(path.join(dir, 'status'))).isDirectory());
