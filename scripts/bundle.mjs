@@ -93,6 +93,14 @@ const snapshotPaths = {
     // a require of it, as every other module's import() is.
     b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    // What dbus-next requires as it loads but sprocket never uses (xml2js for
+    // introspection, jsbi for its BigInt compat mode): required when first used.
+    b.onResolve({ filter: /^(xml2js|jsbi)$/ }, (args) => (args.importer.includes(`${path.sep}node_modules${path.sep}dbus-next${path.sep}`) ? { path: args.path, namespace: 'on-demand' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => ({
+      contents: `const app = require(${JSON.stringify(appFiles)}); module.exports = ${args.path === 'xml2js' ? 'app.xml2jsOnDemand' : `app.onDemand(${JSON.stringify(args.path)})`};`,
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'at-run-time' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(appFiles)}).appRequire(${JSON.stringify(args.path)});`,
       resolveDir: process.cwd(),

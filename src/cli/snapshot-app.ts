@@ -36,3 +36,39 @@ export function appRequire(name: string): unknown {
   if (!load) throw new Error(`${name} is loaded at run time only (scripts/bundle.mjs), not while the snapshot is made`);
   return load(name);
 }
+
+/**
+ * A package that dbus-next requires as it loads but whose code sprocket never
+ * reaches, as an object that requires the real one when a member is first
+ * read: jsbi (64-bit integers for Node without BigInt, dbus-next's compat
+ * mode). Out of the snapshot, it is not in every start's heap.
+ */
+export function onDemand(name: string): object {
+  return new Proxy({}, { get: (_, key) => (appRequire(name) as Record<string | symbol, unknown>)[key] });
+}
+
+type Xml2js = {
+  Builder: new (options?: object) => { buildObject(root: unknown): string };
+  Parser: new (options?: object) => { parseString(xml: string, done: (err: unknown, result: unknown) => void): void };
+};
+const xml2js = () => appRequire('xml2js') as Xml2js;
+/**
+ * xml2js as dbus-next uses it, for introspection, which sprocket neither
+ * serves nor reads: a Builder made with every bus, a Parser with every proxy
+ * object. The real package (with xmlbuilder and sax, about 170 KB of code)
+ * is required when one is first used, not kept in every start's heap.
+ */
+export const xml2jsOnDemand: Xml2js = {
+  Builder: class {
+    constructor(private readonly options?: object) {}
+    buildObject(root: unknown): string {
+      return new (xml2js().Builder)(this.options).buildObject(root);
+    }
+  },
+  Parser: class {
+    constructor(private readonly options?: object) {}
+    parseString(xml: string, done: (err: unknown, result: unknown) => void): void {
+      new (xml2js().Parser)(this.options).parseString(xml, done);
+    }
+  },
+};

@@ -43,3 +43,17 @@ test('the snapshot without the app\'s entry as first argument says how it is run
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /runs as node --snapshot-blob BLOB -- APP\/dist\/src\/cli\/main\.js ARGS/);
 });
+
+test('xml2js and jsbi, left out of the snapshot for dbus-next, work as the real packages once required at run time', async () => {
+  const app = await import('../../../src/cli/snapshot-app.js');
+  app.restoredFor(ENTRY);
+  const { createRequire } = await import('node:module');
+  const real = createRequire(path.join(CHECKOUT, 'package.json'))('xml2js') as typeof app.xml2jsOnDemand;
+  const root = { node: { $: { name: '/org/example' }, interface: [{ $: { name: 'org.example.A' } }] } };
+  const xml = new app.xml2jsOnDemand.Builder({ headless: true }).buildObject(root);
+  assert.equal(xml, new real.Builder({ headless: true }).buildObject(root));
+  const parsed = await new Promise((resolve, reject) => new app.xml2jsOnDemand.Parser().parseString(xml, (err, r) => (err ? reject(err) : resolve(r))));
+  assert.deepEqual(parsed, root);
+  const jsbi = app.onDemand('jsbi') as { BigInt(n: number): unknown; toNumber(v: unknown): number };
+  assert.equal(jsbi.toNumber(jsbi.BigInt(42)), 42);
+});
