@@ -1,8 +1,6 @@
 // Reads an ACI in one pass: detects the compression, hashes the uncompressed
 // tar (that hash is the image ID), enforces the limits and the entry rules,
 // and hands every rootfs entry to a sink (which may extract it or not).
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +11,10 @@ import { BlobCopy, BlobHole, READ_CHUNK_BYTES } from './blob.js';
 import { Compression, decompressor, detectCompression, MAGIC_BYTES } from './decompress.js';
 import { EntryKind, entryPlace, LayerIndex } from './aci-entry.js';
 import { ImageLimits, imageLimits } from './limits.js';
+import { sha512Here, sha512InWorker, sharedReads } from './sha512-worker.js';
+
+/** ACIs from this size on are hashed in a worker thread (src/image/sha512-worker.ts); a thread costs about 20 to 40 ms to start. */
+const HASH_IN_WORKER_FROM_BYTES = 32 * 1024 * 1024;
 
 export interface AciEntry {
   /** Path inside rootfs, '' for rootfs itself. */
@@ -120,6 +122,8 @@ export interface ReadAciOptions {
   diskDir?: string;
   /** How free space is measured (tests give a fake). */
   freeSpace?: (dir: string) => Promise<number>;
+  /** ACIs of this size and more are hashed in a worker thread (tests lower it). */
+  hashInWorkerFrom?: number;
 }
 
 /**
@@ -132,9 +136,10 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
   if (!compression) throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
   const copy = new BlobCopy(opts.copyTo, compression === 'tar' && opts.leaveHoles === true);
   const roomLeft = diskGuard(file, limits, opts);
-  await roomLeft((await fs.stat(file)).size);
+  const fileSize = (await fs.stat(file)).size;
+  await roomLeft(fileSize);
 
-  const hash = createHash('sha512');
+  const hash = fileSize >= (opts.hashInWorkerFrom ?? HASH_IN_WORKER_FROM_BYTES) ? sha512InWorker() : sha512Here();
   let size = 0;
   let nextSpaceCheck = FREE_SPACE_STEP_BYTES;
   const measure = new Transform({
@@ -146,10 +151,11 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
       }
       const bomb = compression === 'tar' ? undefined : growthError(limits, size, copy.bytesRead(), file);
       if (bomb) return cb(bomb);
-      hash.update(chunk);
-      if (size < nextSpaceCheck) return cb(null, chunk);
-      nextSpaceCheck = size + FREE_SPACE_STEP_BYTES;
-      roomLeft(0).then(() => cb(null, chunk), cb);
+      const hashing = hash.update(chunk);
+      const checking = size < nextSpaceCheck ? undefined : roomLeft(0);
+      if (checking) nextSpaceCheck = size + FREE_SPACE_STEP_BYTES;
+      if (!hashing && !checking) return cb(null, chunk);
+      Promise.all([hashing, checking]).then(() => cb(null, chunk), cb);
     },
   });
 
@@ -204,19 +210,23 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
   // handler gives up) after pipeline() has settled with the first one.
   decompress.on('error', () => {});
   extract.on('error', () => {});
+  let digest: string;
   try {
-    await pipeline(opts.source ?? createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), copy.stream, decompress, measure, extract as unknown as Writable);
+    await pipeline(opts.source ?? sharedReads(file, READ_CHUNK_BYTES), copy.stream, decompress, measure, extract as unknown as Writable);
     await done;
     await copy.written();
+    digest = await hash.digest();
   } catch (e) {
     await copy.settled();
     if (e instanceof SprocketError) throw e;
     throw invalid(`corrupt or truncated archive: ${(e as Error).message}`, { file });
+  } finally {
+    await hash.close();
   }
   // A complete tar ends with two zero blocks; without them it was cut short.
   if (size - lastDataEnd < 1024) throw invalid('truncated archive: no end-of-archive marker', { file });
   if (!manifestBytes) throw invalid('no manifest in the archive', { file, field: 'manifest' });
   if (!sawRootfs) throw invalid('no rootfs/ directory in the archive', { file, field: 'rootfs' });
   const manifest = parseImageManifest(manifestBytes, `${file}: manifest`);
-  return { id: ImageId.parse(`sha512-${hash.digest('hex')}`), manifest, manifestBytes, compression, size, holes: copy.holes };
+  return { id: ImageId.parse(`sha512-${digest}`), manifest, manifestBytes, compression, size, holes: copy.holes };
 }
