@@ -3,8 +3,8 @@
 // entering a process's namespaces, done through other programs (journalctl,
 // umount, nsenter) and /proc. One small interface, as youki's Syscall trait,
 // so that stop, wait, follow, enter and rm are unit tested with a fake
-// (test/support/fake-syscalls.ts); the CLI passes hostSyscalls. flock(1)
-// stays outside: it needs no privilege, so unit tests take real locks.
+// (test/support/fake-syscalls.ts); the CLI passes hostSyscalls. Locks
+// (flock(2), src/pod/lock.ts) stay outside: it needs no privilege, so unit tests take real locks.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';

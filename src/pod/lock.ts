@@ -1,37 +1,38 @@
-// Advisory locks with flock(2), taken through util-linux flock(1) on a file
-// descriptor this process holds: the kernel drops the lock when the process
-// dies, even by kill -9, so a crashed command never leaves a pod locked.
-import { spawn } from 'node:child_process';
+// Advisory locks with flock(2) (src/flock.ts) on a descriptor this process
+// holds: the kernel drops the lock when the descriptor is closed or the
+// process dies, even by kill -9, so a crashed command never leaves a pod
+// locked.
+import { constants } from 'node:os';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
+import { flock } from '../flock.js';
 
 export interface Lock {
   release(): Promise<void>;
 }
 
-/** flock(1)'s exit code when -n finds the lock taken (chosen with -E). */
-const BUSY = 75;
-
 /**
- * Locks `file` (created if missing) exclusively. With `wait: false`, returns
- * undefined at once when another process holds it.
+ * Locks `file` (created if missing) exclusively, or shared. With
+ * `wait: false`, returns undefined at once when another process holds it.
  */
 export async function lockFile(file: string, opts: { wait: boolean; shared?: boolean }): Promise<Lock | undefined> {
   const handle = await fs.open(file, 'a');
-  const args = [opts.shared ? '-s' : '-x', ...(opts.wait ? [] : ['-n', '-E', String(BUSY)]), '3'];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('flock', args, { stdio: ['ignore', 'ignore', 'inherit', handle.fd] });
-    child.on('error', reject);
-    child.on('close', resolve);
-  }).catch(async (e) => {
+  const shared = opts.shared ?? false;
+  let error: number;
+  try {
+    error = flock().tryLock(handle.fd, shared);
+    if (error === constants.errno.EWOULDBLOCK && opts.wait) error = await flock().lock(handle.fd, shared);
+  } catch (e) {
     await handle.close();
-    throw new SprocketError('io', `cannot run flock: ${(e as Error).message}`, { file, hint: 'install util-linux' }, { cause: e });
-  });
-  if (code === 0) return { release: () => handle.close() };
+    throw new SprocketError('io', `cannot lock: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  if (error === 0) return { release: () => handle.close() };
   await handle.close();
-  if (code === BUSY) return undefined;
-  throw new SprocketError('io', `flock exited with ${code}`, { file });
+  if (error === constants.errno.EWOULDBLOCK) return undefined;
+  throw new SprocketError('io', `cannot lock: ${errnoName(error)}`, { file });
 }
+
+const errnoName = (n: number) => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
 
 /** Runs `fn` holding the lock on `file`, waiting for it. */
 export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {

@@ -33,3 +33,34 @@ test('the lock of a process killed with SIGKILL is free', async () => {
   assert.ok(l);
   await l.release();
 });
+
+test('a waiting lock is granted once the holder releases it, not before', async () => {
+  const file = path.join(await tmp(), 'lock');
+  const a = (await lockFile(file, { wait: true }))!;
+  let granted = false;
+  const waiting = lockFile(file, { wait: true }).then((l) => {
+    granted = true;
+    return l;
+  });
+  // The waiter blocks on a thread of libuv's pool: other file calls still run meanwhile.
+  await fs.writeFile(`${file}.other`, 'x');
+  assert.equal(granted, false);
+  await a.release();
+  const b = await waiting;
+  assert.ok(b);
+  assert.equal(await lockFile(file, { wait: false }), undefined);
+  await b.release();
+});
+
+test('shared locks coexist, and keep an exclusive one out', async () => {
+  const file = path.join(await tmp(), 'lock');
+  const a = (await lockFile(file, { wait: false, shared: true }))!;
+  const b = await lockFile(file, { wait: false, shared: true });
+  assert.ok(b);
+  assert.equal(await lockFile(file, { wait: false }), undefined);
+  await a.release();
+  await b.release();
+  const c = await lockFile(file, { wait: false });
+  assert.ok(c);
+  await c.release();
+});
