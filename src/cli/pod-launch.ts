@@ -21,8 +21,8 @@ export async function prepare(request: PodRequest, cmd: Command, ctx: PodContext
 }
 
 /** prepare, keeping the pod's lock (src/pod/prepare.ts HeldPod). */
-async function prepareHeld(request: PodRequest, cmd: Command, ctx: PodContext, inline?: { unit: InlineUnit; images: PodImages }): Promise<HeldPod> {
-  const held = await preparePodHeld(ctx, request, inline?.images ?? (await podImages(cmd, request.insecureOptions, request.pullPolicy)), inline?.unit);
+async function prepareHeld(request: PodRequest, cmd: Command, ctx: PodContext, inline?: { unit: InlineUnit; images: PodImages }, opts: { startsNext?: boolean } = {}): Promise<HeldPod> {
+  const held = await preparePodHeld(ctx, request, inline?.images ?? (await podImages(cmd, request.insecureOptions, request.pullPolicy)), inline?.unit, opts);
   try {
     for (const line of reportLines(held.plan)) process.stderr.write(`sprocket: ${line}\n`);
     if (request.uuidFileSave) {
@@ -43,7 +43,7 @@ async function prepareHeld(request: PodRequest, cmd: Command, ctx: PodContext, i
  * to come up) is removed again: run leaves nothing behind.
  */
 export async function runPod(ctx: PodContext, request: PodRequest, cmd: Command): Promise<void> {
-  const held = await prepareHeld(request, cmd, ctx);
+  const held = await prepareHeld(request, cmd, ctx, undefined, { startsNext: true });
   const uuid = held.plan.uuid;
   try {
     await launch(ctx, uuid, request.detach, undefined, held);

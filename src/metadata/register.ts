@@ -3,6 +3,7 @@
 // service reads them per request. Called by pod start (register) and by
 // stop/rm/gc (unregister), under the pod's lock.
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { notFound, SprocketError } from '../errors.js';
@@ -21,7 +22,7 @@ const HMAC_KEY_BYTES = 64;
 /** Writes a secret file: atomically, in a directory only root may enter, then readable by root only. */
 async function writeSecret(file: string, data: string): Promise<void> {
   await writeAtomically(file, data);
-  await fs.chmod(file, 0o600);
+  chmodSync(file, 0o600);
 }
 
 /**
@@ -34,12 +35,13 @@ async function writeSecret(file: string, data: string): Promise<void> {
 export async function registerPod(stateDir: string, uuid: string, opts: { podDir?: string } = {}): Promise<{ url: string; token: string }> {
   const paths = podSecretPaths(stateDir, uuid, opts.podDir);
   const podDir = path.dirname(paths.dir);
-  if (!(await fs.stat(podDir).then((s) => s.isDirectory(), () => false))) {
+  if (!statSync(podDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw notFound('no such pod', { file: podDir });
   }
+  // Synchronous file calls, as writeAtomically's: a few small files on the way to every pod's start.
   try {
-    await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
-    await fs.mkdir(tokenIndexDir(stateDir), { recursive: true, mode: 0o700 });
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(tokenIndexDir(stateDir), { recursive: true, mode: 0o700 });
     // The key first: a token is only ever valid together with its key.
     if (!(await readIfExists(paths.hmacKey))) await writeSecret(paths.hmacKey, randomBytes(HMAC_KEY_BYTES).toString('hex'));
     let token = (await readIfExists(paths.token))?.toString('utf8') ?? '';

@@ -6,7 +6,7 @@
 //   DIR/pods/<uuid>/metadata/hmac-key   the pod's HMAC-SHA512 key, hex (0600)
 //   DIR/metadata/tokens/<sha256(token)> the pod's UUID (index for the service)
 import { createHash, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isUuid } from '../spec/patterns.js';
 
@@ -26,10 +26,10 @@ export const tokenIndexDir = (stateDir: string) => path.join(stateDir, 'metadata
 /** The index entry of a token: named by its hash, so a directory listing gives no token away. */
 export const tokenIndexFile = (stateDir: string, token: string) => path.join(tokenIndexDir(stateDir), createHash('sha256').update(token).digest('hex'));
 
-/** The contents of a file, or null when it does not exist. */
+/** The contents of a file, or null when it does not exist (read synchronously: a few bytes). */
 export async function readIfExists(file: string): Promise<Buffer | null> {
   try {
-    return await fs.readFile(file);
+    return readFileSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw e;

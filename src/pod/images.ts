@@ -3,6 +3,7 @@
 // holds a reference file per image (images/<id>/refs/<uuid>) so that image
 // rm and gc leave its images alone while the pod exists; taking and dropping
 // one records its last use (image list's LAST USED, image gc's grace period).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SprocketError } from '../errors.js';
@@ -50,8 +51,8 @@ export function storeImages(store: ImageStore, fetch: Omit<FetchOptions, 'store'
     hold: (ids, uuid) =>
       store.locked(async () => {
         for (const id of new Set(ids)) {
-          await fs.mkdir(store.refsPath(id), { recursive: true });
-          await fs.writeFile(path.join(store.refsPath(id), uuid), '');
+          mkdirSync(store.refsPath(id), { recursive: true });
+          writeFileSync(path.join(store.refsPath(id), uuid), '');
           await store.markUsed(id);
         }
       }),

@@ -83,10 +83,13 @@ export async function buildPlan(input: PlanInput, images: PlanImages): Promise<P
   return plan;
 }
 
-/** The plan of a pod registered with the metadata service: AC_METADATA_URL in every app's environment. */
+/**
+ * The plan of a pod registered with the metadata service: AC_METADATA_URL
+ * in every app's environment. Not checked again (buildPlan checked the
+ * plan; appEnvironment keeps names unique and the URL is sprocket's own).
+ */
 export function planWithMetadataUrl(plan: PodPlan, metadataUrl: string): PodPlan {
-  const apps = plan.apps.map((a) => ({ ...a, environment: appEnvironment({ app: a.name, image: a.environment, metadataUrl }) }));
-  return parsePodPlan({ ...plan, apps });
+  return { ...plan, apps: plan.apps.map((a) => ({ ...a, environment: appEnvironment({ app: a.name, image: a.environment, metadataUrl }) })) };
 }
 
 /** A volume of the manifest as volume `name` of the plan (a pod volume's own name, or appVolumeName). */

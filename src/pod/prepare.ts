@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
+import { ensureMetadataService } from '../metadata/ensure.js';
 import { registerPod, unregisterPod } from '../metadata/register.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
@@ -40,10 +41,16 @@ export async function preparePod(ctx: PodContext, request: PodRequest, images: P
 export interface HeldPod {
   plan: PodPlan;
   lock: Lock;
+  /** The metadata service's check, begun while the pod was prepared: the start awaits it instead of checking again. */
+  metadataChecked?: Promise<unknown> | undefined;
 }
 
-/** preparePod, keeping the pod's lock: the caller releases it. */
-export async function preparePodHeld(ctx: PodContext, request: PodRequest, images: PodImages, inline?: InlineUnit): Promise<HeldPod> {
+/**
+ * preparePod, keeping the pod's lock: the caller releases it. `startsNext`
+ * (run): the metadata service is checked (ensureMetadataService: D-Bus
+ * round trips, systemd may load its units) while the pod is made.
+ */
+export async function preparePodHeld(ctx: PodContext, request: PodRequest, images: PodImages, inline?: InlineUnit, opts: { startsNext?: boolean } = {}): Promise<HeldPod> {
   const manifest = await reifyPod(request, images, (message) => process.stderr.write(`sprocket: warning: ${message}\n`));
   const uuid = randomUUID();
   const final = podDir(ctx.stateDir, uuid);
@@ -54,6 +61,8 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
     ...(inline ? { inline } : {}),
   }, images);
   await ctx.net.check(plan);
+  const metadataChecked = opts.startsNext && (request.mdsRegister ?? true) ? ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir }) : undefined;
+  metadataChecked?.catch(() => undefined); // the start awaits it; a prepare that fails first does not
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);
   await fs.mkdir(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });
@@ -91,5 +100,5 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
     throw e;
   }
   ctx.event({ pod: uuid, event: 'prepared', message: `pod ${uuid}: prepared, apps ${plan.apps.map((a) => a.name).join(', ')}` });
-  return { plan, lock };
+  return { plan, lock, metadataChecked };
 }

@@ -52,6 +52,7 @@ export async function startPod(ctx: PodContext, uuid: string, opts: { terminal?:
         }
       },
       prepared: opts.held?.plan,
+      metadataChecked: opts.held?.metadataChecked,
     });
     const tearDown = plan.network === 'contained' ? await ctx.net.tearDownCommand(uuid).catch(undo) : undefined;
     try {
@@ -84,6 +85,8 @@ export interface StartSteps {
    * prepared for sure, its plan in hand, neither is read back.
    */
   prepared?: PodPlan | undefined;
+  /** The metadata service's check, begun before (HeldPod): awaited instead of checking again. */
+  metadataChecked?: Promise<unknown> | undefined;
 }
 
 /** A pod recordStart made ready to start, and how to take that back (network down, state as before; rethrows `e`). */
@@ -109,7 +112,7 @@ export async function recordStart(ctx: PodContext, uuid: string, steps: StartSte
   // whose networks or host ports are not there, stays prepared.
   await ctx.net.check(plan);
   await ctx.net.checkPorts(plan);
-  if (usesMetadataService(plan)) await ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir });
+  if (usesMetadataService(plan)) await (steps.metadataChecked ?? ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir }));
   const stored = await readState(paths.state);
   const undo = async (e: unknown): Promise<never> => {
     await ctx.net.tearDown(dir).catch(() => undefined);

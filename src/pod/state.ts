@@ -3,8 +3,7 @@
 // state, never half of one, whatever happens to the writer. Its schema is
 // in state-schema.ts: it is checked whole when written, and read with a
 // cheap check only (list reads it for every pod; zod would be loaded for it).
-import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { invalid } from '../errors.js';
 import type { PodState } from './state-schema.js';
 
@@ -31,17 +30,22 @@ export async function readState(file: string): Promise<PodState> {
   return json as PodState;
 }
 
-/** Writes `data` to `file` through a temp file and rename. */
+/**
+ * Writes `data` to `file` through a temp file (synced) and rename. With
+ * synchronous calls: the files are small, and each asynchronous call is a
+ * trip through libuv's thread pool, some ten of them per file on the way to
+ * every pod's start (docs/performance.md).
+ */
 export async function writeAtomically(file: string, data: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(tmp, 'w');
+  const fd = openSync(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    writeFileSync(fd, data);
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  await fs.rename(tmp, file);
+  renameSync(tmp, file);
 }
 
 export async function writeState(file: string, state: PodState): Promise<void> {

@@ -3,6 +3,7 @@
 // this directory is plain TypeScript values.
 import { existsSync } from 'node:fs';
 import dbus from 'dbus-next';
+import './int64.js';
 import { SprocketError } from '../errors.js';
 
 export type MessageBus = dbus.MessageBus;
