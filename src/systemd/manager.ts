@@ -3,7 +3,7 @@
 // dbus-next's proxy objects would first introspect every object (one more
 // round trip and an XML parse per unit, docs/performance.md).
 import { SprocketError } from '../errors.js';
-import { busErrorName, busFailure, callMethod, onSignal, openSystemBus, plain, variant, type MessageBus, type PlainValue } from './bus.js';
+import { busErrorName, busFailure, callMethod, onSignal, openSystemBus, plain, variant, type MessageBus, type MethodCall, type PlainValue } from './bus.js';
 import type { AuxUnit, Systemd, UnitInterface } from './systemd.js';
 import { wireProperties, type UnitProperties } from './unit-properties.js';
 import { JobResults } from './job-results.js';
@@ -23,16 +23,40 @@ function invocationId(value: unknown): string {
 
 class DbusSystemd implements Systemd {
   readonly jobs = new JobResults();
+  /**
+   * The match rule for JobRemoved and Subscribe(), sent as the connection
+   * opens: a job's call waits for them (its result comes as that signal),
+   * other calls are sent meanwhile and fail with this one's error when the
+   * bus does not answer (no round trip of their own to wait for).
+   */
+  readonly subscribed: Promise<void>;
 
-  constructor(private readonly bus: MessageBus) {}
+  constructor(private readonly bus: MessageBus) {
+    this.subscribed = Promise.all([
+      onSignal(bus, { sender: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'JobRemoved' }, (_id: number, job: string, _unit: string, result: string) => this.jobs.removed(job, result)),
+      // Without Subscribe() systemd sends no JobRemoved signals.
+      callMethod(bus, { destination: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'Subscribe', signature: '', body: [] }),
+    ]).then(() => undefined, (err: unknown) => {
+      throw new SprocketError('runtime', `cannot talk to systemd over D-Bus: ${(err as Error).message}`, {
+        hint: 'sprocket needs a host that runs systemd as PID 1 and dbus',
+      }, { cause: err });
+    });
+    this.subscribed.catch(() => undefined); // reported by the calls that wait for it
+  }
+
+  /** A call sent at once, answered once the connection is known to work (subscribed). */
+  private async call(call: MethodCall): Promise<unknown> {
+    return (await Promise.all([callMethod(this.bus, call), this.subscribed]))[0];
+  }
 
   /** Calls a method of the manager; resolves to its first return value. */
   private manager(member: string, signature: string, ...body: unknown[]): Promise<unknown> {
-    return callMethod(this.bus, { destination: DEST, path: MANAGER_PATH, iface: MANAGER, member, signature, body });
+    return this.call({ destination: DEST, path: MANAGER_PATH, iface: MANAGER, member, signature, body });
   }
 
   /** Runs a job-returning manager call and waits for the job's end. */
   private async job(what: string, unit: string, call: () => Promise<unknown>): Promise<void> {
+    await this.subscribed;
     const result = await this.jobs.run(what, unit, async () => {
       try {
         return (await call()) as string;
@@ -97,7 +121,7 @@ class DbusSystemd implements Systemd {
 
   private async properties(name: string, path: string, iface: UnitInterface): Promise<Record<string, PlainValue>> {
     try {
-      const all = (await callMethod(this.bus, {
+      const all = (await this.call({
         destination: DEST, path, iface: 'org.freedesktop.DBus.Properties', member: 'GetAll', signature: 's', body: [`${IFACE}.${iface}`],
       })) as Record<string, unknown>;
       return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, k === 'InvocationID' ? invocationId(v) : plain(v)]));
@@ -120,7 +144,7 @@ class DbusSystemd implements Systemd {
     const path = await this.unitPath(name);
     if (!path) return null;
     try {
-      return String(plain(await callMethod(this.bus, {
+      return String(plain(await this.call({
         destination: DEST, path, iface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [`${IFACE}.Unit`, 'ActiveState'],
       })));
     } catch (err) {
@@ -139,19 +163,11 @@ class DbusSystemd implements Systemd {
   }
 }
 
-/** Connects to the systemd of this host over the system bus. */
+/**
+ * Connects to the systemd of this host over the system bus. Resolves at
+ * once: the connection's own round trips (authentication, Hello, the
+ * subscription) go along with the first calls, not before them.
+ */
 export async function connectSystemd(): Promise<Systemd> {
-  const bus = await openSystemBus();
-  try {
-    const systemd = new DbusSystemd(bus);
-    await onSignal(bus, { sender: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'JobRemoved' }, (_id: number, job: string, _unit: string, result: string) => systemd.jobs.removed(job, result));
-    // Without Subscribe() systemd sends no JobRemoved signals.
-    await callMethod(bus, { destination: DEST, path: MANAGER_PATH, iface: MANAGER, member: 'Subscribe', signature: '', body: [] });
-    return systemd;
-  } catch (err) {
-    bus.disconnect();
-    throw new SprocketError('runtime', `cannot talk to systemd over D-Bus: ${(err as Error).message}`, {
-      hint: 'sprocket needs a host that runs systemd as PID 1 and dbus',
-    }, { cause: err });
-  }
+  return new DbusSystemd(await openSystemBus());
 }
