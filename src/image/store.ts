@@ -3,7 +3,7 @@
 // directory inside the store and published with one rename under the lock,
 // so concurrent sprocket processes never see or make a half-built image.
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -81,8 +81,8 @@ export class ImageStore {
   static async open(dir: string, opts: { limits?: Partial<ImageLimits> } = {}): Promise<ImageStore> {
     const store = new ImageStore(dir, imageLimits(opts.limits));
     try {
-      await fs.mkdir(path.join(store.images, 'blobs'), { recursive: true, mode: 0o755 });
-      await fs.mkdir(path.join(store.images, 'tmp'), { recursive: true, mode: 0o700 });
+      mkdirSync(path.join(store.images, 'blobs'), { recursive: true, mode: 0o755 });
+      mkdirSync(path.join(store.images, 'tmp'), { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new SprocketError('io', `cannot create the image store: ${(e as Error).message}`, { file: store.images });
     }
@@ -125,20 +125,26 @@ export class ImageStore {
 
   /** The manifest exactly as the ACI holds it. */
   async manifestBytes(id: ImageId): Promise<Buffer> {
-    const file = path.join(this.imageDir(id), 'manifest');
-    return fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw notFound(`no image ${id} in the store`, { file: this.images });
-      throw storeError(e, file);
-    });
+    return this.readImageFile(id, 'manifest');
   }
 
   async info(id: ImageId): Promise<ImageInfo> {
-    const file = path.join(this.imageDir(id), 'info.json');
-    const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw notFound(`no image ${id} in the store`, { file: this.images });
-      throw storeError(e, file);
-    });
-    return parseStored(ImageInfo, text, file);
+    return parseStored(ImageInfo, this.readImageFile(id, 'info.json').toString('utf8'), path.join(this.imageDir(id), 'info.json'));
+  }
+
+  /**
+   * A small file of image `id`, read synchronously: the store's files are
+   * read on the way to every pod's start, and each asynchronous read is a few
+   * trips through libuv's thread pool (docs/performance.md).
+   */
+  private readImageFile(id: ImageId, name: string): Buffer {
+    const file = path.join(this.imageDir(id), name);
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`no image ${id} in the store`, { file: this.images });
+      throw storeError(e as NodeJS.ErrnoException, file);
+    }
   }
 
   /** The ranges of image `id`'s blob left to its tree (none for most images). */
@@ -164,9 +170,11 @@ export class ImageStore {
 
   /** IDs of the images in the store (directories named by an image ID). */
   async ids(): Promise<ImageId[]> {
-    return (await fs.readdir(this.images).catch((e: NodeJS.ErrnoException) => {
-      throw storeError(e, this.images);
-    })).filter(isImageId).sort();
+    try {
+      return readdirSync(this.images).filter(isImageId).sort();
+    } catch (e) {
+      throw storeError(e as NodeJS.ErrnoException, this.images);
+    }
   }
 
   /** The images whose manifest and info read and validate, and the others with why (none hidden). */
@@ -409,8 +417,8 @@ export class ImageStore {
   async markUsed(id: ImageId): Promise<void> {
     const file = path.join(this.imageDir(id), 'info.json');
     const info = { ...(await this.info(id)), lastUsedAt: new Date().toISOString() };
-    await fs.writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(info)}\n`);
-    await fs.rename(`${file}.${process.pid}.tmp`, file);
+    writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(info)}\n`);
+    renameSync(`${file}.${process.pid}.tmp`, file);
   }
 
   /**

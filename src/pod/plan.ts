@@ -14,7 +14,7 @@ import { AppHealth, HEALTH_ANNOTATIONS, HEALTH_VALUES, type HealthKey } from '..
 import { DEFAULT_NETWORK, exposedPorts, withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
-import { readDatabase, resolveInTree } from './image-tree.js';
+import { lstatOrUndefined, readDatabase, resolveInTree } from './image-tree.js';
 import { seccompDefault } from './image-privilege.js';
 
 /** What the plan needs of the image store. */
@@ -131,7 +131,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
 
   const workingDirectory = app.workingDirectory ?? '/';
   const wd = await resolveInTree(tree, workingDirectory);
-  const isDir = wd ? (await fs.stat(wd).catch(() => undefined))?.isDirectory() : false;
+  const isDir = wd ? lstatOrUndefined(wd)?.isDirectory() : false;
   if (!isDir) throw fail(`working directory ${workingDirectory} does not exist in image ${image.name}`, 'app.workingDirectory');
 
   const mounts = planMounts(ra, app.mountPoints ?? [], pod, fail);
@@ -192,7 +192,7 @@ async function checkExec(tree: string, exec: string, mounts: PlanMount[], fail: 
   const under = (target: string) => exec === target || exec.startsWith(target.endsWith('/') ? target : `${target}/`);
   if (mounts.some((m) => under(m.target))) return;
   const host = await resolveInTree(tree, exec);
-  const st = host ? await fs.stat(host).catch(() => undefined) : undefined;
+  const st = host ? lstatOrUndefined(host) : undefined;
   if (!st) throw fail('does not exist');
   if (!st.isFile()) throw fail('is not a regular file');
   if ((st.mode & 0o111) === 0) throw fail('is not executable');
@@ -278,7 +278,7 @@ async function resolveId(tree: string, who: string, database: 'etc/passwd' | 'et
   if (/^\d+$/.test(who)) return Number(who);
   if (who.startsWith('/')) {
     const host = await resolveInTree(tree, who);
-    const st = host ? await fs.stat(host).catch(() => undefined) : undefined;
+    const st = host ? lstatOrUndefined(host) : undefined;
     if (!st) return undefined;
     return database === 'etc/passwd' ? st.uid : st.gid;
   }
