@@ -174,9 +174,11 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
     refuseGlobalRenames(extract, file);
     const dataStart = (header as { byteOffset?: number }).byteOffset ?? 0;
     lastDataEnd = dataStart + Math.ceil((header.size ?? 0) / 512) * 512;
-    copy.reached(dataStart);
     const place = entryPlace(header.name, file);
     const kind = LayerIndex.kind(header.type, file, `entry ${JSON.stringify(header.name)}`);
+    // A rootfs file goes to the sink's tree, which may then hold its data for the blob (a failed check below fails the whole read).
+    const inTree = place.place === 'rootfs' && place.rel !== '' && place.rel !== '.' && kind === 'file';
+    copy.entry(dataStart, header.size ?? 0, inTree ? place.rel : undefined);
     if (place.place === 'manifest') {
       if (manifestBytes) throw invalid('duplicate entry', { file, field: 'manifest' });
       if (kind !== 'file') throw invalid('manifest is not a regular file', { file, field: 'manifest' });
@@ -201,7 +203,6 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
       linkTarget = target.rel;
     }
     index.add(place.rel, kind, linkTarget);
-    if (kind === 'file') copy.hole(dataStart, header.size ?? 0, place.rel);
     await sink({ rel: place.rel, kind, linkTarget, header }, body);
   }
 

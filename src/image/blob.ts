@@ -38,7 +38,7 @@ export const BlobHoles = z.array(BlobHole);
  * offset, beside the extraction instead of before each chunk of it. With
  * `leaveHoles` (uncompressed tar only: the offsets the tar reader reports are
  * file offsets), bytes are held until the tar reader has said what they are
- * (reached(), hole()), and those of a hole are never written.
+ * (entry()), and those of a hole are never written.
  */
 export class BlobCopy {
   readonly holes: BlobHole[] = [];
@@ -74,19 +74,21 @@ export class BlobCopy {
     return this.read;
   }
 
-  /** The tar reader is at `offset`: every byte before it is decided. */
-  reached(offset: number): void {
-    if (offset <= this.decided) return;
-    this.decided = offset;
-    this.flush();
+  /**
+   * The tar reader found an entry whose data is bytes [offset, offset + size);
+   * `rel`: the rootfs file that the tree will hold them in, if any. Every
+   * byte before the data is decided, and the data too: a hole, or written
+   * (so an entry's data is never held in memory, whatever its size).
+   */
+  entry(offset: number, size: number, rel: string | undefined): void {
+    this.decideUpTo(offset);
+    if (rel !== undefined && this.decided !== Infinity && size >= HOLE_MIN_BYTES) this.holes.push({ offset, size, path: rel });
+    this.decideUpTo(offset + size);
   }
 
-  /** Bytes [offset, offset + size) are the data of rootfs file `rel`, which the tree will hold. */
-  hole(offset: number, size: number, rel: string): void {
-    if (this.decided === Infinity || size < HOLE_MIN_BYTES) return;
-    this.reached(offset);
-    this.holes.push({ offset, size, path: rel });
-    this.decided = offset + size;
+  private decideUpTo(offset: number): void {
+    if (offset <= this.decided) return;
+    this.decided = offset;
     this.flush();
   }
 
@@ -106,14 +108,15 @@ export class BlobCopy {
 
   /** Writes the held bytes below `decided`, except those of holes. */
   private flush(): void {
-    // hole() writes every byte before the hole first: held bytes lie in the last hole or after it.
+    // entry() writes every byte before a hole first: only the last hole can lie among the held bytes.
     const last = this.holes.at(-1);
+    const [holeStart, holeEnd] = last ? [last.offset, last.offset + last.size] : [Infinity, Infinity];
     while (this.held.length) {
       const { offset, buf } = this.held[0]!;
       const end = Math.min(offset + buf.length, this.decided);
       if (end <= offset) return;
-      const inHole = last !== undefined && offset >= last.offset && offset < last.offset + last.size;
-      const stop = inHole ? Math.min(end, last.offset + last.size) : end;
+      const inHole = offset >= holeStart && offset < holeEnd;
+      const stop = Math.min(end, inHole ? holeEnd : offset < holeStart ? holeStart : end);
       if (!inHole) this.write(buf.subarray(0, stop - offset), offset);
       if (stop === offset + buf.length) this.held.shift();
       else this.held[0] = { offset: stop, buf: buf.subarray(stop - offset) };
