@@ -3,7 +3,7 @@
 import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js';
 import { planHostname, podNetnsPath, type PlanApp, type PodPlan } from './plan.js';
-import { appUpper, emptyVolume, statusDir } from './stage1-root.js';
+import { appUpper, emptyVolume, POD_UNITS, statusDir } from './stage1-root.js';
 
 export const NSPAWN = '/usr/bin/systemd-nspawn';
 
@@ -22,18 +22,29 @@ function networkArgs(plan: PodPlan): string[] {
   return [];
 }
 
+/** Inside the pod: where its systemd creates transient units (kept on its unit search path). */
+const TRANSIENT_UNITS = '/run/systemd/transient';
+
 /**
- * The pod's systemd runs no generator: they make units from fstab, crypttab,
- * the kernel command line, SysV scripts, a getty for the console ... of a
- * whole OS, and the stage1 root has none of these (its units are written by
- * writeStage1Root). At every boot the host's dozen or so (Debian 12: 13, one
- * a shell script) were forked and run before any unit was loaded, about a
- * third of the pod's boot (docs/performance.md, round three). An empty
- * search path (systemd(1), ENVIRONMENT) replaces the default one; nspawn
- * passes it to the pod's systemd, which keeps its own environment from the
- * units it starts.
+ * Where the pod's systemd looks for units and generators (systemd(1),
+ * ENVIRONMENT: a list replaces the default one). Units: only the stage1
+ * root's /etc/systemd/system (writeStage1Root: the pod's units, and links to
+ * the host's units that end the pod) and the transient ones. The default path
+ * made it read the host's whole /usr/lib/systemd/system (twice: /lib is a link
+ * to it) into a name map it keeps, about 120 KiB of its heap, and load what
+ * the pod's masks were there to stop. Generators: none. They make units from
+ * fstab, crypttab, the kernel command line, SysV scripts, a getty ... of a
+ * whole OS, which the stage1 root does not have; at every boot the host's
+ * (Debian 12: 13, one a shell script) were forked and run before any unit
+ * was loaded, about a third of the pod's boot (docs/performance.md, round
+ * three). nspawn passes these to the pod's systemd, which keeps its own
+ * environment from the units it starts.
  */
-export const NO_GENERATORS = ['--setenv=SYSTEMD_GENERATOR_PATH=', '--setenv=SYSTEMD_ENVIRONMENT_GENERATOR_PATH='];
+export const POD_SEARCH_PATHS = [
+  `--setenv=SYSTEMD_UNIT_PATH=${POD_UNITS}:${TRANSIENT_UNITS}`,
+  '--setenv=SYSTEMD_GENERATOR_PATH=',
+  '--setenv=SYSTEMD_ENVIRONMENT_GENERATOR_PATH=',
+];
 
 /** argv (with argv[0]) of the pod's nspawn; runs as the main process of the host unit. */
 export function nspawnArgv(plan: PodPlan): string[] {
@@ -58,7 +69,7 @@ export function nspawnArgv(plan: PodPlan): string[] {
     '--resolv-conf=off',
     '--timezone=off',
     `--hostname=${planHostname(plan)}`,
-    ...NO_GENERATORS,
+    ...POD_SEARCH_PATHS,
     ...networkArgs(plan),
     '--bind-ro=/usr',
     // The whole directory, not single sockets: these survive a restart of the host's journald sockets.

@@ -1,8 +1,9 @@
 // The stage1 root of a pod (pods/<uuid>/stage1): a tiny tree booted by
 // systemd-nspawn with the host's /usr bound read-only. It holds only what
 // the pod's systemd needs: /etc with a generated default.target that wants
-// every app, the app units, masks for the units a pod has no use for (fewer
-// units: faster boot, less memory), and the scripts run inside the pod.
+// every app, the app units, links to the host's units that end the pod (the
+// only ones of the host's its systemd sees: faster boot, less memory), and
+// the scripts run inside the pod.
 // Also makes the other per-pod directories stage1 binds: status/, the apps'
 // overlay upper dirs and the empty volumes. Writing twice gives the same tree.
 import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -17,40 +18,34 @@ import { APP_HEALTH, healthUnits } from './app-health.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
 
-/** Units of the host's /usr that a pod's systemd must not start. */
-export const MASKED_UNITS = [
-  // No journald per pod: nspawn binds the host's journal sockets.
-  'systemd-journald.service', 'systemd-journald.socket', 'systemd-journald-dev-log.socket',
-  'systemd-journald-audit.socket', 'systemd-journal-flush.service', 'systemd-journald@.service',
-  'systemd-journald-varlink@.socket', 'systemd-journal-catalog-update.service',
-  // Set-up of a whole OS: the stage1 root has nothing to set up.
-  'systemd-tmpfiles-setup.service', 'systemd-tmpfiles-setup-dev.service', 'systemd-tmpfiles-clean.timer',
-  'systemd-sysusers.service', 'systemd-firstboot.service', 'systemd-machine-id-commit.service',
-  'systemd-random-seed.service', 'systemd-remount-fs.service', 'systemd-update-done.service',
-  'systemd-update-utmp.service', 'systemd-update-utmp-runlevel.service', 'ldconfig.service',
-  'systemd-hwdb-update.service', 'systemd-sysctl.service', 'systemd-modules-load.service',
-  'kmod-static-nodes.service', 'systemd-binfmt.service', 'systemd-repart.service',
-  'systemd-pcrphase.service', 'systemd-pcrphase-sysinit.service',
-  // Devices, logins, consoles and mounts of a real machine.
-  'systemd-udevd.service', 'systemd-udevd-control.socket', 'systemd-udevd-kernel.socket',
-  'systemd-udev-trigger.service', 'systemd-logind.service', 'systemd-user-sessions.service',
-  'getty.target', 'console-getty.service', 'systemd-ask-password-console.path', 'systemd-ask-password-wall.path',
-  'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-kernel-config.mount', 'sys-kernel-debug.mount',
-  'sys-kernel-tracing.mount', 'sys-fs-fuse-connections.mount', 'proc-sys-fs-binfmt_misc.automount',
-  // Network services: the pod's network is set up from the host (src/net, CNI), shared with it, or loopback only.
-  'systemd-networkd.service', 'systemd-resolved.service', 'systemd-timesyncd.service',
+/** Inside the pod: the only directory of unit files of its systemd (nspawn-args.ts, POD_SEARCH_PATHS), beside the transient ones. */
+export const POD_UNITS = '/etc/systemd/system';
+/** Where the host's systemd keeps its units (in the pod: the bound /usr). */
+const HOST_UNITS = '/usr/lib/systemd/system';
+
+/**
+ * The host's units that the pod's systemd needs, linked into POD_UNITS: those
+ * that end it (systemctl exit and an app's FailureAction=exit; the halt nspawn
+ * asks for at a stop; machinectl poweroff and reboot). Nothing else of the
+ * host's /usr/lib/systemd/system is on its unit path, so nothing else can be
+ * loaded or pulled in (no journald, udev, getty, tmpfiles ... of a whole OS).
+ */
+export const HOST_UNITS_USED = [
+  'shutdown.target', 'umount.target', 'final.target',
+  'exit.target', 'systemd-exit.service', 'halt.target', 'systemd-halt.service',
+  'poweroff.target', 'systemd-poweroff.service', 'reboot.target', 'systemd-reboot.service', 'ctrl-alt-del.target',
 ];
 
 /**
  * A drop-in for every mount unit of the pod's systemd (one for each mount
  * nspawn made: /usr, the apps' roots, the binds, /proc's masks ...): no
  * default dependencies. With them each mount is ordered before local-fs.target
- * and conflicts with umount.target, which load sysinit.target, the targets
- * and emergency units they name and every unit their .wants/ list (the masked
- * ones too): some 40 of a 2-app pod's 60 units, memory and loading time for
- * nothing. Nothing of the pod's waits for local-fs.target, and nspawn's mounts
- * are not the pod's systemd's to unmount: its final unmount at the pod's end
- * takes them all (the apps' RequiresMountsFor= still stop them first).
+ * and conflicts with umount.target, which loaded sysinit.target, the
+ * emergency units and every unit their .wants/ name: some 40 of a 2-app pod's
+ * 60 units, memory and loading time for nothing. Nothing of the pod's waits
+ * for local-fs.target, and nspawn's mounts are not the pod's systemd's to
+ * unmount: its final unmount at the pod's end takes them all (the apps'
+ * RequiresMountsFor= still stop them first).
  */
 const MOUNT_DROP_IN_DIR = 'mount.d';
 const MOUNT_DROP_IN = `${MOUNT_DROP_IN_DIR}/sprocket.conf`;
@@ -119,7 +114,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   checkHostVolumes(plan);
   const root = plan.stage1Root;
   const inRoot = (p: string) => path.join(root, p);
-  for (const d of ['usr', 'etc/systemd/system', 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, path.dirname(POD_HOSTS)]) {
+  for (const d of ['usr', POD_UNITS, 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, path.dirname(POD_HOSTS)]) {
     mkdirSync(inRoot(d), { recursive: true });
   }
   // nspawn refuses a root without usr/; the rest of the FHS comes from the host's /usr.
@@ -138,8 +133,8 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     mkdirSync(inRoot('etc/systemd/system.conf.d'), { recursive: true });
     writeFileSync(inRoot('etc/systemd/system.conf.d/interactive.conf'), '[Manager]\nShowStatus=no\nLogTarget=null\n');
   }
-  const units = inRoot('etc/systemd/system');
-  for (const u of MASKED_UNITS) link('/dev/null', path.join(units, u));
+  const units = inRoot(POD_UNITS);
+  for (const u of HOST_UNITS_USED) link(path.join(HOST_UNITS, u), path.join(units, u));
   mkdirSync(path.join(units, MOUNT_DROP_IN_DIR), { recursive: true });
   writeFileSync(path.join(units, MOUNT_DROP_IN), MOUNT_DROP_IN_TEXT);
   writeFileSync(path.join(units, 'default.target'), podTarget(plan));
@@ -218,7 +213,7 @@ function makeFile(base: string, rel: string, field: string): void {
 
 /** The sysctl unit, its script and values; none of them without pod sysctls. */
 function writeSysctls(plan: PodPlan, inRoot: (p: string) => string): void {
-  const unit = path.join(inRoot('etc/systemd/system'), SYSCTL_UNIT);
+  const unit = path.join(inRoot(POD_UNITS), SYSCTL_UNIT);
   if (!plan.isolation.sysctls.length) {
     for (const f of [unit, inRoot(SYSCTL_CONF), inRoot(SYSCTL_SCRIPT)]) rmSync(f, { force: true });
     return;

@@ -27,7 +27,8 @@ test('nspawn argv: boot of the stage1 root, machine, overlays, volumes', () => {
     '--directory=/pods/p$1/stage1', '--boot', `--machine=sprocket-${uuid}`, `--uuid=${uuid.replaceAll('-', '')}`,
     '--register=yes', '--keep-unit', '--notify-ready=yes', '--bind-ro=/usr', '--bind=/run/systemd/journal',
     '--bind=/pods/p$1/status:/sprocket/status',
-    // No generators in the pod's systemd: empty search paths.
+    // Units of the stage1 root and transient ones only; no generators.
+    '--setenv=SYSTEMD_UNIT_PATH=/etc/systemd/system:/run/systemd/transient',
     '--setenv=SYSTEMD_GENERATOR_PATH=', '--setenv=SYSTEMD_ENVIRONMENT_GENERATOR_PATH=',
     '--overlay=/trees/a\\:b:/pods/p$1/apps/web/upper:/opt/stage2/web/rootfs',
     '--bind=/pods/p$1/volumes/data:/sprocket/volumes/data',

@@ -17,7 +17,7 @@ async function planIn(dir: string) {
   return parsePodPlan(p);
 }
 
-test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice gives the same', async (t) => {
+test("stage1 root: tree, units, links to the host's units, scripts, per-pod dirs; writing twice gives the same", async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stage1-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const plan = await planIn(dir);
@@ -30,7 +30,9 @@ test('stage1 root: tree, units, masks, scripts, per-pod dirs; writing twice give
   const target = await readFile(path.join(root, 'etc/systemd/system/default.target'), 'utf8');
   assert.match(target, /^Wants=web\.service app-stopped@web\.service db\.service app-stopped@db\.service$/m);
   assert.match(await readFile(path.join(root, 'etc/systemd/system/db.service'), 'utf8'), /^RootDirectory=\/opt\/stage2\/db\/rootfs$/m);
-  assert.equal(await readlink(path.join(root, 'etc/systemd/system/systemd-journald.service')), '/dev/null');
+  // The host's units that end the pod, linked: the only ones of the host's on the pod's unit path.
+  assert.equal(await readlink(path.join(root, 'etc/systemd/system/exit.target')), '/usr/lib/systemd/system/exit.target');
+  assert.equal(await readlink(path.join(root, 'etc/systemd/system/systemd-halt.service')), '/usr/lib/systemd/system/systemd-halt.service');
   // Mount units without default dependencies: they would load sysinit.target and what it wants.
   assert.equal(await readFile(path.join(root, 'etc/systemd/system/mount.d/sprocket.conf'), 'utf8'), '[Unit]\nDefaultDependencies=no\n');
   assert.equal(await readFile(path.join(root, 'sprocket/apps'), 'utf8'), 'web\ndb\n');
