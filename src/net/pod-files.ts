@@ -2,7 +2,7 @@
 // when its network is set up (the host file needs the pod's address) and
 // bound read-only into every app's root (stage1-nspawn/app-unit.ts): every
 // app sees the same two files, the images' own stay untouched.
-import fs from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { POD_HOSTS, POD_RESOLV_CONF } from '../../stage1-nspawn/app-unit.js';
 import { planHostname, type PodPlan } from '../../stage1-nspawn/plan.js';
@@ -12,7 +12,13 @@ const HOST_RESOLV_CONF = '/etc/resolv.conf';
 const RESOLVED_UPSTREAM = '/run/systemd/resolve/resolv.conf';
 const HOST_HOSTS = '/etc/hosts';
 
-const readIfThere = (file: string) => fs.readFile(file, 'utf8').catch(() => '');
+const readIfThere = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
 const isLoopbackServer = (line: string) => /^\s*nameserver\s+(127\.|::1\s*$)/.test(line);
 
 /**
@@ -46,12 +52,16 @@ export async function hostsFile(plan: PodPlan, address: string | undefined): Pro
   return `${lines.filter(Boolean).join('\n')}\n`;
 }
 
-/** Writes both files into the pod's stage1 root (resolv.conf removed for --dns=none). */
+/**
+ * Writes both files into the pod's stage1 root (resolv.conf removed for
+ * --dns=none). Synchronously, as the rest of the stage1 root: small files on
+ * the way to the pod's start (docs/performance.md).
+ */
 export async function writePodFiles(plan: PodPlan, address: string | undefined): Promise<void> {
   const at = (p: string) => path.join(plan.stage1Root, p);
-  await fs.mkdir(path.dirname(at(POD_HOSTS)), { recursive: true });
-  await fs.writeFile(at(POD_HOSTS), await hostsFile(plan, address), { mode: 0o644 });
+  mkdirSync(path.dirname(at(POD_HOSTS)), { recursive: true });
+  writeFileSync(at(POD_HOSTS), await hostsFile(plan, address), { mode: 0o644 });
   const resolv = await resolvConf(plan);
-  if (resolv === undefined) await fs.rm(at(POD_RESOLV_CONF), { force: true });
-  else await fs.writeFile(at(POD_RESOLV_CONF), resolv, { mode: 0o644 });
+  if (resolv === undefined) rmSync(at(POD_RESOLV_CONF), { force: true });
+  else writeFileSync(at(POD_RESOLV_CONF), resolv, { mode: 0o644 });
 }

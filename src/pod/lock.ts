@@ -3,7 +3,7 @@
 // process dies, even by kill -9, so a crashed command never leaves a pod
 // locked.
 import { constants } from 'node:os';
-import fs from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
 import { SprocketError } from '../errors.js';
 import { flock } from '../flock.js';
 
@@ -16,18 +16,28 @@ export interface Lock {
  * `wait: false`, returns undefined at once when another process holds it.
  */
 export async function lockFile(file: string, opts: { wait: boolean; shared?: boolean }): Promise<Lock | undefined> {
-  const handle = await fs.open(file, 'a');
+  // Opened and closed synchronously, as flock(2) is tried: no trip through libuv's thread pool unless the lock must be waited for.
+  const fd = openSync(file, 'a');
   const shared = opts.shared ?? false;
   let error: number;
   try {
-    error = flock().tryLock(handle.fd, shared);
-    if (error === constants.errno.EWOULDBLOCK && opts.wait) error = await flock().lock(handle.fd, shared);
+    error = flock().tryLock(fd, shared);
+    if (error === constants.errno.EWOULDBLOCK && opts.wait) error = await flock().lock(fd, shared);
   } catch (e) {
-    await handle.close();
+    closeSync(fd);
     throw new SprocketError('io', `cannot lock: ${(e as Error).message}`, { file }, { cause: e });
   }
-  if (error === 0) return { release: () => handle.close() };
-  await handle.close();
+  if (error === 0) {
+    // Released once: a second release must not close a descriptor that reused the number.
+    let open = true;
+    return {
+      release: async () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  }
+  closeSync(fd);
   if (error === constants.errno.EWOULDBLOCK) return undefined;
   throw new SprocketError('io', `cannot lock: ${errnoName(error)}`, { file });
 }

@@ -4,6 +4,7 @@
 // place when complete, so a crash leaves only a .new- directory that gc
 // removes (its lock is free once its maker is gone).
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
@@ -65,13 +66,13 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
   metadataChecked?.catch(() => undefined); // the start awaits it; a prepare that fails first does not
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);
-  await fs.mkdir(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });
+  mkdirSync(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });
   // The name check and the claim of the name (the state file) under one lock.
   const lock = await withLock(podsLockFile(ctx.stateDir), async () => {
     if (request.name && (await findPodByName(ctx, request.name))) {
       throw new SprocketError('conflict', `a live pod is already named ${request.name}`, { field: '--name', hint: 'choose another name, or stop and remove that pod' });
     }
-    await fs.mkdir(tmp, { mode: 0o700 });
+    mkdirSync(tmp, { mode: 0o700 });
     const held = (await lockFile(paths.lock, { wait: true }))!;
     await writeState(paths.state, { state: 'preparing', created: now(), ...(request.name ? { name: request.name } : {}) });
     return held;
@@ -90,7 +91,7 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
     const state = { state: 'prepared' as const, created: now(), ...(request.name ? { name: request.name } : {}) };
     await writeState(paths.state, state);
     killPoint('prepare:state-written');
-    await fs.rename(tmp, final);
+    renameSync(tmp, final);
     killPoint('prepare:renamed');
   } catch (e) {
     await images.release(plan.apps.map((a) => a.imageId), uuid).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,4 +64,14 @@ test('shared locks coexist, and keep an exclusive one out', async () => {
   const c = await lockFile(file, { wait: false });
   assert.ok(c);
   await c.release();
+});
+
+test('a lock released twice closes its own descriptor only', async () => {
+  const dir = await tmp();
+  const a = (await lockFile(path.join(dir, 'lock'), { wait: false }))!;
+  await a.release();
+  const other = openSync(path.join(dir, 'other'), 'w'); // may take the number the lock had
+  await a.release();
+  assert.doesNotThrow(() => fstatSync(other));
+  closeSync(other);
 });
