@@ -7,8 +7,9 @@
  *
  *   tryLock(fd, shared)  flock(fd, LOCK_EX or LOCK_SH | LOCK_NB): 0, or errno
  *                        (EWOULDBLOCK when another holds it)
- *   lock(fd, shared)     the same without LOCK_NB, on a thread of libuv's
- *                        pool: a promise of 0 or errno
+ *
+ * There is no blocking call: src/pod/lock.ts tries again on a timer rather
+ * than block one of libuv's four pool threads per wait.
  *
  * The lock belongs to the open file description, as flock(1)'s did: the
  * kernel drops it when the descriptor is closed or the process dies.
@@ -16,7 +17,6 @@
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <sys/file.h>
 #include <node_api.h>
 
@@ -35,7 +35,7 @@ static int lock_errno(int fd, int op) {
   return 0;
 }
 
-/* The two arguments of both functions: a descriptor and whether the lock is shared. */
+/* The arguments: a descriptor and whether the lock is shared. */
 static bool read_args(napi_env env, napi_callback_info info, int *fd, int *op) {
   size_t argc = 2;
   napi_value argv[2];
@@ -57,60 +57,9 @@ static napi_value try_lock(napi_env env, napi_callback_info info) {
   return result;
 }
 
-struct wait_work {
-  int fd, op, error;
-  napi_deferred deferred;
-  napi_async_work work;
-};
-
-static void wait_execute(napi_env env, void *data) {
-  (void)env;
-  struct wait_work *w = data;
-  w->error = lock_errno(w->fd, w->op);
-}
-
-static void wait_complete(napi_env env, napi_status status, void *data) {
-  struct wait_work *w = data;
-  napi_value result;
-  if (status == napi_ok && napi_create_int32(env, w->error, &result) == napi_ok) {
-    napi_resolve_deferred(env, w->deferred, result);
-  } else {
-    napi_value message, error;
-    napi_create_string_utf8(env, "flock addon: the wait for the lock was cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, w->deferred, error);
-  }
-  napi_delete_async_work(env, w->work);
-  free(w);
-}
-
-static napi_value lock(napi_env env, napi_callback_info info) {
-  int fd, op;
-  if (!read_args(env, info, &fd, &op)) return NULL;
-  struct wait_work *w = calloc(1, sizeof *w);
-  if (!w) {
-    napi_throw_error(env, NULL, "flock addon: out of memory");
-    return NULL;
-  }
-  w->fd = fd;
-  w->op = op;
-  napi_value promise, name;
-  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "flock", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, wait_execute, wait_complete, w, &w->work) != napi_ok ||
-      napi_queue_async_work(env, w->work) != napi_ok) {
-    free(w);
-    napi_throw_error(env, NULL, "flock addon: cannot queue the wait for the lock");
-    return NULL;
-  }
-  return promise;
-}
-
 NAPI_MODULE_INIT() {
   napi_value fn;
   CHECK(env, napi_create_function(env, "tryLock", NAPI_AUTO_LENGTH, try_lock, NULL, &fn));
   CHECK(env, napi_set_named_property(env, exports, "tryLock", fn));
-  CHECK(env, napi_create_function(env, "lock", NAPI_AUTO_LENGTH, lock, NULL, &fn));
-  CHECK(env, napi_set_named_property(env, exports, "lock", fn));
   return exports;
 }

@@ -9,8 +9,6 @@ import { fileURLToPath } from 'node:url';
 interface FlockAddon {
   /** flock(fd, LOCK_EX or LOCK_SH | LOCK_NB): 0, or the errno. */
   tryLock(fd: number, shared: boolean): number;
-  /** flock(fd, LOCK_EX or LOCK_SH), waiting on a thread of libuv's pool: 0, or the errno. */
-  lock(fd: number, shared: boolean): Promise<number>;
 }
 
 let addon: FlockAddon | undefined;

@@ -11,6 +11,10 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** A lock another process holds is tried again after 2 ms, then twice as long each time, up to 50 ms. */
+const RETRY_FIRST_MS = 2;
+const RETRY_MAX_MS = 50;
+
 /**
  * Locks `file` (created if missing) exclusively, or shared. With
  * `wait: false`, returns undefined at once when another process holds it.
@@ -22,7 +26,13 @@ export async function lockFile(file: string, opts: { wait: boolean; shared?: boo
   let error: number;
   try {
     error = flock().tryLock(fd, shared);
-    if (error === constants.errno.EWOULDBLOCK && opts.wait) error = await flock().lock(fd, shared);
+    // Tried again on a timer: a call blocked in flock(2) would hold one of
+    // libuv's four pool threads, and waits in one process could take them
+    // all from the file calls of the code that holds a lock.
+    for (let delay = RETRY_FIRST_MS; error === constants.errno.EWOULDBLOCK && opts.wait; delay = Math.min(2 * delay, RETRY_MAX_MS)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      error = flock().tryLock(fd, shared);
+    }
   } catch (e) {
     closeSync(fd);
     throw new SprocketError('io', `cannot lock: ${(e as Error).message}`, { file }, { cause: e });

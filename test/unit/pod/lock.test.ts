@@ -43,7 +43,6 @@ test('a waiting lock is granted once the holder releases it, not before', async 
     granted = true;
     return l;
   });
-  // The waiter blocks on a thread of libuv's pool: other file calls still run meanwhile.
   await fs.writeFile(`${file}.other`, 'x');
   assert.equal(granted, false);
   await a.release();
@@ -74,4 +73,15 @@ test('a lock released twice closes its own descriptor only', async () => {
   await a.release();
   assert.doesNotThrow(() => fstatSync(other));
   closeSync(other);
+});
+
+test('waits hold no thread of libuv\'s pool: file calls go on while more locks are waited for than it has threads', { timeout: 10_000 }, async () => {
+  const dir = await tmp();
+  const files = Array.from({ length: 6 }, (_, i) => path.join(dir, `lock${i}`));
+  const held = await Promise.all(files.map((f) => lockFile(f, { wait: false })));
+  const waits = files.map((f) => lockFile(f, { wait: true }));
+  // The pool has four threads: with one blocked per wait, this write would never end.
+  await fs.writeFile(path.join(dir, 'other'), 'x');
+  for (const h of held) await h!.release();
+  for (const l of await Promise.all(waits)) await l!.release();
 });
