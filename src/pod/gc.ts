@@ -4,7 +4,7 @@
 // expire too, and directories of prepares that crashed are removed at once.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { SprocketError } from '../errors.js';
+import { notFound, SprocketError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
 import { unregisterPod } from '../metadata/register.js';
 import type { PodContext } from './context.js';
@@ -60,11 +60,22 @@ async function collectPod(ctx: PodContext, uuid: string, images: Pick<PodImages,
   } else if (status.state === 'prepared') {
     if (opts.markOnly || at - Date.parse(status.created) < opts.expirePreparedMs) return;
   } else {
-    const since = (await readState(podPaths(podDir(ctx.stateDir, uuid)).state)).garbageSince;
+    const since = (await stateIfThere(podPaths(podDir(ctx.stateDir, uuid)).state)).garbageSince;
     if (opts.markOnly || (since && at - Date.parse(since) < opts.gracePeriodMs)) return;
   }
   await removePod(ctx, uuid, images);
   result.removed.push(uuid);
+}
+
+/**
+ * The pod's state, read after its status: a pod that another command
+ * removed meanwhile (rm, another gc: its lock is free again once it is gone)
+ * is not-found, which collectPods passes over, not a failure.
+ */
+async function stateIfThere(file: string) {
+  return readState(file).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ENOENT' ? notFound('the pod was removed meanwhile', { file }) : e;
+  });
 }
 
 async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
@@ -72,7 +83,7 @@ async function markGarbage(ctx: PodContext, uuid: string): Promise<boolean> {
   const lock = await lockFile(paths.lock, { wait: false });
   if (!lock) return false;
   try {
-    const state = await readState(paths.state);
+    const state = await stateIfThere(paths.state);
     if (state.state !== 'exited') return false;
     await writeState(paths.state, { ...state, state: 'garbage', garbageSince: now() });
     return true;
