@@ -163,6 +163,7 @@ export class ImageStore {
     return readAci(this.blobPath(id), sink, { limits: this.limits, ...opts, source: await this.blobSource(id) });
   }
 
+  /** The blob's bytes with its holes filled, or undefined when it has none (the file itself is the ACI). */
   private async blobSource(id: ImageId): Promise<Readable | undefined> {
     const holes = await this.blobHoles(id);
     return holes.length ? filledBlob(this.blobPath(id), holes, this.treePath(id)) : undefined;
@@ -366,9 +367,9 @@ export class ImageStore {
       throw new SprocketError('conflict', 'file exists', { file: out, hint: 'use --overwrite' });
     }
     const tmp = `${out}.${process.pid}.tmp`;
-    const holes = await this.blobHoles(id);
+    const filled = await this.blobSource(id);
     try {
-      if (holes.length) await exportFilledBlob(filledBlob(this.blobPath(id), holes, this.treePath(id)), tmp, id);
+      if (filled) await exportFilledBlob(filled, tmp, id);
       else await fs.copyFile(this.blobPath(id), tmp, constants.COPYFILE_FICLONE);
       await fs.rename(tmp, out);
     } catch (e) {
