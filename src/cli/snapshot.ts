@@ -34,6 +34,14 @@ import '../pod/state-schema.js';
 import '../pod/status.js';
 import '../pod/stop.js';
 import '../systemd/manager.js';
+import { warmUpRun } from './snapshot-warm.js';
+
+// Node makes the blob once this is done (the event loop is empty); a
+// failure fails the build.
+warmUpRun().catch((e: unknown) => {
+  process.stderr.write(`sprocket: the snapshot's warm-up failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   // The app's entry names where it is installed (the blob may be elsewhere).

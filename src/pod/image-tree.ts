@@ -3,23 +3,46 @@
 // the root (chroot semantics), so a hostile image cannot make sprocket read
 // or report on host files. Synchronous file calls: a few small lookups per
 // app on the way to its pod's start, each otherwise a trip through libuv's
-// thread pool (docs/performance.md).
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+// thread pool (docs/performance.md). The calls go through TreeFiles: the
+// host's (hostTreeFiles), or made-up trees for the start-up snapshot's
+// warm-up (src/cli/snapshot-warm.ts), which reads no file.
+import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 const MAX_LINKS = 40;
 
-/** lstat, or undefined when the path cannot be looked at (missing, a file on the way). */
-export function lstatOrUndefined(p: string) {
-  try {
-    return lstatSync(p, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
+/** What the lookups ask of a file. */
+export type TreeEntry = Pick<Stats, 'isSymbolicLink' | 'isDirectory' | 'isFile' | 'mode' | 'uid' | 'gid'>;
+
+/** The file calls of the lookups. */
+export interface TreeFiles {
+  /** lstat, or undefined when the path cannot be looked at (missing, a file on the way). */
+  lstat(p: string): TreeEntry | undefined;
+  readlink(p: string): string;
+  /** The file's text, or undefined when it cannot be read (a directory, say). */
+  readText(p: string): string | undefined;
 }
 
+export const hostTreeFiles: TreeFiles = {
+  lstat(p) {
+    try {
+      return lstatSync(p, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  },
+  readlink: (p) => readlinkSync(p),
+  readText(p) {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
 /** The host path of `p` inside `tree`, symlinks resolved within the tree (none is left in it); undefined if it does not exist. */
-export async function resolveInTree(tree: string, p: string): Promise<string | undefined> {
+export function resolveInTree(files: TreeFiles, tree: string, p: string): string | undefined {
   const todo = p.split('/').filter(Boolean);
   const done: string[] = [];
   let links = 0;
@@ -31,11 +54,11 @@ export async function resolveInTree(tree: string, p: string): Promise<string | u
       continue;
     }
     const host = path.join(tree, ...done, part);
-    const st = lstatOrUndefined(host);
+    const st = files.lstat(host);
     if (!st) return undefined;
     if (st.isSymbolicLink()) {
       if (++links > MAX_LINKS) return undefined;
-      const target = readlinkSync(host);
+      const target = files.readlink(host);
       if (target.startsWith('/')) done.length = 0;
       todo.unshift(...target.split('/').filter(Boolean));
       continue;
@@ -46,14 +69,9 @@ export async function resolveInTree(tree: string, p: string): Promise<string | u
 }
 
 /** Fields of colon-separated database lines (etc/passwd, etc/group) of the tree. */
-export async function readDatabase(tree: string, file: string): Promise<string[][]> {
-  const host = await resolveInTree(tree, file);
-  if (!host) return [];
-  let text = '';
-  try {
-    text = readFileSync(host, 'utf8');
-  } catch {
-    // unreadable (a directory, say): no entries
-  }
+export function readDatabase(files: TreeFiles, tree: string, file: string): string[][] {
+  const host = resolveInTree(files, tree, file);
+  // unreadable (a directory, say): no entries
+  const text = (host && files.readText(host)) ?? '';
   return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
 }

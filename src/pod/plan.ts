@@ -14,7 +14,7 @@ import { AppHealth, HEALTH_ANNOTATIONS, HEALTH_VALUES, type HealthKey } from '..
 import { DEFAULT_NETWORK, exposedPorts, withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
-import { lstatOrUndefined, readDatabase, resolveInTree } from './image-tree.js';
+import { hostTreeFiles, readDatabase, resolveInTree, type TreeFiles } from './image-tree.js';
 import { seccompDefault } from './image-privilege.js';
 
 /** What the plan needs of the image store. */
@@ -53,14 +53,26 @@ export interface InlineUnit {
 /** Image or pod annotation by which an app says it sends READY=1 (appc executor annotation). */
 export const NOTIFY_ANNOTATION = 'appc.io/executor/supports-systemd-notify';
 
-export async function buildPlan(input: PlanInput, images: PlanImages): Promise<PodPlan> {
+/**
+ * What the plan reads of the host: the files of the image trees and what
+ * the host can enforce of the isolators. This host's by default; made-up
+ * ones in the start-up snapshot's warm-up (src/cli/snapshot-warm.ts).
+ */
+export interface PlanHost {
+  files: TreeFiles;
+  support(): Promise<HostSupport>;
+}
+
+const THIS_HOST: PlanHost = { files: hostTreeFiles, support: readHostSupport };
+
+export async function buildPlan(input: PlanInput, images: PlanImages, host: PlanHost = THIS_HOST): Promise<PodPlan> {
   const { manifest, source } = input;
   const volumes = await Promise.all((manifest.volumes ?? []).map((v, i) => planVolume(v, v.name, source, `volumes[${i}]`)));
   const appVolumes = await Promise.all(manifest.apps.flatMap((ra, i) => ownVolumes(ra).map(([m, j]) =>
     planVolume(m.appVolume!, appVolumeName(ra.name, m.volume), source, `apps[${i}].mounts[${j}].appVolume`))));
   const apps: PlanApp[] = [];
-  const support = await readHostSupport();
-  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, source, i, support, input.insecureSeccomp ?? false));
+  const support = await host.support();
+  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, host.files, source, i, support, input.insecureSeccomp ?? false));
   if (input.interactive) {
     if (apps.length !== 1) throw usage(`--interactive needs a pod of exactly one app, not ${apps.length}`, { file: source, field: '--interactive' });
     apps[0]!.interactive = true;
@@ -116,7 +128,7 @@ function ownVolumes(ra: RuntimeApp): [Mount, number][] {
   return own.filter(([m], k) => own.findIndex(([o]) => o.volume === m.volume) === k);
 }
 
-async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, source: string, i: number, support: HostSupport, insecureSeccomp: boolean): Promise<PlanApp> {
+async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, files: TreeFiles, source: string, i: number, support: HostSupport, insecureSeccomp: boolean): Promise<PlanApp> {
   const id = ra.image.id!;
   const tree = images.treePath(id);
   const image = await images.manifest(id);
@@ -126,17 +138,19 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
   if (!app?.exec?.length) throw fail('no exec', 'app.exec');
   if (!app.exec[0]!.startsWith('/')) throw fail(`exec ${app.exec[0]} is not an absolute path`, 'app.exec[0]');
 
-  const uid = await resolveId(tree, app.user, 'etc/passwd').then((n) => n ?? Promise.reject(fail(`user ${app.user} is not in the image's /etc/passwd`, 'app.user')));
-  const gid = await resolveId(tree, app.group, 'etc/group').then((n) => n ?? Promise.reject(fail(`group ${app.group} is not in the image's /etc/group`, 'app.group')));
+  const uid = resolveId(files, tree, app.user, 'etc/passwd');
+  if (uid === undefined) throw fail(`user ${app.user} is not in the image's /etc/passwd`, 'app.user');
+  const gid = resolveId(files, tree, app.group, 'etc/group');
+  if (gid === undefined) throw fail(`group ${app.group} is not in the image's /etc/group`, 'app.group');
 
   const workingDirectory = app.workingDirectory ?? '/';
-  const wd = await resolveInTree(tree, workingDirectory);
-  const isDir = wd ? lstatOrUndefined(wd)?.isDirectory() : false;
+  const wd = resolveInTree(files, tree, workingDirectory);
+  const isDir = wd ? files.lstat(wd)?.isDirectory() : false;
   if (!isDir) throw fail(`working directory ${workingDirectory} does not exist in image ${image.name}`, 'app.workingDirectory');
 
   const mounts = planMounts(ra, app.mountPoints ?? [], pod, fail);
   const program = app.exec[0]!;
-  await checkExec(tree, program, mounts, (problem) => fail(`exec ${program} ${problem} in image ${image.name}`, 'app.exec[0]',
+  checkExec(files, tree, program, mounts, (problem) => fail(`exec ${program} ${problem} in image ${image.name}`, 'app.exec[0]',
     ra.app ? 'the app\'s exec (--exec) names a path inside the image, not on the host' : undefined));
 
   // The pod manifest's annotation of the app wins over the image's.
@@ -147,7 +161,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, sou
   const health = healthCheck(annotation, fail);
   if (health) {
     const [check] = health.exec;
-    await checkExec(tree, check!, mounts, (problem) => fail(`health check ${check} ${problem} in image ${image.name}`, 'annotations',
+    checkExec(files, tree, check!, mounts, (problem) => fail(`health check ${check} ${problem} in image ${image.name}`, 'annotations',
       `the check runs in the app's root: ${HEALTH_ANNOTATIONS.cmd} (--health-cmd) names a program of the image (a line of text runs in its /bin/sh)`));
   }
   return {
@@ -188,11 +202,11 @@ function planPorts(ports: Port[], fail: (m: string, f: string) => Error): PlanAp
  * would exec it, unless a volume is mounted over its path: else the pod
  * would start and its app fail at once (exit status 203).
  */
-async function checkExec(tree: string, exec: string, mounts: PlanMount[], fail: (problem: string) => Error): Promise<void> {
+function checkExec(files: TreeFiles, tree: string, exec: string, mounts: PlanMount[], fail: (problem: string) => Error): void {
   const under = (target: string) => exec === target || exec.startsWith(target.endsWith('/') ? target : `${target}/`);
   if (mounts.some((m) => under(m.target))) return;
-  const host = await resolveInTree(tree, exec);
-  const st = host ? lstatOrUndefined(host) : undefined;
+  const host = resolveInTree(files, tree, exec);
+  const st = host ? files.lstat(host) : undefined;
   if (!st) throw fail('does not exist');
   if (!st.isFile()) throw fail('is not a regular file');
   if ((st.mode & 0o111) === 0) throw fail('is not executable');
@@ -274,15 +288,15 @@ function checkOwnVolume(ra: RuntimeApp, j: number, fail: (m: string, f: string) 
  * A user or group as a number: digits as is, an absolute path by its owner
  * in the tree, a name from the tree's etc/passwd or etc/group (third field).
  */
-async function resolveId(tree: string, who: string, database: 'etc/passwd' | 'etc/group'): Promise<number | undefined> {
+function resolveId(files: TreeFiles, tree: string, who: string, database: 'etc/passwd' | 'etc/group'): number | undefined {
   if (/^\d+$/.test(who)) return Number(who);
   if (who.startsWith('/')) {
-    const host = await resolveInTree(tree, who);
-    const st = host ? lstatOrUndefined(host) : undefined;
+    const host = resolveInTree(files, tree, who);
+    const st = host ? files.lstat(host) : undefined;
     if (!st) return undefined;
     return database === 'etc/passwd' ? st.uid : st.gid;
   }
-  const entry = (await readDatabase(tree, database)).find((f) => f[0] === who);
+  const entry = readDatabase(files, tree, database).find((f) => f[0] === who);
   const id = entry?.[2];
   return id !== undefined && /^\d+$/.test(id) ? Number(id) : undefined;
 }

@@ -169,5 +169,8 @@ class DbusSystemd implements Systemd {
  * subscription) go along with the first calls, not before them.
  */
 export async function connectSystemd(): Promise<Systemd> {
-  return new DbusSystemd(await openSystemBus());
+  return systemdOver(await openSystemBus());
 }
+
+/** The Systemd interface over a bus already made (rehearsal.ts passes one in memory). */
+export const systemdOver = (bus: MessageBus): Systemd => new DbusSystemd(bus);
