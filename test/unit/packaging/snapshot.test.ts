@@ -4,7 +4,7 @@
 // run) work from it as from the bundle.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAci } from '../../support/aci-tar.js';
@@ -56,4 +56,24 @@ test('xml2js and jsbi, left out of the snapshot for dbus-next, work as the real 
   assert.deepEqual(parsed, root);
   const jsbi = app.onDemand('jsbi') as { BigInt(n: number): unknown; toNumber(v: unknown): number };
   assert.equal(jsbi.toNumber(jsbi.BigInt(42)), 42);
+});
+
+test('a manifest the snapshot\'s schemas refuse is named with its field, as the bundle names it', async () => {
+  const layout = path.join(dir, 'bad-layout');
+  await mkdir(path.join(layout, 'rootfs'), { recursive: true });
+  await writeFile(path.join(layout, 'manifest'), JSON.stringify({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'Not An Identifier', app: { exec: ['/bin/true'], user: '0', group: '0' } }));
+  const args = ['image', 'build', layout, path.join(dir, 'bad.aci')];
+  const fromSnapshot = await runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', ENTRY, ...args]);
+  const fromBundle = await runCommand(process.execPath, [ENTRY, ...args]);
+  assert.equal(fromSnapshot.code, 254, fromSnapshot.stderr);
+  assert.match(fromSnapshot.stderr, new RegExp(`${path.join(layout, 'manifest')}: name: "Not An Identifier" is not an AC identifier`));
+  assert.equal(fromSnapshot.stderr, fromBundle.stderr);
+});
+
+test('the snapshot\'s script keeps what its modules do not use of zod out, and imports node:path and node:fs/promises once', async () => {
+  const script = await readFile(path.join(CHECKOUT, 'dist/snapshot/sprocket.cjs'), 'utf8');
+  // zod's JSON Schema importer: no module of sprocket uses it, so only a namespace object of zod would keep it.
+  assert.doesNotMatch(script, /\bfromJSONSchema\b/);
+  // A copy of the module's exports for each module that imports it: every start would restore them.
+  assert.doesNotMatch(script, /__toESM\(require\("node:(path|fs\/promises)"\)/);
 });
