@@ -8,10 +8,10 @@ import tar from 'tar-stream';
 import { invalid, SprocketError } from '../errors.js';
 import { ImageId, ImageManifest, parseImageManifest } from '../spec/index.js';
 import { BlobCopy, BlobHole, READ_CHUNK_BYTES } from './blob.js';
-import { Compression, decompressor, detectCompression, MAGIC_BYTES } from './decompress.js';
+import { Compression, decompressor, detectCompression, MAGIC_BYTES, streamHead } from './decompress.js';
 import { EntryKind, entryPlace, LayerIndex } from './aci-entry.js';
 import { ImageLimits, imageLimits } from './limits.js';
-import { sha512Here, sha512InWorker, sharedReads } from './sha512-worker.js';
+import { sha512Here, sha512InWorker, sharedReads, type Sha512 } from './sha512-worker.js';
 
 /** ACIs from this size on are hashed in a worker thread (src/image/sha512-worker.ts); a thread costs about 20 to 40 ms to start. */
 const HASH_IN_WORKER_FROM_BYTES = 32 * 1024 * 1024;
@@ -116,15 +116,30 @@ export interface ReadAciOptions {
   copyTo?: fs.FileHandle;
   /** For an uncompressed ACI, leave the data of large rootfs files out of copyTo (src/image/blob.ts): the sink keeps them. */
   leaveHoles?: boolean;
-  /** The bytes of `file`, when they are not simply its content (a blob with holes). */
+  /**
+   * The ACI's bytes, when they are not simply the content of `file`: a blob
+   * with its holes filled (`file` is the blob), or a converted OCI layer as
+   * it streams in (`file` only names it in messages, and `size` is given).
+   */
   source?: Readable;
+  /** With a `source` that no file holds: about how many bytes it has (the first free space check and the choice of the hashing thread go by it). */
+  size?: number;
   /** Where the sink (and copyTo) write: extraction stops before its filesystem has less than limits.minFreeSpace free. */
   diskDir?: string;
   /** How free space is measured (tests give a fake). */
   freeSpace?: (dir: string) => Promise<number>;
+  /** The image ID of a stored blob, which its import checked: returned, the bytes not hashed again (a render of its layers). */
+  knownId?: ImageId;
   /** ACIs of this size and more are hashed in a worker thread (tests lower it). */
   hashInWorkerFrom?: number;
 }
+
+/** The hash of a blob whose image ID is known (ReadAciOptions.knownId): nothing to compute. */
+const known = (id: ImageId): Sha512 => ({
+  update: () => undefined,
+  digest: () => Promise.resolve(id.slice('sha512-'.length)),
+  close: () => Promise.resolve(),
+});
 
 /**
  * Reads the ACI at `file`. `copyTo`, when given, receives the original bytes
@@ -132,14 +147,21 @@ export interface ReadAciOptions {
  */
 export async function readAci(file: string, sink: EntrySink = drainSink, opts: ReadAciOptions = {}): Promise<AciContents> {
   const limits = opts.limits ?? imageLimits();
-  const compression = detectCompression(await readAciHead(file));
-  if (!compression) throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
+  const input = opts.source ? await streamHead(opts.source, MAGIC_BYTES) : undefined;
+  const compression = detectCompression(input?.head ?? (await readAciHead(file)));
+  if (!compression) {
+    input?.all.destroy();
+    throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
+  }
   const copy = new BlobCopy(opts.copyTo, compression === 'tar' && opts.leaveHoles === true);
   const roomLeft = diskGuard(file, limits, opts);
-  const fileSize = (await fs.stat(file)).size;
-  await roomLeft(fileSize);
+  const fileSize = opts.size ?? (await fs.stat(file)).size;
+  await roomLeft(fileSize).catch((e: unknown) => {
+    input?.all.destroy();
+    throw e;
+  });
 
-  const hash = fileSize >= (opts.hashInWorkerFrom ?? HASH_IN_WORKER_FROM_BYTES) ? sha512InWorker() : sha512Here();
+  const hash = opts.knownId ? known(opts.knownId) : fileSize >= (opts.hashInWorkerFrom ?? HASH_IN_WORKER_FROM_BYTES) ? sha512InWorker() : sha512Here();
   let size = 0;
   let nextSpaceCheck = FREE_SPACE_STEP_BYTES;
   const measure = new Transform({
@@ -213,7 +235,7 @@ export async function readAci(file: string, sink: EntrySink = drainSink, opts: R
   extract.on('error', () => {});
   let digest: string;
   try {
-    await pipeline(opts.source ?? sharedReads(file, READ_CHUNK_BYTES), copy.stream, decompress, measure, extract as unknown as Writable);
+    await pipeline(input?.all ?? sharedReads(file, READ_CHUNK_BYTES), copy.stream, decompress, measure, extract as unknown as Writable);
     await done;
     await copy.written();
     digest = await hash.digest();

@@ -40,11 +40,11 @@ export async function writeAci(out: string, opts: AciWriteOptions, fill: (pack: 
 export async function addEntry(pack: tar.Pack, header: TarHeader, data?: AsyncIterable<Buffer> | Buffer): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (data === undefined || Buffer.isBuffer(data)) {
-      pack.entry(header, data ?? Buffer.alloc(0), cb);
-      return;
-    }
-    const sink = pack.entry(header, cb);
+    const whole = data === undefined || Buffer.isBuffer(data);
+    const sink = whole ? pack.entry(header, data ?? Buffer.alloc(0), cb) : pack.entry(header, cb);
+    // A pack destroyed with an error (a converted layer that failed) fails its entry: that reaches us through cb, not again as an unhandled event.
+    sink.on('error', () => {});
+    if (whole) return;
     (async () => {
       for await (const chunk of data) {
         if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));

@@ -20,7 +20,7 @@ import { verifyImageSignature } from './signature.js';
 import type { ConfigDirs } from './trust.js';
 
 /** What fetching needs of the image store. */
-export type ImageTarget = Pick<ImageStore, 'has' | 'resolve' | 'import' | 'list' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits'>;
+export type ImageTarget = Pick<ImageStore, 'has' | 'resolve' | 'import' | 'stage' | 'list' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits'>;
 
 export interface FetchOptions {
   store: ImageTarget;

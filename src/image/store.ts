@@ -49,6 +49,16 @@ export interface BrokenImage {
   error: unknown;
 }
 
+/** An image read, checked and rendered in a scratch directory of the store (stage()), not in the store yet. */
+export interface StagedImage {
+  id: ImageId;
+  manifest: ImageManifest;
+  /** Moves it into the store; false when the store had it already. The scratch directory is gone afterwards, in any case. */
+  publish(): Promise<boolean>;
+  /** Removes the scratch directory (idempotent). */
+  discard(): Promise<void>;
+}
+
 export interface ImportExpectation {
   name: string;
   labels?: Record<string, string>;
@@ -224,8 +234,22 @@ export class ImageStore {
    * through the hash. Nothing is left behind when it fails.
    */
   async import(acipath: string, opts: { expect?: ImportExpectation } = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
+    const staged = await this.stage(acipath, opts);
+    await staged.publish();
+    return { id: staged.id, manifest: staged.manifest };
+  }
+
+  /**
+   * Reads, checks and renders an ACI (the file at `acipath`, or the bytes of
+   * `opts.source`, which `acipath` then only names) into a scratch directory
+   * of the store, as import() does, but leaves it there: publish() moves it
+   * into the store, discard() removes it. A fetch stages every layer before
+   * it publishes any.
+   */
+  async stage(acipath: string, opts: { expect?: ImportExpectation } & Pick<ReadAciOptions, 'source' | 'size'> = {}): Promise<StagedImage> {
     const { readAci, TreeWriter } = await aciModules();
     const tmp = await this.scratchDir();
+    const discard = () => fs.rm(tmp, { recursive: true, force: true });
     try {
       const blob = path.join(tmp, 'blob');
       const tree = new TreeWriter(path.join(tmp, 'rootfs'));
@@ -234,9 +258,12 @@ export class ImageStore {
       let contents: AciContents;
       let layers: ImageId[];
       try {
-        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh, leaveHoles: true, diskDir: tmp });
+        contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh, leaveHoles: true, diskDir: tmp, source: opts.source, size: opts.size });
         checkExpectation(contents.manifest, opts.expect, acipath);
-        if (await this.has(contents.id)) return { id: contents.id, manifest: contents.manifest };
+        if (await this.has(contents.id)) {
+          await discard();
+          return { id: contents.id, manifest: contents.manifest, publish: () => Promise.resolve(false), discard };
+        }
         layers = await this.dependencyLayers(contents.manifest, acipath);
         // Dependencies or a pathWhitelist change the tree: the blob takes the holes' data back from it first.
         if (layers.length || contents.manifest.pathWhitelist?.length) await fillHoles(fh, contents.holes, tree.root);
@@ -249,7 +276,7 @@ export class ImageStore {
       if (layers.length) {
         // The image's own files go over its dependencies: render all layers afresh, the image's last.
         await fs.rm(tree.root, { recursive: true, force: true });
-        final = await this.renderLayers(layers, path.join(tmp, 'rootfs'), blob);
+        final = await this.renderLayers(layers, path.join(tmp, 'rootfs'), { own: blob, linkFiles: true });
       }
       await final.applyWhitelist(manifest.pathWhitelist);
       await final.finish();
@@ -259,18 +286,25 @@ export class ImageStore {
       await fs.writeFile(path.join(tmp, 'info.json'), `${JSON.stringify(info)}\n`);
       await fs.mkdir(path.join(tmp, 'refs'));
       await fs.chmod(tmp, 0o755);
-
-      killPoint('import:rendered');
-      await this.locked(async () => {
-        if (await this.has(id)) return; // another process imported it meanwhile
-        await fs.rename(blob, this.blobPath(id));
-        // A kill here leaves a blob without an image, which image gc removes.
-        killPoint('import:blob-stored');
-        await fs.rename(tmp, this.imageDir(id));
-      });
-      return { id, manifest };
-    } finally {
-      await fs.rm(tmp, { recursive: true, force: true });
+      const publish = async () => {
+        try {
+          killPoint('import:rendered');
+          return await this.locked(async () => {
+            if (await this.has(id)) return false; // another process imported it meanwhile
+            await fs.rename(blob, this.blobPath(id));
+            // A kill here leaves a blob without an image, which image gc removes.
+            killPoint('import:blob-stored');
+            await fs.rename(tmp, this.imageDir(id));
+            return true;
+          });
+        } finally {
+          await discard();
+        }
+      };
+      return { id, manifest, publish, discard };
+    } catch (e) {
+      await discard();
+      throw e;
     }
   }
 
@@ -301,14 +335,33 @@ export class ImageStore {
     return candidates.sort((a, b) => b.info.importedAt.localeCompare(a.info.importedAt))[0]!.id;
   }
 
-  /** Renders the stored images `layers`, then the ACI `own` if given, into `root`. */
-  private async renderLayers(layers: ImageId[], root: string, own?: string): Promise<TreeWriter> {
+  /**
+   * Renders the stored images `layers`, then the ACI `own` if given, into
+   * `root`. With `linkFiles` (an import), the regular files of a layer whose
+   * tree is the render of its own blob alone (no dependencies, no
+   * pathWhitelist: an OCI layer image, say) are hard links to that tree's
+   * files rather than copies: the trees of the store are never written once
+   * published, and hold the same bytes and metadata as the entries (an ACI
+   * names each path once). Such a blob is then read as it is stored (its
+   * holes not filled: their bytes are not used) and not hashed again.
+   * Without it (verify), every byte comes from the blobs.
+   */
+  private async renderLayers(layers: ImageId[], root: string, opts: { own?: string; linkFiles?: boolean } = {}): Promise<TreeWriter> {
     const { readAci, TreeWriter } = await aciModules();
     await fs.mkdir(root, 0o755);
     const tree = new TreeWriter(root);
     const sink: EntrySink = (e, body) => tree.write(e, body);
-    for (const layer of layers) await this.readBlob(layer, sink, { diskDir: root });
-    if (own) await readAci(own, sink, { limits: this.limits, diskDir: root });
+    for (const layer of layers) {
+      const manifest = opts.linkFiles ? await this.manifest(layer) : undefined;
+      if (manifest && !manifest.dependencies?.length && !manifest.pathWhitelist?.length) {
+        const from = this.treePath(layer);
+        const linked: EntrySink = (e, body) => tree.write(e, body, e.kind === 'file' ? path.join(from, e.rel) : undefined);
+        await readAci(this.blobPath(layer), linked, { limits: this.limits, diskDir: root, knownId: layer });
+      } else {
+        await this.readBlob(layer, sink, { diskDir: root });
+      }
+    }
+    if (opts.own) await readAci(opts.own, sink, { limits: this.limits, diskDir: root });
     return tree;
   }
 

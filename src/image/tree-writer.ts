@@ -41,7 +41,12 @@ export class TreeWriter {
     return rel === '' ? this.root : path.join(this.root, rel);
   }
 
-  async write(entry: AciEntry, body: EntryBody): Promise<void> {
+  /**
+   * Writes one entry. `linkFrom`: for a regular file, a file of another
+   * stored image's tree with the same bytes and metadata, which the entry
+   * becomes a hard link to (its body is drained unused).
+   */
+  async write(entry: AciEntry, body: EntryBody, linkFrom?: string): Promise<void> {
     const { rel, kind } = entry;
     await this.makeParents(rel);
     const prior = this.kinds.get(rel);
@@ -58,7 +63,8 @@ export class TreeWriter {
         this.dirs.set(rel, meta);
         break;
       case 'file':
-        await this.writeFile(abs, body, meta);
+        if (linkFrom) await linkFile(linkFrom, abs, entry.header.size ?? 0);
+        else await this.writeFile(abs, body, meta);
         break;
       case 'symlink':
         await fs.symlink(entry.header.linkname ?? '', abs);
@@ -148,6 +154,17 @@ export class TreeWriter {
       await fs.utimes(abs, meta.mtime, meta.mtime);
     }
   }
+}
+
+/** A hard link at `abs` to `from`, which must still be a regular file of `size` bytes (a tree changed by hand is named, not linked). */
+async function linkFile(from: string, abs: string, size: number): Promise<void> {
+  const st = await fs.lstat(from).catch(() => undefined);
+  if (!st?.isFile() || st.size !== size) {
+    throw new SprocketError('invalid', `the image's tree no longer holds the file its blob says (${size} bytes expected, ${st?.isFile() ? `${st.size} found` : 'no file found'})`, {
+      file: from, hint: 'sprocket image verify names what changed; remove the image and import it again',
+    });
+  }
+  await fs.link(from, abs);
 }
 
 /** setfattr (Debian package attr): Node cannot set extended attributes. -h: never follow a symlink. */

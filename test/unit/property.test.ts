@@ -6,8 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { SprocketError } from '../../src/errors.js';
@@ -117,7 +119,8 @@ test('mutated OCI layers are converted or refused with sprocket\'s error; what t
     await fs.writeFile(blob, m.gzip ? gzipSync(layer) : layer);
     const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
     const out = path.join(work, 'x.aci');
-    const converted = await convertLayer({ blob, compression: m.gzip ? 'gzip' : 'tar', diffId, source: 'layer', limits: imageLimits() }, out).then(() => true, (e: unknown) => {
+    const aci = convertLayer({ blob: createReadStream(blob), mediaType: 'application/vnd.oci.image.layer.v1.tar', diffId, source: 'layer', limits: imageLimits() });
+    const converted = await pipeline(aci, createWriteStream(out)).then(() => true, (e: unknown) => {
       if (!ownError(e)) throw e;
       return false;
     });

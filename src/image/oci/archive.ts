@@ -21,7 +21,7 @@ import { hostLabels } from '../discovery.js';
 import { importOciImage, ORIGIN, type OciBlobs, type OciImport, type OciStore, type Progress } from './import.js';
 import { choosePlatform, parseManifest } from './manifest.js';
 import { dockerImageName, parseDockerReference } from './reference.js';
-import { writeVerified } from './registry.js';
+import { verifiedStream } from './registry.js';
 import { ImageIndex, MEDIA, type Descriptor } from './schema.js';
 
 export const ARCHIVE_KINDS = ['oci-archive', 'docker-archive'] as const;
@@ -108,7 +108,7 @@ function localBlobs(files: Members, archive: string): OciBlobs {
   const locate = (d: Descriptor) => member(files, d.annotations?.[MEMBER] ?? `blobs/sha256/${d.digest.slice('sha256:'.length)}`, archive);
   return {
     source: archive,
-    blobTo: async (d, file) => writeVerified(createReadStream(locate(d)), d, file, `${archive}: ${d.digest}`),
+    blobStream: async (d) => verifiedStream(createReadStream(locate(d)), d, `${archive}: ${d.digest}`),
     smallBlob: async (d) => {
       const body = await fs.readFile(locate(d));
       const hex = createHash('sha256').update(body).digest('hex');

@@ -1,17 +1,19 @@
 // An OCI image (from a registry or an archive) into the ACI store: each
 // layer becomes a layer image unless the store has it already, then the app
-// image stacks them. Every blob is downloaded and verified, and every layer
-// converted and checked against its DiffID, before anything is imported; a
-// failure while importing removes what this run imported.
+// image stacks them. Each layer streams from its source through its digest
+// check, decompression, the conversion and its DiffID check into the store's
+// reader, which renders it in a scratch directory (staged); a layer is
+// staged only when both digests matched, and every layer is staged before
+// any is published. A failure while importing removes what this run
+// imported.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { invalid, SprocketError } from '../../errors.js';
 import type { ImageId } from '../../spec/index.js';
 import { parseJson } from '../../spec/issues.js';
-import { readAciHead } from '../aci-reader.js';
 import { addEntry, writeAci } from '../aci-writer.js';
-import { detectCompression, type LayerCompression } from '../decompress.js';
-import type { ImageStore } from '../store.js';
+import type { ImageStore, StagedImage } from '../store.js';
 import { appImageManifest, stackedPaths, type LayerFacts } from './app-image.js';
 import { convertLayer, layerImageName, OPAQUE_DIRS, WHITEOUTS } from './layer.js';
 import { ImageConfig, type Descriptor, type ImageManifestOci } from './schema.js';
@@ -23,8 +25,8 @@ export const ORIGIN = { reference: 'oci-reference', manifestDigest: 'oci-manifes
 export interface OciBlobs {
   /** For messages: the registry URL or archive file. */
   source: string;
-  /** Writes the blob of `d` to `file`, its size and digest verified. */
-  blobTo(d: Descriptor, file: string): Promise<void>;
+  /** The bytes of the blob of `d`: the stream fails, instead of ending, unless they have its size and digest (verifiedStream). */
+  blobStream(d: Descriptor): Promise<Readable>;
   /** A small blob in memory, verified. */
   smallBlob(d: Descriptor): Promise<Buffer>;
 }
@@ -38,7 +40,7 @@ export interface OciImport {
   origin: Record<string, string>;
 }
 
-export type OciStore = Pick<ImageStore, 'import' | 'resolve' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits'>;
+export type OciStore = Pick<ImageStore, 'import' | 'stage' | 'resolve' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits'>;
 
 /** Reports which layers were downloaded (stderr for the CLI). */
 export type Progress = (message: string) => void;
@@ -50,10 +52,11 @@ export async function importOciImage(blobs: OciBlobs, image: OciImport, store: O
     throw invalid(`the config lists ${diffIds.length} layers, the manifest ${image.manifest.layers.length}`, { file: blobs.source, field: 'rootfs.diff_ids' });
   }
   const work = await fs.mkdtemp(path.join(store.images, 'tmp', `${process.pid}-oci-`));
+  const staged: StagedImage[] = [];
   const imported: ImageId[] = [];
   try {
-    // 1. Download and convert the layers the store lacks; nothing is imported yet.
-    const layers: { name: string; id?: ImageId; aci?: string }[] = [];
+    // 1. Stage the layers the store lacks; nothing is in the store yet.
+    const layers: { name: string; id: ImageId }[] = [];
     for (const [i, d] of image.manifest.layers.entries()) {
       const name = layerImageName(diffIds[i]!);
       const id = await storedImage(store, name);
@@ -62,23 +65,18 @@ export async function importOciImage(blobs: OciBlobs, image: OciImport, store: O
         continue;
       }
       progress(`importing layer ${d.digest} (${d.size} bytes)`);
-      const blob = path.join(work, `layer-${i}`);
-      await blobs.blobTo(d, blob);
-      const aci = path.join(work, `layer-${i}.aci`);
-      await convertLayer({ blob, compression: await layerCompression(blob, blobs.source, d), diffId: diffIds[i]!, source: `${blobs.source}: ${d.digest}`, limits: store.limits }, aci);
-      await fs.rm(blob);
-      layers.push({ name, aci });
+      const source = `${blobs.source}: ${d.digest}`;
+      const aci = convertLayer({ blob: await blobs.blobStream(d), mediaType: d.mediaType, diffId: diffIds[i]!, source, limits: store.limits });
+      const layer = await store.stage(source, { source: aci, size: d.size });
+      staged.push(layer);
+      layers.push({ name, id: layer.id });
     }
-    // 2. Import them, then the app image over them.
-    for (const l of layers) {
-      if (l.id) continue;
-      l.id = (await store.import(l.aci!)).id;
-      imported.push(l.id);
-    }
-    const facts = await Promise.all(layers.map((l) => layerFacts(store, l.id!)));
+    // 2. Into the store, then the app image over them.
+    for (const layer of staged) if (await layer.publish()) imported.push(layer.id);
+    const facts = await Promise.all(layers.map((l) => layerFacts(store, l.id)));
     const manifest = appImageManifest({
       ...image,
-      layers: layers.map((l) => ({ name: l.name, id: l.id! })),
+      layers,
       whitelist: stackedPaths(facts),
       config,
       source: blobs.source,
@@ -93,6 +91,7 @@ export async function importOciImage(blobs: OciBlobs, image: OciImport, store: O
     for (const id of imported.reverse()) await store.remove(id).catch(() => {});
     throw e;
   } finally {
+    for (const layer of staged) await layer.discard();
     await fs.rm(work, { recursive: true, force: true });
   }
 }
@@ -105,16 +104,6 @@ async function storedImage(store: OciStore, name: string): Promise<ImageId | und
     if (e instanceof SprocketError && e.kind === 'not-found') return undefined;
     throw e;
   }
-}
-
-/** Gzip, zstd or plain, told by the blob's first bytes (never by the media type alone). */
-async function layerCompression(blob: string, source: string, d: Descriptor): Promise<LayerCompression> {
-  const head = await readAciHead(blob);
-  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
-  const kind = detectCompression(head);
-  if (kind === 'gzip' || kind === 'tar') return kind;
-  if (head.length === 0 || head.every((b) => b === 0)) return 'tar'; // an empty layer: only the end-of-archive blocks
-  throw invalid(`layer of media type ${d.mediaType} is neither a tar nor gzip or zstd data`, { file: source, field: d.digest });
 }
 
 /** The paths of a stored layer image's own tree and the whiteouts its manifest records. */

@@ -6,9 +6,9 @@
 // images converts to the same bytes and is stored once. The result is an
 // ordinary ACI: the store's reader checks it like any other.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { PassThrough, pipeline as pipe, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { invalid, SprocketError } from '../../errors.js';
@@ -16,7 +16,7 @@ import type { ImageManifest } from '../../spec/index.js';
 import { nameParts } from '../aci-entry.js';
 import { addEntry, type TarHeader } from '../aci-writer.js';
 import { drain, growthError, refuseGlobalRenames } from '../aci-reader.js';
-import { decompressor, type LayerCompression } from '../decompress.js';
+import { decompressor, detectCompression, MAGIC_BYTES, streamHead, type LayerCompression } from '../decompress.js';
 import type { ImageLimits } from '../limits.js';
 
 /** Name of the layer image of the layer whose DiffID is `diffId`. */
@@ -31,9 +31,10 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 const KINDS = new Set(['file', 'contiguous-file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo']);
 
 export interface LayerInput {
-  /** The layer blob on disk (its digest already checked). */
-  blob: string;
-  compression: LayerCompression;
+  /** The layer blob's bytes, from a stream that fails unless they have its digest and size (verifiedStream). */
+  blob: Readable;
+  /** The descriptor's media type, for messages. */
+  mediaType: string;
   /** sha256:... of the uncompressed tar, from the image config. */
   diffId: string;
   /** For messages: the layer's digest and where it came from. */
@@ -41,9 +42,32 @@ export interface LayerInput {
   limits: ImageLimits;
 }
 
-/** Writes the layer image of `layer` to `out` (a plain tar). */
-export async function convertLayer(layer: LayerInput, out: string): Promise<void> {
-  const { stream: decompress, done } = decompressor(layer.compression, layer.source);
+/**
+ * The layer image of `layer`, a plain tar, as the layer streams in: the
+ * stream ends only once the blob matched its digest and the layer its
+ * DiffID, and fails instead on any failure (so a reader that waits for the
+ * end of the archive has trusted nothing before). Destroying it stops the
+ * layer's stream.
+ */
+export function convertLayer(layer: LayerInput): Readable {
+  const pack = tar.pack();
+  const out = new PassThrough();
+  pipe(pack as unknown as Readable, out, () => {});
+  convert(layer, pack).catch((e: unknown) => pack.destroy(e as Error));
+  return out;
+}
+
+async function convert(layer: LayerInput, pack: tar.Pack): Promise<void> {
+  const { head, all } = await streamHead(layer.blob, MAGIC_BYTES);
+  const parse = new PassThrough();
+  parse.on('error', () => {}); // its failure reaches us through pipeline()
+  // The reader of the layer image gave up (or failed): stop reading the layer.
+  pack.on('close', () => {
+    all.destroy();
+    parse.destroy();
+  });
+  const compression = layerCompression(head, layer);
+  const { stream: decompress, done } = decompressor(compression, layer.source);
   const hash = createHash('sha256');
   let size = 0;
   let read = 0;
@@ -58,7 +82,7 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
       if (size > layer.limits.maxImageSize) return cb(invalid(`uncompressed layer is larger than the limit of ${layer.limits.maxImageSize} bytes`, { file: layer.source, hint: 'raise it with --max-image-size or SPROCKET_MAX_IMAGE_SIZE if the image is trusted' }));
-      const bomb = layer.compression === 'tar' ? undefined : growthError(layer.limits, size, read, layer.source);
+      const bomb = compression === 'tar' ? undefined : growthError(layer.limits, size, read, layer.source);
       if (bomb) return cb(bomb);
       hash.update(chunk);
       cb(null, chunk);
@@ -66,9 +90,6 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
   });
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  const pack = tar.pack();
-  const written = pipeline(pack as unknown as Readable, createWriteStream(out, { mode: 0o644 }));
-  written.catch(() => {});
   await addEntry(pack, { name: 'rootfs/', type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0) });
 
   let entries = 0;
@@ -96,17 +117,28 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
     await addEntry(pack, rootfsHeader(header, rel, linkTarget), header.type === 'file' || header.type === 'contiguous-file' ? body : (await drain(body), undefined));
   }
 
+  let parseError: unknown;
+  const parsed = pipeline(parse, count, decompress, measure, extract as unknown as Writable)
+    .then(() => done)
+    .catch((e: unknown) => void (parseError = e ?? new Error('failed')));
+  // The blob is read to its end even when what it holds failed to parse, so
+  // that a blob that does not match its digest is refused as such (its
+  // stream fails here), not as the corrupt data it made; the stream bounds it
+  // to the descriptor's size, which the old download read in full too.
   try {
-    await pipeline(createReadStream(layer.blob), count, decompress, measure, extract as unknown as Writable);
-    await done;
+    for await (const chunk of all as AsyncIterable<Buffer>) {
+      if (parseError === undefined && !parse.destroyed && !parse.write(chunk)) await Promise.race([once(parse, 'drain'), parsed]);
+    }
   } catch (e) {
-    pack.destroy();
-    if (e instanceof SprocketError) throw e;
-    throw invalid(`corrupt or truncated layer: ${(e as Error).message}`, { file: layer.source });
+    parse.destroy();
+    throw e;
   }
+  parse.end();
+  await parsed;
+  if (parseError instanceof SprocketError) throw parseError;
+  if (parseError !== undefined) throw invalid(`corrupt or truncated layer: ${(parseError as Error).message}`, { file: layer.source });
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== layer.diffId) {
-    pack.destroy();
     throw invalid(`the uncompressed layer has digest ${actual}, but the image config says ${layer.diffId}`, { file: layer.source, field: 'rootfs.diff_ids' });
   }
   // The manifest comes last: the whiteouts are known only once the layer is read.
@@ -121,7 +153,15 @@ export async function convertLayer(layer: LayerInput, out: string): Promise<void
   };
   await addEntry(pack, { name: 'manifest', type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }, Buffer.from(JSON.stringify(manifest)));
   pack.finalize();
-  await written;
+}
+
+/** Gzip, zstd or plain, told by the blob's first bytes (never by the media type alone). */
+function layerCompression(head: Buffer, layer: LayerInput): LayerCompression {
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
+  const kind = detectCompression(head);
+  if (kind === 'gzip' || kind === 'tar') return kind;
+  if (head.length === 0 || head.every((b) => b === 0)) return 'tar'; // an empty layer: only the end-of-archive blocks
+  throw invalid(`layer of media type ${layer.mediaType} is neither a tar nor gzip or zstd data`, { file: layer.source });
 }
 
 /** The entry's header moved below rootfs/ (a hard link's target too); only the fields an ACI keeps. */

@@ -5,13 +5,12 @@
 // credentials come from docker.d; they travel in headers only and never
 // appear in a message.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import type http from 'node:http';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { SprocketError, invalid } from '../../errors.js';
 import { basicHeader, type BasicCredentials } from '../credentials.js';
 import { ioError, open, statusError, type Transport } from '../http.js';
+import { READ_CHUNK_BYTES } from '../blob.js';
 import { progressStream } from '../fetch-progress.js';
 import type { Descriptor } from './schema.js';
 
@@ -48,11 +47,10 @@ export class RegistryClient {
     return { body, mediaType: header(res.headers['content-type'])?.split(';')[0] ?? '', digest };
   }
 
-  /** The blob of `d` written to `file`; its size and digest checked while it streams. */
-  async blobTo(d: Descriptor, file: string): Promise<void> {
+  /** The bytes of the blob of `d`, its size and digest checked as they stream (verifiedStream). */
+  async blobStream(d: Descriptor): Promise<Readable> {
     const url = `${this.base}/blobs/${d.digest}`;
-    const res = await this.send(url, {});
-    await writeVerified(res, d, file, url);
+    return verifiedStream(await this.send(url, {}), d, url);
   }
 
   /** A small blob (the image config) in memory, verified. */
@@ -155,25 +153,50 @@ function checkDigest(size: number, hex: string, d: Descriptor, where: string): v
   if (`sha256:${hex}` !== d.digest) throw invalid(`the blob has digest sha256:${hex}, but the manifest says ${d.digest}`, { file: where, field: d.digest });
 }
 
-/** Streams `from` into `file`, hashing and counting; refuses more bytes than the descriptor says. */
-export async function writeVerified(from: NodeJS.ReadableStream, d: Descriptor, file: string, where: string): Promise<void> {
+/**
+ * The bytes of `from`, hashed and counted as they pass: the stream fails at
+ * once when there are more bytes than the descriptor says, and at the end,
+ * instead of ending, when their size or digest differ from it. A failure of
+ * `from` (the connection, the file) is a failed transfer; destroying the
+ * stream returned stops `from`. The bytes come out in chunks of 1 MiB, not
+ * in TLS records of 16 KiB: every stage after it (decompression, two tar
+ * readers, the writes of the tree) then does a sixtieth of the trips.
+ */
+export function verifiedStream(from: Readable, d: Descriptor, where: string): Readable {
   const hash = createHash('sha256');
   let size = 0;
-  const measure = new Transform({
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const release = () => {
+    const chunk = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+    held = [];
+    heldBytes = 0;
+    return chunk;
+  };
+  const verify = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
       if (size > d.size) return cb(invalid(`the blob is larger than the ${d.size} bytes the manifest says`, { file: where, field: d.digest }));
       hash.update(chunk);
-      cb(null, chunk);
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes < READ_CHUNK_BYTES) return cb();
+      cb(null, release());
+    },
+    flush(cb) {
+      try {
+        checkDigest(size, hash.digest('hex'), d, where);
+        cb(null, heldBytes ? release() : undefined);
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+    destroy(e, cb) {
+      cb(e && !(e instanceof SprocketError) ? ioError(`transfer failed: ${e.message}`, where, undefined, e) : e);
     },
   });
-  try {
-    await pipeline(from, measure, progressStream(d.digest.slice(0, 19), 0, d.size), createWriteStream(file, { mode: 0o600 }));
-  } catch (e) {
-    if (e instanceof SprocketError) throw e;
-    throw ioError(`transfer failed: ${(e as Error).message}`, where, undefined, e);
-  }
-  checkDigest(size, hash.digest('hex'), d, where);
+  pipeline(from, progressStream(d.digest.slice(0, 19), 0, d.size), verify, () => {});
+  return verify;
 }
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ImageStore } from '../../../src/image/store.js';
 import { storeImages } from '../../../src/pod/images.js';
+import { verifyImage } from '../../../src/image/verify.js';
 import { SprocketError } from '../../../src/errors.js';
 import { runSprocket } from '../../support/cli.js';
 import { craftAci, manifestJson, tempDir, treeOf } from './craft.js';
@@ -73,6 +74,38 @@ test('dependencies are rendered depth first, later layers replace earlier ones, 
   const own = path.join(dir, 'own');
   await store.extract(top.id, own, { rootfsOnly: true });
   assert.deepEqual(await treeOf(own), ['lib', 'lib/libc', 'top'], 'extract gives the image without its dependencies');
+  await fs.rm(dir, { recursive: true });
+});
+
+test('an import links the files of a dependency without dependencies of its own to its tree; verify still renders from the blobs; a tree file changed by hand is named, not linked', async () => {
+  const { dir, store, write } = await setup();
+  const big = Buffer.alloc(200 * 1024, 'b'); // a hole of the layer's blob: the tree holds its bytes
+  const base = await store.import(await write('base.aci', await craftAci([
+    { name: 'rootfs/big', body: big, mode: 0o750, uid: 7, gid: 8 },
+    { name: 'rootfs/small', body: 'small' },
+    { name: 'rootfs/hard', type: 'link', linkname: 'rootfs/small' },
+  ], manifestJson('example.com/base'))));
+  const top = await store.import(await write('top.aci', await craftAci([{ name: 'rootfs/own', body: 'own' }], manifestJson('example.com/top', { dependencies: [{ imageName: 'example.com/base' }] }))));
+  const [layer, app] = [store.treePath(base.id), store.treePath(top.id)];
+  for (const name of ['big', 'small', 'hard']) {
+    const [a, b] = await Promise.all([fs.lstat(path.join(layer, name)), fs.lstat(path.join(app, name))]);
+    assert.equal(b.ino, a.ino, `${name} is the layer's file`);
+  }
+  assert.equal((await fs.lstat(path.join(app, 'big'))).mode & 0o7777, 0o750);
+  assert.deepEqual(await fs.readFile(path.join(app, 'big')), big);
+  assert.deepEqual(await verifyImage(store, top.id), []);
+
+  // Changed in place (so in both trees): verify, which renders from the blobs, names both images.
+  await fs.writeFile(path.join(layer, 'small'), 'SMALL');
+  assert.match((await verifyImage(store, base.id)).join('\n'), /\/small: file .* expected/);
+  assert.match((await verifyImage(store, top.id)).join('\n'), /\/small: file .* expected/);
+  // Replaced by another size: an import over it refuses, naming the file, and leaves nothing.
+  await fs.rm(path.join(layer, 'big'));
+  await fs.writeFile(path.join(layer, 'big'), 'short');
+  const again = await write('again.aci', await craftAci([{ name: 'rootfs/again', body: 'x' }], manifestJson('example.com/again', { dependencies: [{ imageName: 'example.com/base' }] })));
+  await assert.rejects(store.import(again), (e) => kindOf('invalid')(e) && (e as SprocketError).file === path.join(layer, 'big') && /no longer holds the file its blob says \(204800 bytes expected, 5 found\)/.test((e as Error).message));
+  assert.deepEqual(await fs.readdir(path.join(store.images, 'tmp')), []);
+  assert.equal((await store.list()).images.length, 2);
   await fs.rm(dir, { recursive: true });
 });
 

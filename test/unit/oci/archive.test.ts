@@ -3,6 +3,7 @@
 // tree, the config mapped to the app, a corrupt layer refused with nothing stored.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ImageStore } from '../../../src/image/store.js';
@@ -77,6 +78,22 @@ test('a layer whose bytes do not match its digest is refused and nothing is stor
   await assert.rejects(importArchive({ kind: 'oci-archive', file }, store, () => {}), (e: SprocketError) => e.kind === 'invalid' && /digest/.test(e.message) && e.field === layout.layerDigests[1]);
   assert.deepEqual((await store.list()).images.map((i) => i.id), ids);
   assert.deepEqual(await fs.readdir(path.join(store.images, 'tmp')), []);
+});
+
+test('a layer damaged in its middle is refused for its digest, not as the corrupt data it inflates to; the layer below it, already staged, is not stored either', async () => {
+  // 3 MiB that do not compress: the blob streams in several chunks, and the length of its first
+  // stored deflate block (right after the 10 bytes of the gzip header), flipped, stops the inflation at once.
+  const layout = await ociLayout([[f('bin/lower', 'lower')], [{ name: 'var/big', body: randomBytes(3 << 20) }]], {});
+  const victim = `blobs/sha256/${layout.layerDigests[1]!.slice(7)}`;
+  const bytes = Buffer.from(layout.files.get(victim)!);
+  bytes[11] ^= 0xff;
+  layout.files.set(victim, bytes);
+  const file = path.join(dir, 'middle.tar');
+  await fs.writeFile(file, await layoutTar(layout));
+  const fresh = await ImageStore.open(path.join(dir, 'middle'));
+  await assert.rejects(importArchive({ kind: 'oci-archive', file }, fresh, () => {}), (e: SprocketError) =>
+    e.kind === 'invalid' && /has digest sha256:[0-9a-f]{64}, but the manifest says/.test(e.message) && e.field === layout.layerDigests[1] && e.file === `${file}: ${layout.layerDigests[1]}`);
+  assert.deepEqual(await treeOf(fresh.images), ['blobs', 'tmp'], 'no image, no blob, no scratch directory');
 });
 
 async function refused(name: string, layout: Awaited<ReturnType<typeof ociLayout>>, check: (e: SprocketError) => boolean) {

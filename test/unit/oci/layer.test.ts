@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { SprocketError } from '../../../src/errors.js';
 import { readAci } from '../../../src/image/aci-reader.js';
 import { imageLimits } from '../../../src/image/limits.js';
@@ -20,7 +22,7 @@ async function convert(dir: string, bytes: Buffer): Promise<string> {
   await fs.writeFile(blob, bytes);
   const out = path.join(dir, 'out.aci');
   const diffId = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  await convertLayer({ blob, compression: 'tar', diffId, source: SOURCE, limits: imageLimits() }, out);
+  await pipeline(convertLayer({ blob: createReadStream(blob), mediaType: 'application/vnd.oci.image.layer.v1.tar', diffId, source: SOURCE, limits: imageLimits() }), createWriteStream(out));
   return out;
 }
 

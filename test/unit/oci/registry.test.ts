@@ -3,6 +3,7 @@
 // credentials), and the credential files' rules.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ImageStore } from '../../../src/image/store.js';
@@ -11,7 +12,7 @@ import { readHostAuthorization } from '../../../src/image/credentials.js';
 import { SprocketError } from '../../../src/errors.js';
 import { ociLayout, type OciLayout } from '../../support/oci-layout.js';
 import { startServer, type TestServer } from '../../support/web.js';
-import { tempDir } from '../image/craft.js';
+import { tempDir, treeOf } from '../image/craft.js';
 
 const SECRET = 's3cret-password';
 let dir: string;
@@ -100,4 +101,26 @@ test('auth.d: an image URL that answers 401 is asked again with the header confi
   assert.equal((await getSmall(`${server.origin}/private.aci`, transport)).body.toString(), 'body');
   await assert.rejects(getSmall(`${server.origin}/private.aci`, { allowHttp: true, skipTlsVerify: false }), (e: SprocketError) => /HTTP 401/.test(e.message));
   await fs.rm(path.join(config.localConfig, 'auth.d'), { recursive: true });
+});
+
+test('a transfer that the registry cuts short is refused as such, and leaves nothing in the store', async () => {
+  const cut = await ociLayout([[{ name: 'bin/x', body: 'x' }], [{ name: 'big', body: randomBytes(2 << 20) }]], { Cmd: ['/bin/x'] });
+  const manifest = cut.files.get(`blobs/sha256/${cut.manifestDigest.slice(7)}`)!;
+  server.routes.set('/v2/org/cut/manifests/v1', (_req, res) => void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest));
+  const victim = cut.layerDigests[1]!;
+  for (const [name, body] of cut.files) {
+    if (!name.startsWith('blobs/')) continue;
+    server.routes.set(`/v2/org/cut/blobs/sha256:${name.slice(13)}`, (_req, res) => {
+      if (`sha256:${name.slice(13)}` !== victim) return void res.writeHead(200).end(body);
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+    });
+  }
+  await writeCredentials(SECRET); // an earlier test leaves a broken file
+  const store = await ImageStore.open(path.join(dir, 'cut'));
+  await assert.rejects(
+    pullDockerImage(`docker://${new URL(server.origin).host}/org/cut:v1`, { store, config, transport: { allowHttp: true, skipTlsVerify: false }, policy: 'update', progress: () => {} }),
+    (e: SprocketError) => e.kind === 'io' && /^transfer failed/.test(e.message) && e.file === `${server.origin}/v2/org/cut/blobs/${victim}`,
+  );
+  assert.deepEqual(await treeOf(store.images), ['blobs', 'tmp'], 'no image, no blob, no scratch directory');
 });
