@@ -16,7 +16,6 @@ import { getSmall, type Transport } from './http.js';
 import { transportOf, type InsecureOptions } from './fetch-options.js';
 import { readHostAuthorization } from './credentials.js';
 import type { PullPolicy } from './pull-policy.js';
-import { verifyImageSignature } from './signature.js';
 import type { ConfigDirs } from './trust.js';
 
 /** What fetching needs of the image store. */
@@ -147,6 +146,8 @@ async function fetchLocated(image: Located, opts: Context, chain: string[]): Pro
   if (image.expect) checkExpected(manifest, image.expect, image.source);
   if (!opts.insecure.image) {
     const signature = await image.signature();
+    // openpgp only when a signature is checked: a docker fetch never needs it, and it is some 0.3 s to load.
+    const { verifyImageSignature } = await import('./signature.js');
     await verifyImageSignature(image.path, signature.text, manifest.name, opts.config, {
       aci: image.source,
       signature: signature.origin,
