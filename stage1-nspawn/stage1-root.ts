@@ -52,8 +52,12 @@ const MOUNT_DROP_IN = `${MOUNT_DROP_IN_DIR}/sprocket.conf`;
 const MOUNT_DROP_IN_TEXT = '[Unit]\nDefaultDependencies=no\n';
 
 const script = (name: string) => new URL(`../../stage1-nspawn/scripts/${name}`, import.meta.url);
-/** The copier, compiled by npm run build (dist/chunks/ and dist/stage1-nspawn/ are as deep below the root). */
-const APP_LOG_BINARY = new URL('../../dist/stage1-nspawn/app-log', import.meta.url);
+/**
+ * The copier, compiled by npm run build (dist/chunks/ and dist/stage1-nspawn/
+ * are as deep below the root). Computed when used: in the start-up snapshot
+ * a value computed at load is the build's path (src/cli/snapshot-app.ts).
+ */
+const appLogBinary = () => new URL('../../dist/stage1-nspawn/app-log', import.meta.url);
 
 // The pod directory's layout is src/pod/dir.ts's (podPaths): one definition.
 /** pods/<uuid>/apps/<app>/upper: the writable layer of an app's overlay root. */
@@ -162,7 +166,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   writeSockets(plan, units);
   installScript(script('app-stopped'), inRoot(APP_STOPPED));
   installScript(script('app-started'), inRoot(APP_STARTED));
-  installScript(APP_LOG_BINARY, inRoot(APP_LOG));
+  installScript(appLogBinary(), inRoot(APP_LOG));
   if (plan.apps.some((a) => a.health)) installScript(script('app-health'), inRoot(APP_HEALTH));
   writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
