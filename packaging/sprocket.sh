@@ -25,8 +25,18 @@ entry=$app/dist/src/cli/main.js
 # beside the blob a link to that node, and the blob has that node's
 # modification time. This node is that one, unchanged: start from the blob
 # with no question asked (it is 20 or later: make-snapshot checked).
+# Node restores a blob only with the V8 flags it was made with (else it
+# exits 14, "Failed to load the startup snapshot"): none are passed here, and
+# with $NODE_OPTIONS set (it may hold one, --max-old-space-size say) the
+# bundle runs instead. None is passed for speed: node verifies the blob's
+# checksum whatever the flags (2 ms), and --no-rehash-snapshot (9 ms of 80
+# of CPU) is not safe: every start would hash with the seed kept in the
+# blob, which any user can read, and a manifest made to collide under it
+# (1 MiB are read) would make its parse quadratic (docs/performance.md).
+skip_snapshot=${NODE_OPTIONS:+yes}
 made_by=
 for blob in "$snapshots"/sprocket-v*.blob; do
+  [ -z "$skip_snapshot" ] || break
   if [ "$node" -ef "${blob%.blob}.node" ] && ! [ "$node" -nt "$blob" ] && ! [ "$node" -ot "$blob" ]; then
     set -- --snapshot-blob "$blob" -- "$entry" "$@"
     made_by=$node
@@ -47,7 +57,7 @@ if [ -z "$made_by" ]; then
     echo "sprocket: Node.js 20 or later is needed, found $node: $version (set SPROCKET_NODE to its path, see /usr/share/doc/sprocket/install.md)" >&2
     exit 254
   fi
-  if [ -f "$snapshots/sprocket-$version.blob" ]; then
+  if [ -z "$skip_snapshot" ] && [ -f "$snapshots/sprocket-$version.blob" ]; then
     set -- --snapshot-blob "$snapshots/sprocket-$version.blob" -- "$entry" "$@"
   else
     set -- "$entry" "$@"

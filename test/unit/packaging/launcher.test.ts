@@ -65,9 +65,9 @@ printf '%s\\n' "$@"
     const blob = () => path.join(snapshots(), 'sprocket-v20.1.0.blob');
     /** The launcher with its snapshot directory here instead of /var/cache/sprocket. */
     let launcher = '';
-    const run = async (args: string[]) => {
+    const run = async (args: string[], nodeOptions = '') => {
       await rm(log(), { force: true });
-      const r = await runCommand(launcher, args, { env: { PATH: `${path.join(dir, 'empty')}:${bin()}:/usr/bin:/bin`, SPROCKET_NODE: '' } });
+      const r = await runCommand(launcher, args, { env: { PATH: `${path.join(dir, 'empty')}:${bin()}:/usr/bin:/bin`, SPROCKET_NODE: '', NODE_OPTIONS: nodeOptions } });
       assert.equal(r.code, 0, r.stderr);
       return { argv: r.stdout.split('\n').slice(0, -1), askedVersion: (await readFile(log(), 'utf8')).split('\n').includes('--version') };
     };
@@ -84,6 +84,10 @@ printf '%s\\n' "$@"
 
     it('starts node from $PATH from the snapshot it made, without asking its version', async () => {
       assert.deepEqual(await run(['list', 'a b']), { argv: ['--snapshot-blob', blob(), '--', ENTRY, 'list', 'a b'], askedVersion: false });
+    });
+
+    it('runs the bundle when NODE_OPTIONS is set: a V8 flag there would make node refuse the blob (exit 14)', async () => {
+      assert.deepEqual(await run(['list'], '--max-old-space-size=4096'), { argv: [ENTRY, 'list'], askedVersion: true });
     });
 
     it('asks a node replaced since (another modification time) its version: the blob of that version, else the bundle', async () => {
