@@ -55,28 +55,29 @@ export async function importOciImage(blobs: OciBlobs, image: OciImport, store: O
   const staged: StagedImage[] = [];
   const imported: ImageId[] = [];
   try {
-    // 1. Stage the layers the store lacks; nothing is in the store yet.
-    const layers: { name: string; id: ImageId }[] = [];
-    for (const [i, d] of image.manifest.layers.entries()) {
+    // 1. Stage the layers the store lacks, a few at a time; nothing is in the store yet.
+    const layers: { name: string; id?: ImageId }[] = [];
+    for (const [i] of image.manifest.layers.entries()) {
       const name = layerImageName(diffIds[i]!);
-      const id = await storedImage(store, name);
-      if (id) {
-        layers.push({ name, id });
-        continue;
-      }
+      layers.push({ name, id: await storedImage(store, name) });
+    }
+    await eachAtOnce(layers.flatMap((l, i) => (l.id ? [] : [i])), LAYERS_AT_ONCE, async (i, stopped) => {
+      const d = image.manifest.layers[i]!;
       progress(`importing layer ${d.digest} (${d.size} bytes)`);
       const source = `${blobs.source}: ${d.digest}`;
-      const aci = convertLayer({ blob: await blobs.blobStream(d), mediaType: d.mediaType, diffId: diffIds[i]!, source, limits: store.limits });
-      const layer = await store.stage(source, { source: aci, size: d.size });
+      const blob = await blobs.blobStream(d);
+      // Another layer failed: this one is given up (its transfer stopped) rather than read to its end.
+      stopped.then(() => blob.destroy(), () => {});
+      const layer = await store.stage(source, { source: convertLayer({ blob, mediaType: d.mediaType, diffId: diffIds[i]!, source, limits: store.limits }), size: d.size });
       staged.push(layer);
-      layers.push({ name, id: layer.id });
-    }
+      layers[i]!.id = layer.id;
+    });
     // 2. Into the store, then the app image over them.
     for (const layer of staged) if (await layer.publish()) imported.push(layer.id);
-    const facts = await Promise.all(layers.map((l) => layerFacts(store, l.id)));
+    const facts = await Promise.all(layers.map((l) => layerFacts(store, l.id!)));
     const manifest = appImageManifest({
       ...image,
-      layers,
+      layers: layers.map((l) => ({ name: l.name, id: l.id! })),
       whitelist: stackedPaths(facts),
       config,
       source: blobs.source,
@@ -94,6 +95,37 @@ export async function importOciImage(blobs: OciBlobs, image: OciImport, store: O
     for (const layer of staged) await layer.discard();
     await fs.rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Layers downloaded and staged at once, as docker pulls them: a layer's
+ * stream leaves the main thread idle while it waits for the registry, which
+ * another layer's conversion then uses.
+ */
+const LAYERS_AT_ONCE = 3;
+
+/**
+ * Runs `fn` on every item, `width` at a time. The first failure is thrown
+ * once the runs in progress have settled; `stopped` (given to each run)
+ * resolves at that failure, and no item is started after it.
+ */
+async function eachAtOnce<T>(items: T[], width: number, fn: (item: T, stopped: Promise<void>) => Promise<void>): Promise<void> {
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      try {
+        await fn(items[next++]!, stopped);
+      } catch (error) {
+        failure ??= { error };
+        stop();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, run));
+  if (failure) throw failure.error;
 }
 
 /** The ID of the newest stored image of that name, if any. */

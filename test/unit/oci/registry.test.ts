@@ -124,3 +124,35 @@ test('a transfer that the registry cuts short is refused as such, and leaves not
   );
   assert.deepEqual(await treeOf(store.images), ['blobs', 'tmp'], 'no image, no blob, no scratch directory');
 });
+
+test('layers are fetched at once: one that fails stops the transfers of the others, and nothing is stored', { timeout: 30_000 }, async () => {
+  const three = await ociLayout([[{ name: 'bin/x', body: 'x' }], [{ name: 'slow', body: randomBytes(2 << 20) }], [{ name: 'bad', body: 'bad' }]], { Cmd: ['/bin/x'] });
+  const manifest = three.files.get(`blobs/sha256/${three.manifestDigest.slice(7)}`)!;
+  server.routes.set('/v2/org/three/manifests/v1', (_req, res) => void res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest));
+  const [slow, bad] = [three.layerDigests[1]!, three.layerDigests[2]!];
+  let slowClosed!: () => void;
+  const slowStopped = new Promise<void>((resolve) => (slowClosed = resolve));
+  for (const [name, body] of three.files) {
+    if (!name.startsWith('blobs/')) continue;
+    const digest = `sha256:${name.slice(13)}`;
+    server.routes.set(`/v2/org/three/blobs/${digest}`, (_req, res) => {
+      if (digest === slow) {
+        // Half of it, then nothing more: only the client can end this transfer.
+        res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, body.length >> 1));
+        res.on('close', slowClosed);
+        return;
+      }
+      const sent = Buffer.from(body);
+      if (digest === bad) sent[sent.length - 5] ^= 0xff;
+      res.writeHead(200).end(sent);
+    });
+  }
+  await writeCredentials(SECRET);
+  const store = await ImageStore.open(path.join(dir, 'three'));
+  await assert.rejects(
+    pullDockerImage(`docker://${new URL(server.origin).host}/org/three:v1`, { store, config, transport: { allowHttp: true, skipTlsVerify: false }, policy: 'update', progress: () => {} }),
+    (e: SprocketError) => e.kind === 'invalid' && /has digest sha256:[0-9a-f]{64}, but the manifest says/.test(e.message) && e.field === bad,
+  );
+  await slowStopped;
+  assert.deepEqual(await treeOf(store.images), ['blobs', 'tmp'], 'no image, no blob, no scratch directory');
+});
