@@ -77,3 +77,22 @@ test('the snapshot\'s script keeps what its modules do not use of zod out, and i
   // A copy of the module's exports for each module that imports it: every start would restore them.
   assert.doesNotMatch(script, /__toESM\(require\("node:(path|fs\/promises)"\)/);
 });
+
+test('pods prepared from the snapshot get pod UUIDs of their own (nothing random is kept from its build, src/cli/snapshot-warm.ts)', async () => {
+  const state = path.join(dir, 'uuid-state');
+  const aci = path.join(dir, 'uuid.aci');
+  await writeFile(aci, await buildAci({ name: 'example.com/uuid' }));
+  const fromSnapshot = (args: string[]) => runCommand(process.execPath, ['--snapshot-blob', BLOB, '--', ENTRY, '--dir', state, ...args]);
+  const imported = await fromSnapshot(['image', 'import', aci]);
+  assert.equal(imported.code, 0, imported.stderr);
+  // The program is on an empty volume: the image needs no files.
+  const prepare = ['prepare', '--mds-register=false', '--net=host', '--volume', 'v,kind=empty', 'example.com/uuid', '--exec', '/v/run', '--mount', 'volume=v,target=/v'];
+  const uuids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await fromSnapshot(prepare);
+    assert.equal(r.code, 0, r.stderr);
+    uuids.push(r.stdout.trim());
+  }
+  assert.match(uuids[0]!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(uuids[0], uuids[1]);
+});
