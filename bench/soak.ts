@@ -6,6 +6,9 @@
 // operations done and the failures seen; exits 1 on any failure or broken
 // invariant. A refusal because another command holds a pod ("in use by
 // another sprocket command") is counted apart: it is the lock doing its job.
+// So is an rm of a loop's own pod that another loop's `gc --grace-period=0s`
+// removed between the stop and the rm ("no pod UUID"): gc collects every
+// exited pod, and rm of a pod that is gone rightly exits non-zero.
 // Run: npm run build && bench/soak [--loops 8] [--duration 300]
 import { runCommand } from '../test/support/command.js';
 import { leftovers } from '../test/support/leftovers.js';
@@ -21,6 +24,7 @@ type Op = (typeof OPS)[number];
 
 const done = new Map<Op, number>(OPS.map((o) => [o, 0]));
 const conflicts = new Map<Op, number>(OPS.map((o) => [o, 0]));
+const collected = new Map<Op, number>(OPS.map((o) => [o, 0]));
 const failures: string[] = [];
 
 /** One sprocket command of a loop, counted; resolves to stdout (empty when it failed). */
@@ -29,6 +33,7 @@ async function op(name: Op, args: string[]): Promise<string> {
   done.set(name, done.get(name)! + 1);
   if (r.code === 0) return r.stdout;
   if (/in use by another sprocket command/.test(r.stderr)) conflicts.set(name, conflicts.get(name)! + 1);
+  else if (name === 'rm' && r.stderr.includes(`no pod ${args.at(-1)}`)) collected.set(name, collected.get(name)! + 1);
   else failures.push(`${name} (sprocket ${args.join(' ')}) exited ${r.code}: ${r.stderr.trim().split('\n').slice(0, 3).join(' / ')}`);
   return '';
 }
@@ -78,7 +83,7 @@ async function soak(): Promise<void> {
   if (verify.code !== 0) broken.push(`image verify exited ${verify.code}: ${verify.stderr.trim()}`);
 
   console.log(`soak: ${loops} parallel loops of run -d, stop, rm, gc, image import, image rm for ${seconds.toFixed(0)} s`);
-  console.log(table([['operation', 'done', 'refused: pod in use', 'failed'], ...OPS.map((o) => [o, done.get(o)!, conflicts.get(o)!, failures.filter((f) => f.startsWith(`${o} (`)).length])]));
+  console.log(table([['operation', 'done', 'refused: pod in use', "gone: another loop's gc", 'failed'], ...OPS.map((o) => [o, done.get(o)!, conflicts.get(o)!, collected.get(o)!, failures.filter((f) => f.startsWith(`${o} (`)).length])]));
   console.log(`operations: ${[...done.values()].reduce((a, b) => a + b, 0)}, failures: ${failures.length}, broken invariants: ${broken.length}`);
   console.log(load());
   for (const f of failures.slice(0, 20)) console.error(`failure: ${f}`);
