@@ -148,18 +148,20 @@ const known = (id: ImageId): Sha512 => ({
 export async function readAci(file: string, sink: EntrySink = drainSink, opts: ReadAciOptions = {}): Promise<AciContents> {
   const limits = opts.limits ?? imageLimits();
   const input = opts.source ? await streamHead(opts.source, MAGIC_BYTES) : undefined;
-  const compression = detectCompression(input?.head ?? (await readAciHead(file)));
-  if (!compression) {
-    input?.all.destroy();
-    throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
-  }
-  const copy = new BlobCopy(opts.copyTo, compression === 'tar' && opts.leaveHoles === true);
   const roomLeft = diskGuard(file, limits, opts);
-  const fileSize = opts.size ?? (await fs.stat(file)).size;
-  await roomLeft(fileSize).catch((e: unknown) => {
+  let compression: Compression | undefined;
+  let fileSize: number;
+  // Until the pipeline below reads the source, a failure here must end it.
+  try {
+    compression = detectCompression(input?.head ?? (await readAciHead(file)));
+    if (!compression) throw invalid('not an ACI: neither a tar archive nor gzip, bzip2 or xz data', { file });
+    fileSize = opts.size ?? (await fs.stat(file)).size;
+    await roomLeft(fileSize);
+  } catch (e) {
     input?.all.destroy();
     throw e;
-  });
+  }
+  const copy = new BlobCopy(opts.copyTo, compression === 'tar' && opts.leaveHoles === true);
 
   const hash = opts.knownId ? known(opts.knownId) : fileSize >= (opts.hashInWorkerFrom ?? HASH_IN_WORKER_FROM_BYTES) ? sha512InWorker() : sha512Here();
   let size = 0;

@@ -24,7 +24,7 @@ export function systemdOnDemand(connect: () => Promise<Systemd> = async () => (a
         requested();
         throw e;
       });
-      // The request is written as the call is made (the subscription, which it waits for, is done by then); its reply is awaited by the caller.
+      // The request is written as the call is made, or once the connection's subscription is done if it is not yet (run's prepare mostly gives it the time); its reply is awaited by the caller.
       const reply = connected.startTransientUnit(...a);
       requested();
       return reply;

@@ -57,8 +57,8 @@ export async function importOciImage(blobs: OciBlobs, image: OciImport, store: O
   try {
     // 1. Stage the layers the store lacks, a few at a time; nothing is in the store yet.
     const layers: { name: string; id?: ImageId }[] = [];
-    for (const [i] of image.manifest.layers.entries()) {
-      const name = layerImageName(diffIds[i]!);
+    for (const diffId of diffIds) {
+      const name = layerImageName(diffId);
       layers.push({ name, id: await storedImage(store, name) });
     }
     await eachAtOnce(layers.flatMap((l, i) => (l.id ? [] : [i])), LAYERS_AT_ONCE, async (i, stopped) => {
