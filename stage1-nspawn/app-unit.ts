@@ -6,6 +6,7 @@ import { isSocketActivated } from './app-socket.js';
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PlanApp, type PodPlan } from './plan.js';
+import { secretLines } from './secrets.js';
 import { sensitivePathLines } from './sensitive-paths.js';
 import { execLine, quoteWord } from './unit-syntax.js';
 import { healthWants } from './health.js';
@@ -110,7 +111,7 @@ export const appMountsLine = (app: PlanApp) => `RequiresMountsFor=${[appRoot(app
 
 /**
  * How a process of the app runs (the app's own unit, its health check): its
- * root, user, environment, mounts and isolators; `output` its stdio lines.
+ * root, user, environment, secrets, mounts and isolators; `output` its stdio lines.
  */
 export function appProcessLines(plan: PodPlan, app: PlanApp, output: string[]): string[] {
   const rw = app.mounts.filter((m) => !m.readOnly);
@@ -126,6 +127,7 @@ export function appProcessLines(plan: PodPlan, app: PlanApp, output: string[]): 
     // Taken as is, not unquoted: only specifiers need escaping.
     `WorkingDirectory=${app.workingDirectory.replaceAll('%', '%%')}`,
     ...app.environment.map((v) => `Environment=${quoteWord(`${v.name}=${v.value}`)}`),
+    ...secretLines(app),
     ...output,
     // A notify app may run the pod's systemd-notify (docs/isolators.md, readiness).
     `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS), ...podFileBinds(plan).map(([from, to]) => bindPath(from, to))].join(' ')}`,

@@ -3,6 +3,7 @@
 import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js';
 import { planHostname, podNetnsPath, type PlanApp, type PodPlan } from './plan.js';
+import { secretNspawnArgs } from './secrets.js';
 import { appUpper, emptyVolume, POD_UNITS, statusDir } from './stage1-root.js';
 
 export const NSPAWN = '/usr/bin/systemd-nspawn';
@@ -78,5 +79,6 @@ export function nspawnArgv(plan: PodPlan): string[] {
     ...plan.apps.map((a) => `${appOverlay(a)}=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
     ...volumes,
     ...(needsMetadataProxy(plan) ? metadataProxyNspawnArgs() : []),
+    ...secretNspawnArgs(plan),
   ];
 }

@@ -6,9 +6,10 @@
 // mount options, so the schema refuses what those formats cannot carry.
 import { z } from 'zod';
 import { invalid } from '../src/errors.js';
-import { ENV_NAME, ENV_NAME_RULE, UUID } from '../src/spec/patterns.js';
+import { ENV_NAME, ENV_NAME_RULE, SECRET_NAME, SECRET_NAME_RULE, UUID } from '../src/spec/patterns.js';
 import { AppHealth } from './health.js';
 import { AppIsolation, PodIsolation } from './isolators.js';
+import { CREDENTIAL_NAME_MAX, podCredential } from './secrets.js';
 
 /** PATH of an app whose image and flags do not set one (appc execution environment). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -96,6 +97,13 @@ export const PlanAppPort = z.object({
 });
 export type PlanAppPort = z.infer<typeof PlanAppPort>;
 
+/** A secret of an app (run --secret, secrets.ts): the host file nspawn reads when the pod starts, and its name for the app. */
+export const PlanSecret = z.object({
+  name: z.string().regex(SECRET_NAME, `must be a secret name (${SECRET_NAME_RULE})`),
+  source: AbsolutePath,
+});
+export type PlanSecret = z.infer<typeof PlanSecret>;
+
 export const PlanApp = z.object({
   name: PlanName,
   imageId: z.string(),
@@ -128,6 +136,8 @@ export const PlanApp = z.object({
   health: AppHealth.optional(),
   /** The ports the app declares (image manifest or pod manifest app), by name. */
   ports: z.array(PlanAppPort).default([]),
+  /** Files of the host given to the app as systemd credentials ($CREDENTIALS_DIRECTORY/NAME), by path: no value is in the plan. */
+  secrets: z.array(PlanSecret).refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'names must be unique').default([]),
 });
 export type PlanApp = z.infer<typeof PlanApp>;
 
@@ -270,6 +280,9 @@ export const PodPlan = z
     plan.apps.forEach((a, i) => {
       if (apps.has(a.name)) fail(['apps', i, 'name'], `app name ${a.name} is used twice`);
       apps.add(a.name);
+      a.secrets.forEach((s, j) => {
+        if (podCredential(a.name, s.name).length > CREDENTIAL_NAME_MAX) fail(['apps', i, 'secrets', j, 'name'], `app name and secret name together must be at most ${CREDENTIAL_NAME_MAX - 1} characters`);
+      });
     });
     const volumes = new Set<string>();
     plan.volumes.forEach((v, i) => {

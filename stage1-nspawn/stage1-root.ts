@@ -17,6 +17,7 @@ import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf }
 import { APP_HEALTH, healthUnits } from './app-health.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
+import { APP_CREDENTIALS } from './secrets.js';
 
 /** Inside the pod: the only directory of unit files of its systemd (nspawn-args.ts, POD_SEARCH_PATHS), beside the transient ones. */
 export const POD_UNITS = '/etc/systemd/system';
@@ -154,6 +155,8 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     const field = `apps.${plan.apps.indexOf(app)}`;
     if (app.notify) makeDirs(appUpper(plan, app.name), APP_USR, field);
     makeDirs(appUpper(plan, app.name), JOURNAL_SOCKETS, field);
+    // Where systemd mounts the app's credentials: a read-only root could not get it later.
+    if (app.secrets.length) makeDirs(appUpper(plan, app.name), APP_CREDENTIALS, field);
     // A read-only root cannot get mount points later.
     const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
     for (const target of later) makeDirs(appUpper(plan, app.name), target, field);

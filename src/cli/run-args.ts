@@ -5,13 +5,13 @@
 import type { z } from 'zod';
 import { usage } from '../errors.js';
 import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy.js';
-import { GRANT_OPTIONS, type AppRequest, type PodRequest, type VolumeRequest } from '../pod/request.js';
+import { GRANT_OPTIONS, type AppRequest, type PodRequest, type SecretRequest, type VolumeRequest } from '../pod/request.js';
 import { isNetFlag, NET_FLAGS } from '../net/flags.js';
 import { addNetFlag } from '../net/request.js';
 import { Annotation, isolatorIn } from '../spec/index.js';
 import { issueMessage, jsonPath } from '../spec/issues.js';
 import { RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy } from '../../stage1-nspawn/plan.js';
-import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
+import { ENV_NAME_RULE, isEnvName, isSecretName, SECRET_NAME_RULE } from '../spec/patterns.js';
 import { HEALTH_ANNOTATIONS, HEALTH_FLAGS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
 
 type FlagKind = 'value' | 'bool';
@@ -23,6 +23,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--uuid-file-save': 'value',
   '--set-env': 'value',
   '--set-env-file': 'value',
+  '--secret': 'value',
   '--inherit-env': 'bool',
   '--mds-register': 'bool',
   '--insecure-options': 'value',
@@ -40,6 +41,7 @@ const APP_FLAGS: Record<string, FlagKind> = {
   '--group': 'value',
   '--working-dir': 'value',
   '--environment': 'value',
+  '--secret': 'value',
   '--mount': 'value',
   '--readonly-rootfs': 'bool',
   '--memory': 'value',
@@ -132,6 +134,7 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
     case '--uuid-file-save': pod.uuidFileSave = s; break;
     case '--set-env': pod.setEnv.push(parseEnvVar(s, flag)); break;
     case '--set-env-file': pod.setEnvFile = s; break;
+    case '--secret': pod.secrets = withSecret(pod.secrets, s); break;
     case '--inherit-env': pod.inheritedEnv = value ? [] : undefined; break;
     case '--mds-register': pod.mdsRegister = value as boolean; break;
     case '--insecure-options': setInsecureOptions(pod, s); break;
@@ -177,6 +180,7 @@ function setAppFlag(app: AppRequest, flag: string, value: string | boolean): voi
     case '--group': app.group = s; break;
     case '--working-dir': app.workingDir = s; break;
     case '--environment': app.environment.push(parseEnvVar(s, flag)); break;
+    case '--secret': app.secrets = withSecret(app.secrets, s); break;
     case '--mount': app.mounts.push(parseMount(s)); break;
     case '--readonly-rootfs': app.readOnlyRootFS = value as boolean; break;
     case '--supplementary-gids': app.supplementaryGids = parseGids(s); break;
@@ -278,6 +282,17 @@ function parseNameValue(s: string, flag: string) {
   const eq = s.indexOf('=');
   if (eq <= 0) throw usage(`expected NAME=VALUE, got "${s}"`, { field: flag });
   return { name: s.slice(0, eq), value: s.slice(eq + 1) };
+}
+
+/** `secrets` and one more, from --secret NAME=FILE; a name twice for the same apps is refused (which file would be meant?). */
+function withSecret(secrets: SecretRequest[] | undefined, s: string): SecretRequest[] {
+  const flag = '--secret';
+  const eq = s.indexOf('=');
+  if (eq <= 0 || eq === s.length - 1) throw usage(`expected NAME=FILE, got "${s}"`, { field: flag });
+  const name = s.slice(0, eq);
+  if (!isSecretName(name)) throw usage(`"${name}" is not a secret name (${SECRET_NAME_RULE})`, { field: flag });
+  if (secrets?.some((x) => x.name === name)) throw usage(`secret ${name} is given twice`, { field: flag });
+  return [...(secrets ?? []), { name, file: s.slice(eq + 1) }];
 }
 
 /** NAME=VALUE of an app's environment: the name as an image's (spec/patterns.ts). */

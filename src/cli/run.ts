@@ -28,7 +28,11 @@ Pod flags (before the first image):
   --name NAME                a name for the pod, unique among live pods
   --uuid-file-save FILE      write the pod's UUID to FILE
   --set-env NAME=VALUE       environment of every app
-  --set-env-file FILE        environment of every app from NAME=VALUE lines (# and ; lines skipped), below --set-env
+  --set-env-file FILE        environment of every app from NAME=VALUE lines (# and ; lines skipped), below --set-env;
+                             its values, as every environment value, are copied in clear text into the pod's
+                             directory (pods/<uuid>/pod, plan.json): give secrets with --secret
+  --secret NAME=FILE         a file of the host for every app, read when the pod starts, as $CREDENTIALS_DIRECTORY/NAME
+                             (a systemd credential; never written into the pod's directory; docs/pods.md, "Secrets")
   --inherit-env[=BOOL]       every app gets this command's environment (below the image's and the flags')
   --mds-register[=BOOL]      register with the metadata service and set AC_METADATA_URL (default true)
 ${NET_FLAG_HELP}
@@ -53,6 +57,8 @@ App flags (after an image):
   --user USER, --group GROUP name (from the image's /etc/passwd, /etc/group), number or path
   --working-dir DIR          the app's working directory
   --environment NAME=VALUE   environment of this app
+  --secret NAME=FILE         a file of the host for this app alone, as $CREDENTIALS_DIRECTORY/NAME (replaces the
+                             pod's secret of that name)
   --mount volume=NAME,target=PATH
   --readonly-rootfs[=BOOL]   the app's root filesystem is read-only
   --supplementary-gids GIDS  supplementary group IDs, like 1024,2048

@@ -20,6 +20,7 @@ function text(s: PodStatus): string {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';
     out += `app-${a.name}=${a.state}${how}${a.restarts !== undefined ? ` restarts=${a.restarts}` : ''}\n`;
     if (a.health) out += `app-${a.name}-health=${healthLine(a.health)}\n`;
+    if (a.secrets) out += `app-${a.name}-secrets=${a.secrets.join(',')}\n`;
     for (const i of a.isolators ?? []) out += `app-${a.name}-isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;
   }
   for (const i of s.isolators ?? []) out += `isolator=${i.isolator} ${i.outcome}: ${i.detail}\n`;

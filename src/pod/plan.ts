@@ -16,6 +16,8 @@ import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
 import { hostTreeFiles, readDatabase, resolveInTree, type TreeFiles } from './image-tree.js';
 import { seccompDefault } from './image-privilege.js';
+import type { SecretRequest } from './request.js';
+import { checkSecretFiles } from './secrets.js';
 
 /** What the plan needs of the image store. */
 export interface PlanImages {
@@ -42,6 +44,8 @@ export interface PlanInput {
   interactive?: boolean;
   /** --unit-mode=inline: the pod runs as the main process of this run of the operator's service. */
   inline?: InlineUnit;
+  /** Each app's secrets (--secret; src/pod/secrets.ts, appSecrets), by the app's index; a relative FILE is taken from the current directory. */
+  secrets?: SecretRequest[][];
 }
 
 /** The operator's service that an inline pod runs in, and which run of it. */
@@ -72,7 +76,7 @@ export async function buildPlan(input: PlanInput, images: PlanImages, host: Plan
     planVolume(m.appVolume!, appVolumeName(ra.name, m.volume), source, `apps[${i}].mounts[${j}].appVolume`))));
   const apps: PlanApp[] = [];
   const support = await host.support();
-  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, host.files, source, i, support, input.insecureSeccomp ?? false));
+  for (const [i, app] of manifest.apps.entries()) apps.push(await planApp(app, manifest, images, host.files, source, i, support, input.insecureSeccomp ?? false, input.secrets?.[i] ?? []));
   if (input.interactive) {
     if (apps.length !== 1) throw usage(`--interactive needs a pod of exactly one app, not ${apps.length}`, { file: source, field: '--interactive' });
     apps[0]!.interactive = true;
@@ -92,6 +96,7 @@ export async function buildPlan(input: PlanInput, images: PlanImages, host: Plan
   }, source), input.network ?? {}, { source, exposed: exposedPorts(manifest) });
   plan.isolation = podIsolation(manifest.isolators ?? [], plan.network, support, { file: source, field: 'isolators' });
   if (input.strictIsolators) requireEnforced(plan, source);
+  checkSecretFiles(plan);
   return plan;
 }
 
@@ -128,7 +133,7 @@ function ownVolumes(ra: RuntimeApp): [Mount, number][] {
   return own.filter(([m], k) => own.findIndex(([o]) => o.volume === m.volume) === k);
 }
 
-async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, files: TreeFiles, source: string, i: number, support: HostSupport, insecureSeccomp: boolean): Promise<PlanApp> {
+async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, files: TreeFiles, source: string, i: number, support: HostSupport, insecureSeccomp: boolean, secrets: SecretRequest[]): Promise<PlanApp> {
   const id = ra.image.id!;
   const tree = images.treePath(id);
   const image = await images.manifest(id);
@@ -185,6 +190,7 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, fil
     notify: annotation(NOTIFY_ANNOTATION) === 'true',
     ...restartPolicy(annotation, fail),
     ...(health ? { health } : {}),
+    secrets: secrets.map((s) => ({ name: s.name, source: path.resolve(s.file) })),
   };
 }
 

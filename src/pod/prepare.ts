@@ -19,6 +19,7 @@ import { findPodByName } from './find.js';
 import { buildPlan, planWithMetadataUrl, type InlineUnit, type PlanImages } from './plan.js';
 import { COMMAND_LINE, reifyPod, type ImageSource } from './reify.js';
 import type { PodRequest } from './request.js';
+import { appSecrets } from './secrets.js';
 import { now, writeAtomically, writeState } from './state.js';
 
 /** The images of a pod, and the references that keep them in the store while the pod exists. */
@@ -60,6 +61,7 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
     strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, insecureSeccomp: request.imageGrants?.seccomp ?? false,
     interactive: request.interactive,
     ...(inline ? { inline } : {}),
+    secrets: manifest.apps.map((_, i) => appSecrets(request, i)),
   }, images);
   await ctx.net.check(plan);
   const metadataChecked = opts.startsNext && (request.mdsRegister ?? true) ? ensureMetadataService(ctx.systemd, { stateDir: ctx.stateDir }) : undefined;

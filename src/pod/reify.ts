@@ -11,7 +11,8 @@ import { invalid, SprocketError } from '../errors.js';
 import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type Isolator, type RuntimeApp } from '../spec/index.js';
 import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
 import { checkImageIsolators, NO_GRANTS } from './image-privilege.js';
-import type { AppRequest, ImageGrants, PodRequest } from './request.js';
+import type { AppRequest, ImageGrants, PodRequest, SecretRequest } from './request.js';
+import { appSecrets, withSecretNames } from './secrets.js';
 
 /** What reification needs of the images: fetch or find them, read their manifests. */
 export interface ImageSource {
@@ -24,7 +25,7 @@ export const COMMAND_LINE = 'command line';
 
 /** `warn`: told of each implicit volume (withImplicitVolumes). */
 export async function reifyPod(request: PodRequest, images: ImageSource, warn: (message: string) => void = () => undefined): Promise<PodManifest> {
-  const pod = request.podManifest ? await reifyManifestFile(request.podManifest, images, request.imageGrants ?? NO_GRANTS) : await reifyFlags(request, images);
+  const pod = request.podManifest ? await reifyManifestFile(request.podManifest, images, request.imageGrants ?? NO_GRANTS, request.secrets ?? []) : await reifyFlags(request, images);
   return withImplicitVolumes(pod, warn);
 }
 
@@ -62,13 +63,14 @@ async function reifyFlags(request: PodRequest, images: ImageSource): Promise<Pod
         file: COMMAND_LINE, field: `apps[${i}].name`, hint: 'give each app of one image its own name: IMAGE --name NAME',
       });
     }
+    const annotations = withSecretNames(req.annotations, appSecrets(request, i), { file: COMMAND_LINE, field: '--annotation' });
     apps.push({
       name,
       image: { id, name: manifest.name, ...(manifest.labels ? { labels: manifest.labels } : {}) },
       app: overrideApp(manifest, req, podEnv, i),
       ...(req.readOnlyRootFS !== undefined ? { readOnlyRootFS: req.readOnlyRootFS } : {}),
       ...(req.mounts.length ? { mounts: req.mounts.map((m) => ({ volume: m.volume, path: m.target })) } : {}),
-      ...(req.annotations ? { annotations: req.annotations } : {}),
+      ...(annotations ? { annotations } : {}),
     });
   }
   return parseValue(PodManifest, {
@@ -155,8 +157,8 @@ export async function readEnvFile(file: string): Promise<NameValue[]> {
   return vars;
 }
 
-/** A pod manifest given with --pod-manifest: images named without ID are looked up; apps without app get the image's. */
-async function reifyManifestFile(file: string, images: ImageSource, grants: ImageGrants): Promise<PodManifest> {
+/** A pod manifest given with --pod-manifest: images named without ID are looked up; apps without app get the image's; `secrets` (--secret) are every app's. */
+async function reifyManifestFile(file: string, images: ImageSource, grants: ImageGrants, secrets: SecretRequest[]): Promise<PodManifest> {
   const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
     throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot read the pod manifest: ${e.message}`, { file });
   });
@@ -174,7 +176,8 @@ async function reifyManifestFile(file: string, images: ImageSource, grants: Imag
     if (!app.app) checkImageIsolators(manifest.app?.isolators ?? [], manifest.name, grants);
     const resolved = app.app ?? manifest.app;
     if (!resolved?.exec?.length) throw invalid(`neither the app nor image ${manifest.name} has an exec`, { file, field: `apps[${i}].app.exec` });
-    apps.push({ ...app, image: { ...app.image, id, name: app.image.name ?? manifest.name }, app: resolved });
+    const annotations = withSecretNames(app.annotations, secrets, { file, field: `apps[${i}].annotations` });
+    apps.push({ ...app, image: { ...app.image, id, name: app.image.name ?? manifest.name }, app: resolved, ...(annotations ? { annotations } : {}) });
   }
   return parseValue(PodManifest, { ...pod, apps, annotations: pod.annotations ?? [] }, file);
 }

@@ -7,6 +7,10 @@ import { Annotation, isolatorIn, UserMap } from '../spec/index.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() });
 
+/** --secret NAME=FILE: a host file given to apps as a systemd credential (stage1-nspawn/secrets.ts). */
+export const SecretRequest = z.object({ name: z.string(), file: z.string() });
+export type SecretRequest = z.infer<typeof SecretRequest>;
+
 /** One app group of the command line: IMAGE [app flags] [-- ARGS]. */
 export const AppRequest = z.object({
   /** Image ID, name, .aci path or URL, as typed. */
@@ -29,6 +33,8 @@ export const AppRequest = z.object({
   annotations: z.array(Annotation).optional(),
   userAnnotations: UserMap.optional(),
   userLabels: UserMap.optional(),
+  /** --secret after the image: this app's own; one of a name replaces the pod's. */
+  secrets: z.array(SecretRequest).optional(),
 });
 export type AppRequest = z.infer<typeof AppRequest>;
 
@@ -61,6 +67,8 @@ export const PodRequest = z.object({
   setEnv: z.array(NameValue),
   /** --set-env-file: NAME=VALUE lines for every app, below --set-env. */
   setEnvFile: z.string().optional(),
+  /** --secret before the first image: every app's. */
+  secrets: z.array(SecretRequest).optional(),
   /** --inherit-env: the CLI's environment, for every app, below the image's. */
   inheritedEnv: z.array(NameValue).optional(),
   /** --mds-register (default true): register with the metadata service, set AC_METADATA_URL. */

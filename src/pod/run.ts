@@ -19,6 +19,7 @@ import type { NetRequest } from '../net/request.js';
 import { parsePodPlan } from '../../stage1-nspawn/plan.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import { COMMAND_LINE } from './reify.js';
+import { checkSecretFiles } from './secrets.js';
 import { assertPodMay } from './transitions.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import { podStatus, readPlan, type PodStatus } from './status.js';
@@ -108,6 +109,7 @@ export async function recordStart(ctx: PodContext, uuid: string, steps: StartSte
   if (!steps.prepared) assertPodMay('start', uuid, (await podStatus(ctx, uuid)).state);
   const plan = steps.prepared && !steps.network ? steps.prepared : await podPlanToStart(dir, steps.network);
   steps.check?.(plan);
+  checkSecretFiles(plan);
   // Before anything is recorded: a pod that cannot reach the service, or
   // whose networks or host ports are not there, stays prepared.
   await ctx.net.check(plan);

@@ -50,6 +50,8 @@ export const AppStatus = z.object({
   /** How often the pod's systemd restarted the app (apps with a restart policy, run --restart). */
   restarts: z.number().int().optional(),
   health: AppHealthStatus.optional(),
+  /** The names of the app's secrets (run --secret): never their files' contents. */
+  secrets: z.array(z.string()).optional(),
   /** What became of each isolator of the app: enforced, modified or ignored, and how. */
   isolators: z.array(IsolatorOutcome).optional(),
 });

@@ -209,6 +209,8 @@ async function appStatuses(plan: PodPlan, podState: PodStatus['state'], names: M
     const health = app.health ? readAppHealth(podPaths(plan.podDir).status, app.name) : undefined;
     const base = {
       name: app.name, image: app.imageId, ...(imageName ? { imageName } : {}), ...(restarts !== undefined ? { restarts } : {}), ...(health ? { health } : {}),
+      // A plan of an older sprocket has no secrets (readPlan does not fill defaults).
+      ...(app.secrets?.length ? { secrets: app.secrets.map((s) => s.name) } : {}),
       ...(report.length ? { isolators: report } : {}),
     };
     const record = await readExitRecord(path.join(podPaths(plan.podDir).status, app.name));

@@ -19,3 +19,12 @@ export const isUuid = (s: string) => UUID.test(s);
 /** An AC name (app, volume, port and mount point names): DNS-label-like. */
 export const AC_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const isAcName = (s: string) => AC_NAME.test(s);
+
+/**
+ * A secret's name (run --secret NAME=FILE): its file name in the app's
+ * $CREDENTIALS_DIRECTORY, so a systemd credential name (a file name, no ':'),
+ * narrowed to what unit files and nspawn's --load-credential= take as is.
+ */
+export const SECRET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const isSecretName = (s: string) => SECRET_NAME.test(s);
+export const SECRET_NAME_RULE = '1 to 128 letters, digits, _ . -, starting with a letter, digit or _';

@@ -21,6 +21,7 @@ const POD_KEYS: Record<string, string> = {
   Name: '--name',
   SetEnv: '--set-env',
   SetEnvFile: '--set-env-file',
+  Secret: '--secret',
   InheritEnv: '--inherit-env',
   MdsRegister: '--mds-register',
   Net: '--net',

@@ -2,6 +2,7 @@
 // ends (issue 3, "Done when").
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKOUT, useHost } from '../support/host.js';
@@ -179,6 +180,59 @@ describe('pods: run', () => {
     const r = await host().exec(['node', session, '\\$ ', JSON.stringify(['echo $((40+2))', 'exit 3']), 'node', CLI, 'run', '--interactive', IMAGE, '--exec', '/bin/sh']);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /^42\r?$/m);
+  });
+
+  it('--secret: each app reads its own at $CREDENTIALS_DIRECTORY/NAME (a non-root app with a read-only root, a root one); a sibling without it cannot read it; the value is nowhere in the pod directory, status, cat-manifest, plan.json or the journal', async () => {
+    // Outside pods/; written from the machine, so that no command line of the host carries a value.
+    await mkdir(onMachine(host(), `${IN_HOST}/secrets`), { recursive: true, mode: 0o700 });
+    const values = [`tok-${randomBytes(12).toString('hex')}`, `other-${randomBytes(12).toString('hex')}`];
+    for (const [i, v] of values.entries()) await writeFile(onMachine(host(), `${IN_HOST}/secrets/${i}`), v, { mode: 0o600 });
+    const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+    // Each holder prints where its secret is, its mode and owner and the digest of its value (the value itself is never printed), then stays a while for the sibling.
+    const holder = 'echo "dir=$CREDENTIALS_DIRECTORY $(busybox stat -c "%a %u" $CREDENTIALS_DIRECTORY/token) $(busybox sha256sum <$CREDENTIALS_DIRECTORY/token)"; sleep 3';
+    // The sibling tries every path to another app's credentials: its own directory, the pod's, through /proc of the holders and of the pod's systemd.
+    const siblingScript = 'sleep 1; echo "dir=${CREDENTIALS_DIRECTORY:-none}"; for f in /run/credentials/*/* /proc/[0-9]*/root/run/credentials/*/* /proc/1/root/run/credentials/*/* /proc/1/root/run/host/credentials/*; do '
+      + 'if [ -e "$f" ] && cat "$f" >/dev/null 2>&1; then echo "read $f"; fi; done; echo done';
+    const uuidFile = `${IN_HOST}/secrets.uuid`;
+    const r = await sprocket(host(), [
+      'run', '--uuid-file-save', uuidFile,
+      IMAGE, '--name', 'holder', '--readonly-rootfs', '--secret', `token=${IN_HOST}/secrets/0`, ...sh(holder), '---',
+      IMAGE, '--name', 'rooted', '--user', '0', '--group', '0', `--secret=token=${IN_HOST}/secrets/1`, ...sh(holder), '---',
+      IMAGE, '--name', 'sibling', '--user', '0', '--group', '0', ...sh(siblingScript),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.deepEqual(lines.filter((l) => l.startsWith('holder: ')), [`holder: dir=/run/credentials/holder.service 400 33 ${sha(values[0]!)}  -`]);
+    assert.deepEqual(lines.filter((l) => l.startsWith('rooted: ')), [`rooted: dir=/run/credentials/rooted.service 400 0 ${sha(values[1]!)}  -`]);
+    // A root app's processes are open to another root app of the pod through /proc/PID/root until apps are kept
+    // apart (issue 20, "Apps cannot reach the host or stage1"): the sibling may read rooted's secret there today.
+    const sibling = lines.filter((l) => l.startsWith('sibling: ') && !/^sibling: read \/proc\/\d+\/root\/run\/credentials\/rooted\.service\/token$/.test(l));
+    assert.deepEqual(sibling, ['sibling: dir=none', 'sibling: done']);
+    const uuid = await savedUuid(uuidFile);
+    const status = await sprocketOk(host(), ['status', uuid]);
+    assert.match(status, /^app-holder-secrets=token$/m);
+    const manifest = await sprocketOk(host(), ['cat-manifest', uuid]);
+    assert.match(manifest, /"sprocket.dev\/secrets"/);
+    // The patterns from the secret files: a value on a command line of the host would reach its journal (systemd-run's unit description).
+    const patterns = values.flatMap((_, i) => ['-f', `${IN_HOST}/secrets/${i}`]);
+    const places = {
+      'the pod directory': (await host().exec(['grep', '-rlF', ...patterns, path.join(IN_HOST, 'pods', uuid)])).stdout,
+      'the journal': (await host().exec(['sh', '-c', 'journalctl -o export --no-pager | grep -aF "$@" | head -c 300', 'sh', ...patterns])).stdout,
+      status, manifest,
+      'status --format json': await sprocketOk(host(), ['status', '--format', 'json', uuid]),
+      'plan.json': await readFile(path.join(pods(), uuid, 'plan.json'), 'utf8'),
+    };
+    for (const [place, text] of Object.entries(places)) {
+      for (const v of values) assert.ok(!text.includes(v), `a secret's value is in ${place}`);
+    }
+    assert.equal(places['the pod directory'], '');
+    assert.equal(places['the journal'], '');
+    // A file that cannot be read: refused before anything is made.
+    const before = await readdir(pods());
+    const missing = await sprocket(host(), ['run', IMAGE, '--secret', `token=${IN_HOST}/secrets/missing`]);
+    assert.equal(missing.code, 254);
+    assert.match(missing.stderr, /^sprocket: \/var\/lib\/sprocket\/secrets\/missing: --secret: cannot read secret token of app busy: no such file$/m);
+    assert.deepEqual(await readdir(pods()), before);
   });
 
   it('refuses a mount without a volume before anything is made, naming the field', async () => {

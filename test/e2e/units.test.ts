@@ -10,7 +10,9 @@ import path from 'node:path';
 import { CHECKOUT, useHost } from '../support/host.js';
 import { notifyReadyCommand } from '../support/notify.js';
 import { allowServiceStarts, buildPackage } from '../support/package.js';
-import { busyboxImage } from '../support/pods.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { busyboxImage, IN_HOST, onMachine } from '../support/pods.js';
 import { waitFor } from '../support/wait.js';
 
 const OUT = path.join(CHECKOUT, 'build', `e2e-units-${process.pid}`);
@@ -19,6 +21,9 @@ const NOTIFY_IMAGE = 'example.com/unit-notify';
 const SITE_IMAGE = 'example.com/unit-site';
 // On the host's root (kept over a reboot), not /run.
 const MARKS = '/srv/web-marks';
+/** web's secret (Secret=): written from this machine, so that no command line of the host carries its value. */
+const WEB_SECRET = `${IN_HOST}/web-secret`;
+const WEB_SECRET_VALUE = `web-${randomBytes(12).toString('hex')}`;
 
 interface Status {
   uuid: string; state: string; unit: string; pid?: number; exitStatus?: number; name?: string;
@@ -47,13 +52,15 @@ describe('pods as services: pod unit files, the generator, inline pods', () => {
     await busyboxImage(host(), SITE_IMAGE, { app: { exec: ['/bin/true'], user: 'root', group: 'root', ports: [{ name: 'http', protocol: 'tcp', port: 80 }] } });
     const ready = await notifyReadyCommand();
     await sh(`mkdir -p ${MARKS}`);
-    // web: a notify app that marks the volume just before READY=1; a plain app beside it.
+    await writeFile(onMachine(host(), WEB_SECRET), WEB_SECRET_VALUE, { mode: 0o600 });
+    // web: a notify app that prints its secret's digest and marks the volume just before READY=1; a plain app beside it.
     await writePodFile('web', [
       '[Unit]', 'Description=web pod',
       '[Pod]',
       `Volume=marks,kind=host,source=${MARKS}`,
       'SetEnv=GREETING=hello-from-web',
-      `App=${NOTIFY_IMAGE} --name=server --mount volume=marks,target=/marks --exec /bin/sh -- -c "echo $GREETING; sleep 1; touch /marks/ready; ${ready}; exec sleep 600"`,
+      `Secret=token=${WEB_SECRET}`,
+      `App=${NOTIFY_IMAGE} --name=server --mount volume=marks,target=/marks --exec /bin/sh -- -c "echo $GREETING; busybox sha256sum <$CREDENTIALS_DIRECTORY/token; sleep 1; touch /marks/ready; ${ready}; exec sleep 600"`,
       `App=${IMAGE} --name=sidecar --exec /bin/sleep -- 600`,
       '[Service]', 'MemoryMax=100M',
       '[Install]', 'WantedBy=multi-user.target',
@@ -111,8 +118,13 @@ EOF`);
     assert.equal(status.unit, 'web.service');
   });
 
-  it("the apps' lines are in journalctl -u SERVICE and in sprocket logs", async () => {
-    await waitFor('the line in the journal', async () => /^hello-from-web$/m.test(await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'web.service'])));
+  it("the apps' lines are in journalctl -u SERVICE and in sprocket logs; an app of an inline pod reads the pod's Secret=", async () => {
+    // The secret's digest is the app's second line.
+    const digest = new RegExp(`^${createHash('sha256').update(WEB_SECRET_VALUE).digest('hex')}  -$`, 'm');
+    await waitFor('the lines in the journal', async () => {
+      const lines = await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'web.service']);
+      return /^hello-from-web$/m.test(lines) && digest.test(lines);
+    });
     assert.match(await sprocket(['logs', 'web', '--app', 'server']), /server: hello-from-web$/m);
   });
 
