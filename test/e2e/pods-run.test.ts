@@ -3,7 +3,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { CHECKOUT, useHost } from '../support/host.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
@@ -233,6 +233,14 @@ describe('pods: run', () => {
     assert.equal(missing.code, 254);
     assert.match(missing.stderr, /^sprocket: \/var\/lib\/sprocket\/secrets\/missing: --secret: cannot read secret token of app busy: no such file$/m);
     assert.deepEqual(await readdir(pods()), before);
+    // Gone between prepare and start: refused before the start is recorded, the pod stays prepared.
+    await writeFile(onMachine(host(), `${IN_HOST}/secrets/2`), 'gone soon', { mode: 0o600 });
+    const prepared = (await sprocketOk(host(), ['prepare', IMAGE, '--secret', `token=${IN_HOST}/secrets/2`])).trim();
+    await rm(onMachine(host(), `${IN_HOST}/secrets/2`));
+    const gone = await sprocket(host(), ['run-prepared', prepared]);
+    assert.equal(gone.code, 254);
+    assert.match(gone.stderr, /^sprocket: \/var\/lib\/sprocket\/secrets\/2: --secret: cannot read secret token of app busy: no such file$/m);
+    assert.equal((await podStatusJson(host(), prepared)).state, 'prepared');
   });
 
   it('refuses a mount without a volume before anything is made, naming the field', async () => {
