@@ -19,8 +19,15 @@
  * they come. It holds a write end of every FIFO, so no end of file comes
  * between an app's processes (pre-start, app, post-stop). On SIGTERM (after
  * every app's unit stopped) it reads what is left, ends a last line that
- * has no newline, runs `journalctl --sync` (answered once journald has
- * handled everything queued) and exits.
+ * has no newline, ends its streams and exits once journald has closed them
+ * (journald handles a stream's lines in order and closes its end at the
+ * stream's end, after the last line). No `journalctl --sync`: that asks
+ * journald's control socket, which is root's on the host alone (a pod with
+ * user namespaces is not; and no app may reach it, so it is not in the
+ * pod's journal directory as apps see it).
+ *
+ * The journal is the host's /run/systemd/journal bound at /sprocket/journal
+ * of the pod (POD_JOURNAL in stage1-nspawn/app-log.ts).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,15 +38,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#define JOURNAL_STDOUT "/run/systemd/journal/stdout"
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define JOURNAL_STDOUT "/sprocket/journal/stdout"
+#define JOURNAL_SOCKET "/sprocket/journal/socket"
+#define IDENTIFIER "sprocket_app-log"
+/* How long the copier waits for journald to handle what it sent, at most. */
+#define HANDLED_TIMEOUT_MS 10000
 #define EVENT_MAX 65536
 #define PRIORITY_INFO 6
 #define PRIORITY_ERR 3
@@ -71,20 +83,68 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-/* A journal stream for `c`: the header of journald's stdout protocol (identifier, unit, priority, level prefix, forward to syslog, kmsg, console). */
-static int connect_stream(struct channel *c) {
+/* A journal stream: the header of journald's stdout protocol (identifier, unit, priority, level prefix, forward to syslog, kmsg, console). Not shut for reading: its end of file says journald handled it all (streams_handled). */
+static int open_stream(const char *identifier, int priority) {
   struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_STDOUT };
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   char header[512];
-  int n = snprintf(header, sizeof header, "%s\n\n%d\n1\n0\n0\n0\n", c->app, c->priority);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || shutdown(fd, SHUT_RD) < 0 || write_all(fd, header, (size_t)n) < 0) {
+  int n = snprintf(header, sizeof header, "%s\n\n%d\n1\n0\n0\n0\n", identifier, priority);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || write_all(fd, header, (size_t)n) < 0) {
     int e = errno;
     close(fd);
     errno = e;
     return -1;
   }
   return fd;
+}
+
+static int connect_stream(struct channel *c) { return open_stream(c->app, c->priority); }
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * Ends the `n` streams `fds` (-1: none) and waits until journald has closed
+ * each: it reads a stream in order and, at its end, handles the lines left
+ * and closes its end, all before it turns to anything else. So every line
+ * sent on them has been handled, with this process's cgroup, still alive.
+ * Returns how many were not closed in time.
+ */
+static int streams_handled(const int *fds, int n) {
+  struct pollfd *p = calloc((size_t)n + 1, sizeof *p);
+  if (!p) fail("allocate", "streams");
+  int open_streams = 0;
+  for (int i = 0; i < n; i++) {
+    p[i].fd = -1;
+    if (fds[i] < 0 || shutdown(fds[i], SHUT_WR) < 0) continue;
+    p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+    open_streams++;
+  }
+  long long deadline = now_ms() + HANDLED_TIMEOUT_MS;
+  while (open_streams > 0) {
+    long long left = deadline - now_ms();
+    int r = left > 0 ? poll(p, (nfds_t)n, (int)left) : 0;
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      fprintf(stderr, "app-log: journald did not finish %d stream(s) within %d ms\n", open_streams, HANDLED_TIMEOUT_MS);
+      break;
+    }
+    for (int i = 0; i < n; i++) {
+      if (p[i].fd < 0 || !p[i].revents) continue;
+      char b[256];
+      ssize_t k = read(p[i].fd, b, sizeof b);
+      if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (k > 0) continue; /* journald never writes; taken as nothing */
+      p[i].fd = -1;
+      open_streams--;
+    }
+  }
+  free(p);
+  return open_streams;
 }
 
 /* Passes bytes on; a stream broken by a restart of journald is connected again once. */
@@ -115,23 +175,15 @@ static void drain(struct channel *c) {
   }
 }
 
-static void sync_journal(void) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl("/usr/bin/journalctl", "journalctl", "--sync", (char *)NULL);
-    _exit(127);
-  }
-  if (pid < 0) fail("fork", "journalctl --sync");
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-}
-
 /*
  * One entry through journald's native protocol (each line of stdin a
- * FIELD=value), then `journalctl --sync`: the entry's _SYSTEMD_UNIT and
- * cgroup, which tell sprocket's events from an app's forgeries, are read
- * from /proc of this process when journald handles the entry, so it lives
- * until then (logger --journald exits at once and lost them at times).
+ * FIELD=value). The entry's _SYSTEMD_UNIT and cgroup, which tell sprocket's
+ * events from an app's forgeries, are read from /proc of this process when
+ * journald handles the entry, so it lives until then (logger --journald
+ * exits at once and lost them at times): until journald has taken the
+ * datagram from the socket (nothing of ours queued, SIOCOUTQ), which it
+ * handles before it turns to anything else, and then has handled a stream
+ * connected after that (journald is one thread: that stream comes later).
  */
 static int send_event(void) {
   static char entry[EVENT_MAX];
@@ -152,8 +204,19 @@ static int send_event(void) {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   strcpy(addr.sun_path, JOURNAL_SOCKET);
   if (sendto(fd, entry, n, 0, (struct sockaddr *)&addr, sizeof addr) < 0) fail("send to", JOURNAL_SOCKET);
-  sync_journal();
-  return 0;
+  long long deadline = now_ms() + HANDLED_TIMEOUT_MS;
+  for (int queued = 1; queued > 0;) {
+    if (ioctl(fd, SIOCOUTQ, &queued) < 0) fail("SIOCOUTQ of", JOURNAL_SOCKET);
+    if (queued == 0) break;
+    if (now_ms() > deadline) {
+      fprintf(stderr, "app-log: journald did not take the event within %d ms\n", HANDLED_TIMEOUT_MS);
+      return 1;
+    }
+    nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+  }
+  int stream = open_stream(IDENTIFIER, PRIORITY_INFO);
+  if (stream < 0) fail("connect to", JOURNAL_STDOUT);
+  return streams_handled(&stream, 1) ? 1 : 0;
 }
 
 static void fifo_path(char *out, size_t size, const char *dir, const char *app, const char *stream) {
@@ -247,6 +310,9 @@ int main(int argc, char **argv) {
     drain(&ch[i]);
     if (ch[i].last != '\n') pass_on(&ch[i], "\n", 1);
   }
-  sync_journal();
+  int *out = calloc((size_t)n + 1, sizeof *out);
+  if (!out) fail("allocate", "streams");
+  for (int i = 0; i < n; i++) out[i] = ch[i].out;
+  streams_handled(out, n);
   return 0;
 }

@@ -6,8 +6,50 @@
 // the journal itself and exited at once would leave its last lines without
 // them. The copier is that writer for every app, connects one stream per
 // app and output (identifier APP, priority info or err), and lives until
-// journald has handled all it wrote (journalctl --sync).
+// journald has handled all it wrote (it ends each stream and waits until
+// journald closed its end). It reaches the journal at POD_JOURNAL, which no
+// app's root has (journald's control socket is there).
 import { execLine } from './unit-syntax.js';
+
+/** On the host, and where apps find them: journald's sockets, beside its control socket (io.systemd.journal), which no app may reach. */
+export const JOURNAL_SOCKETS = '/run/systemd/journal';
+/**
+ * Inside the pod: the host's journal directory, bound by nspawn for the pod's
+ * log copier. The whole directory, not single sockets: these survive a
+ * restart of the host's journald sockets. Not at /run/systemd/journal: an
+ * app's root gets only the sockets it may write to (APP_JOURNAL_BINDS), and
+ * nspawn would make /run/systemd before the pod's systemd runs.
+ */
+export const POD_JOURNAL = '/sprocket/journal';
+/**
+ * The pod's own units (exit records, health keepers, the metadata proxy)
+ * write to the journal where systemd looks for it: the pod's systemd binds
+ * POD_JOURNAL there once it runs (a mount unit, wanted by default.target;
+ * units that log from the start require it mounted). No app's root has the
+ * pod's /run.
+ */
+export const POD_JOURNAL_MOUNT = 'run-systemd-journal.mount';
+export const POD_JOURNAL_MOUNT_UNIT = [
+  '[Unit]',
+  "Description=sprocket: the host's journal for the pod's own units",
+  '',
+  '[Mount]',
+  `What=${POD_JOURNAL}`,
+  `Where=${JOURNAL_SOCKETS}`,
+  'Type=none',
+  'Options=bind',
+  '',
+].join('\n');
+/**
+ * The journal's sockets bound into every app's root, pod path → app path:
+ * native entries, stdout streams and syslog (also at /dev/log, where
+ * syslog(3) looks). Bound when the app starts: an app still running when
+ * the host restarts journald's sockets keeps the old ones.
+ */
+export const APP_JOURNAL_BINDS: [string, string][] = [
+  ...['socket', 'stdout', 'dev-log'].map((s): [string, string] => [`${POD_JOURNAL}/${s}`, `${JOURNAL_SOCKETS}/${s}`]),
+  [`${POD_JOURNAL}/dev-log`, '/dev/log'],
+];
 
 /** Inside the pod: the directory of the apps' output FIFOs (made by app-log.service). Not under /run/sprocket: a private-network pod has the host's bound there, read-only. */
 export const LOG_DIR = '/run/sprocket-log';
@@ -24,8 +66,7 @@ export const APP_LOG_IDENTIFIER = 'sprocket_app-log';
  * app-log.service for the apps `apps` (those whose output is not the
  * console): started before every app's unit (which Requires= it) and so
  * stopped after all of them, when no process of an app holds a FIFO any
- * more. KillMode=mixed: the stop signal goes to the copier alone, not to
- * the journalctl --sync it runs last.
+ * more. KillMode=mixed: the stop signal goes to the copier alone.
  */
 export const appLogUnit = (apps: string[]) => [
   '[Unit]',
@@ -36,7 +77,7 @@ export const appLogUnit = (apps: string[]) => [
   'Conflicts=shutdown.target',
   'Before=shutdown.target',
   // Stopped before the journal sockets are unmounted at the pod's shutdown.
-  'RequiresMountsFor=/run/systemd/journal',
+  `RequiresMountsFor=${POD_JOURNAL}`,
   '',
   '[Service]',
   // Ready once the FIFOs exist (made by the copier itself: no second process on the way to the apps' start).

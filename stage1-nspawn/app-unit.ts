@@ -1,7 +1,7 @@
 // <app>.service for the pod's systemd: the app chrooted into its overlay
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
-import { appLogDependencies, appLogLines } from './app-log.js';
+import { APP_JOURNAL_BINDS, appLogDependencies, appLogLines, JOURNAL_SOCKETS, POD_JOURNAL } from './app-log.js';
 import { isSocketActivated } from './app-socket.js';
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
 import { METADATA_PROXY_SOCKET, needsMetadataProxy } from './metadata-proxy.js';
@@ -24,8 +24,6 @@ export const APP_LIST = '/sprocket/apps';
 /** The unit that runs APP_STOPPED for app %i. */
 export const APP_STOPPED_TEMPLATE = 'app-stopped@.service';
 export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
-/** Inside the pod: the host's journal sockets, bound by nspawn, and into every app's root (apps that log natively). */
-export const JOURNAL_SOCKETS = '/run/systemd/journal';
 /** Inside the pod: the pod's systemd's notification socket; bound into the root of an app that says READY=1. */
 export const NOTIFY_SOCKET = '/run/systemd/notify';
 /** Inside a notify app's root: the pod's /usr (the host's), read-only, so that an image without systemd-notify can still say READY=1. */
@@ -107,7 +105,7 @@ const startRecordLines = (app: PlanApp) => (app.restart !== 'no' || isSocketActi
 const bindPath = (source: string, target: string) => `${quoteWord(source)}:${quoteWord(target)}`;
 
 /** Stopped before these are unmounted at the pod's shutdown (post-stop handlers, last log lines). */
-export const appMountsLine = (app: PlanApp) => `RequiresMountsFor=${[appRoot(app.name), JOURNAL_SOCKETS, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`;
+export const appMountsLine = (app: PlanApp) => `RequiresMountsFor=${[appRoot(app.name), POD_JOURNAL, ...app.mounts.map((m) => volumeInPod(m.volume))].join(' ')}`;
 
 /**
  * How a process of the app runs (the app's own unit, its health check): its
@@ -130,7 +128,7 @@ export function appProcessLines(plan: PodPlan, app: PlanApp, output: string[]): 
     ...secretLines(app),
     ...output,
     // A notify app may run the pod's systemd-notify (docs/isolators.md, readiness).
-    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), bindPath(JOURNAL_SOCKETS, JOURNAL_SOCKETS), ...podFileBinds(plan).map(([from, to]) => bindPath(from, to))].join(' ')}`,
+    `BindReadOnlyPaths=${[...(app.notify ? [bindPath('/usr', APP_USR)] : []), ...APP_JOURNAL_BINDS.map(([from, to]) => bindPath(from, to)), ...podFileBinds(plan).map(([from, to]) => bindPath(from, to))].join(' ')}`,
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...isolationLines(app.isolation),

@@ -1,6 +1,7 @@
 // The systemd-nspawn command line that boots a pod: its stage1 root with the
 // host's /usr, the apps' overlay roots, the volumes and the status directory.
-import { appRoot, JOURNAL_SOCKETS, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { JOURNAL_SOCKETS, POD_JOURNAL } from './app-log.js';
+import { appRoot, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js';
 import { planHostname, podNetnsPath, type PlanApp, type PodPlan } from './plan.js';
 import { secretNspawnArgs } from './secrets.js';
@@ -73,8 +74,7 @@ export function nspawnArgv(plan: PodPlan): string[] {
     ...POD_SEARCH_PATHS,
     ...networkArgs(plan),
     '--bind-ro=/usr',
-    // The whole directory, not single sockets: these survive a restart of the host's journald sockets.
-    `--bind=${JOURNAL_SOCKETS}`,
+    `--bind=${JOURNAL_SOCKETS}:${POD_JOURNAL}`,
     `--bind=${part(statusDir(plan))}:${STATUS_DIR}`,
     ...plan.apps.map((a) => `${appOverlay(a)}=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
     ...volumes,

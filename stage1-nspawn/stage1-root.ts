@@ -10,9 +10,9 @@ import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, readdirSync, 
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
-import { APP_LOG, APP_LOG_UNIT_NAME, appLogUnit } from './app-log.js';
+import { APP_JOURNAL_BINDS, APP_LOG, APP_LOG_UNIT_NAME, appLogUnit, POD_JOURNAL, POD_JOURNAL_MOUNT, POD_JOURNAL_MOUNT_UNIT } from './app-log.js';
 import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLoaderText, socketUnits } from './app-socket.js';
-import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, JOURNAL_SOCKETS, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
+import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { APP_HEALTH, healthUnits } from './app-health.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
@@ -104,7 +104,7 @@ function link(target: string, at: string): void {
 // A socket-activated app waits for its first connection: its sockets are started, not the app (app-socket.ts).
 const podTarget = (plan: PodPlan) => {
   const apps = plan.apps.flatMap((a) => (isSocketActivated(a) ? appSockets(a) : [appUnitName(a.name), appStoppedUnitName(a.name)]));
-  const units = [...apps, ...(needsMetadataProxy(plan) ? [METADATA_PROXY_SOCKET] : [])];
+  const units = [POD_JOURNAL_MOUNT, ...apps, ...(needsMetadataProxy(plan) ? [METADATA_PROXY_SOCKET] : [])];
   return ['[Unit]', `Description=sprocket pod ${plan.uuid}`, `Wants=${units.join(' ')}`, ''].join('\n');
 };
 
@@ -119,7 +119,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   checkHostVolumes(plan);
   const root = plan.stage1Root;
   const inRoot = (p: string) => path.join(root, p);
-  for (const d of ['usr', POD_UNITS, 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, path.dirname(POD_HOSTS)]) {
+  for (const d of ['usr', POD_UNITS, 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, POD_JOURNAL, path.dirname(POD_HOSTS)]) {
     mkdirSync(inRoot(d), { recursive: true });
   }
   // nspawn refuses a root without usr/; the rest of the FHS comes from the host's /usr.
@@ -143,6 +143,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   mkdirSync(path.join(units, MOUNT_DROP_IN_DIR), { recursive: true });
   writeFileSync(path.join(units, MOUNT_DROP_IN), MOUNT_DROP_IN_TEXT);
   writeFileSync(path.join(units, 'default.target'), podTarget(plan));
+  writeFileSync(path.join(units, POD_JOURNAL_MOUNT), POD_JOURNAL_MOUNT_UNIT);
   writeFileSync(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
   writeFileSync(path.join(units, APP_STARTED_TEMPLATE), APP_STARTED_UNIT);
   writeFileSync(path.join(units, APP_LOG_UNIT_NAME), appLogUnit(plan.apps.filter((a) => !a.interactive).map((a) => a.name)));
@@ -151,10 +152,10 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     for (const [name, text] of Object.entries(healthUnits(plan, app))) writeFileSync(path.join(units, name), text);
     mkdirSync(inRoot(appRoot(app.name)), { recursive: true });
     mkdirSync(appUpper(plan, app.name), { recursive: true });
-    // Mount points of the journal sockets and, for a notify app, the pod's /usr in the app's root.
+    // Mount points of the journal sockets (/dev/log is in the pod's /dev) and, for a notify app, the pod's /usr in the app's root.
     const field = `apps.${plan.apps.indexOf(app)}`;
     if (app.notify) makeDirs(appUpper(plan, app.name), APP_USR, field);
-    makeDirs(appUpper(plan, app.name), JOURNAL_SOCKETS, field);
+    for (const [, target] of APP_JOURNAL_BINDS) if (!target.startsWith('/dev/')) makeFile(appUpper(plan, app.name), target, field);
     // Where systemd mounts the app's credentials: a read-only root could not get it later.
     if (app.secrets.length) makeDirs(appUpper(plan, app.name), APP_CREDENTIALS, field);
     // A read-only root cannot get mount points later.

@@ -82,4 +82,31 @@ describe('pods: trust', () => {
     assert.equal(status.state, 'exited');
     assert.deepEqual(status.apps.map((a) => [a.name, a.state, a.exitStatus]), [['web', 'exited', 3]]);
   });
+
+  it("an app cannot call journald's control socket; its native, syslog and stream lines still arrive as its own", async () => {
+    // A root app with the host's journalctl, logger and systemd-cat: io.systemd.journal (Rotate wiped the journal's history) is not in its root, nor reachable through another process's root.
+    const script = [
+      'if /usr/bin/journalctl --rotate 2>/dev/null; then echo rotate-allowed; else echo rotate-refused; fi',
+      'echo journal: $(ls -A /run/systemd/journal)',
+      'for p in /proc/[0-9]*/root/sprocket/journal /proc/[0-9]*/root/run/systemd/journal; do [ -e "$p/io.systemd.journal" ] && echo "reached $p"; done',
+      "printf 'MESSAGE=native-line\\n' | /usr/bin/logger --journald",
+      '/usr/bin/logger syslog-line',
+      'echo stream-line | /usr/bin/systemd-cat -t guard',
+      'echo stdout-line',
+      // journald reads a writer's cgroup when it handles the line: stay until then.
+      'sleep 1',
+    ].join('; ');
+    const uuid = (await sprocketOk(host(), [
+      'prepare', '--volume', 'usr,kind=host,source=/usr,readOnly=true',
+      IMAGE, '--name', 'guard', '--mount', 'volume=usr,target=/usr', '--exec', '/bin/sh', '--', '-c', script,
+    ])).trim();
+    const r = await sprocket(host(), ['run-prepared', uuid]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^rotate-refused$/m);
+    assert.match(r.stdout, /^journal: dev-log socket stdout$/m);
+    assert.doesNotMatch(r.stdout, /reached/);
+    await host().run(['journalctl', '--sync']);
+    const logs = await sprocketOk(host(), ['logs', '--app', 'guard', uuid]);
+    for (const line of ['native-line', 'syslog-line', 'stream-line', 'stdout-line']) assert.match(logs, new RegExp(`guard: .*${line}\n`), logs);
+  });
 });

@@ -58,7 +58,7 @@ test('stage1 root: default.target starts the sockets of a socket-activated app, 
   await writeFile(path.join(units, 'old_http.socket'), '');
   await writeStage1Root(plan);
   const target = await readFile(path.join(units, 'default.target'), 'utf8');
-  assert.match(target, /^Wants=web_http\.socket web_dns\.socket db\.service app-stopped@db\.service$/m);
+  assert.match(target, /^Wants=run-systemd-journal\.mount web_http\.socket web_dns\.socket db\.service app-stopped@db\.service$/m);
   assert.equal(await readFile(path.join(plan.stage1Root, 'sprocket/apps'), 'utf8'), 'db\n');
   assert.equal(await readFile(path.join(units, '-.slice.d/sprocket-sockets.conf'), 'utf8'), '[Unit]\nBefore=web_http.socket web_dns.socket\n');
   assert.deepEqual((await readdir(units)).filter((n) => n.endsWith('.socket') && n.includes('_')).sort(), ['web_dns.socket', 'web_http.socket']);

@@ -43,19 +43,19 @@ test('app unit: exec words quoted, $ and % escaped, handlers around the app', ()
   assert.deepEqual(values(lines, 'ExecStopPost'), ['-"/bin/post" "x"']);
 });
 
-test("app unit: output to its FIFOs, read by the pod's app-log.service, which starts first; the journal sockets bound", () => {
+test("app unit: output to its FIFOs, read by the pod's app-log.service, which starts first; the journal's sockets bound, not its control socket", () => {
   const lines = unit();
   assert.deepEqual(values(lines, 'ExecStart'), ['"/bin/web"']);
   assert.deepEqual(values(lines, 'StandardOutput'), ['file:/run/sprocket-log/web.stdout']);
   assert.deepEqual(values(lines, 'StandardError'), ['file:/run/sprocket-log/web.stderr']);
   assert.deepEqual(values(lines, 'Requires'), ['app-log.service']);
   assert.deepEqual(values(lines, 'After'), ['app-log.service']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
 });
 
 test('app unit: a notify app also gets the pod\'s /usr (its systemd-notify)', () => {
   const lines = unit((p) => (p.apps[0].notify = true));
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
 });
 
 test('app unit: an interactive app keeps the console, without app-log', () => {
@@ -75,8 +75,10 @@ test('app-log.service: one copier for every app of the pod, ready once it made t
   assert.deepEqual(values(lines, 'Type'), ['notify']);
   assert.deepEqual(values(lines, 'ExecStartPre'), []);
   assert.deepEqual(values(lines, 'ExecStart'), ['"/sprocket/app-log" "/run/sprocket-log" "web" "db"']);
-  // The stop signal reaches the copier alone, not the journalctl --sync it runs last.
+  // The stop signal reaches the copier alone.
   assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
+  // The host's journal directory, control socket and all, is the copier's: bound at /sprocket/journal, in no app's root.
+  assert.deepEqual(values(lines, 'RequiresMountsFor'), ['/sprocket/journal']);
 });
 
 test('app-stopped@.service: no process until the app stops, its record written before the pod shuts down', () => {
@@ -98,7 +100,7 @@ test('app unit: volumes bound read-write or read-only', () => {
   });
   // The pod's /proc (sensitive paths protected) comes last.
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"', '/proc']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/run/systemd/journal":"/run/systemd/journal" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', '"/sprocket/volumes/conf":"/etc/my conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', '"/sprocket/volumes/conf":"/etc/my conf"']);
 });
 
 test('app unit: an app\'s own volume is bound from /sprocket/app-volumes and required mounted', () => {

@@ -25,7 +25,7 @@ test('nspawn argv: boot of the stage1 root, machine, overlays, volumes', () => {
   assert.equal(argv[0], '/usr/bin/systemd-nspawn');
   for (const flag of [
     '--directory=/pods/p$1/stage1', '--boot', `--machine=sprocket-${uuid}`, `--uuid=${uuid.replaceAll('-', '')}`,
-    '--register=yes', '--keep-unit', '--notify-ready=yes', '--bind-ro=/usr', '--bind=/run/systemd/journal',
+    '--register=yes', '--keep-unit', '--notify-ready=yes', '--bind-ro=/usr', '--bind=/run/systemd/journal:/sprocket/journal',
     '--bind=/pods/p$1/status:/sprocket/status',
     // Units of the stage1 root and transient ones only; no generators.
     '--setenv=SYSTEMD_UNIT_PATH=/etc/systemd/system:/run/systemd/transient',

@@ -28,7 +28,9 @@ test("stage1 root: tree, units, links to the host's units, scripts, per-pod dirs
   assert.deepEqual(await readdir(path.join(root, 'usr')), []);
   assert.equal(await readFile(path.join(root, 'etc/machine-id'), 'utf8'), '');
   const target = await readFile(path.join(root, 'etc/systemd/system/default.target'), 'utf8');
-  assert.match(target, /^Wants=web\.service app-stopped@web\.service db\.service app-stopped@db\.service$/m);
+  assert.match(target, /^Wants=run-systemd-journal\.mount web\.service app-stopped@web\.service db\.service app-stopped@db\.service$/m);
+  // The pod's own units log to the host's journal at its usual path in the pod, bound by the pod's systemd (no app's root has it).
+  assert.match(await readFile(path.join(root, 'etc/systemd/system/run-systemd-journal.mount'), 'utf8'), /^What=\/sprocket\/journal\nWhere=\/run\/systemd\/journal\nType=none\nOptions=bind$/m);
   assert.match(await readFile(path.join(root, 'etc/systemd/system/db.service'), 'utf8'), /^RootDirectory=\/opt\/stage2\/db\/rootfs$/m);
   // The host's units that end the pod, linked: the only ones of the host's on the pod's unit path.
   assert.equal(await readlink(path.join(root, 'etc/systemd/system/exit.target')), '/usr/lib/systemd/system/exit.target');
@@ -38,7 +40,8 @@ test("stage1 root: tree, units, links to the host's units, scripts, per-pod dirs
   assert.equal(await readFile(path.join(root, 'sprocket/apps'), 'utf8'), 'web\ndb\n');
   assert.ok(((await stat(path.join(root, 'sprocket/app-stopped'))).mode & 0o111) !== 0);
   assert.ok((await stat(path.join(dir, 'status'))).isDirectory());
-  assert.ok((await stat(path.join(dir, 'apps/db/upper/run/systemd/journal'))).isDirectory());
+  // Mount points of the journal's sockets alone (no control socket: apps get no directory of journald's).
+  assert.deepEqual((await readdir(path.join(dir, 'apps/db/upper/run/systemd/journal'))).sort(), ['dev-log', 'socket', 'stdout']);
   assert.match(await readFile(path.join(root, 'etc/systemd/system/app-log.service'), 'utf8'), /^ExecStart="\/sprocket\/app-log" "\/run\/sprocket-log" "web" "db"$/m);
   assert.ok(((await stat(path.join(root, 'sprocket/app-log'))).mode & 0o111) !== 0);
   const volume = await stat(path.join(dir, 'volumes/data'));
