@@ -160,7 +160,8 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, fil
 
   // The pod manifest's annotation of the app wins over the image's.
   const annotation = (name: string) => [...(ra.annotations ?? []), ...(image.annotations ?? [])].find((a) => a.name === name)?.value;
-  const handler = (name: 'pre-start' | 'post-stop') => app.eventHandlers?.find((h) => h.name === name)?.exec;
+  // A handler without exec runs nothing (spec/aci.md does not require one; actool and rkt take it).
+  const handler = (name: 'pre-start' | 'post-stop') => app.eventHandlers?.find((h) => h.name === name && h.exec.length)?.exec;
   const preStart = handler('pre-start');
   const postStop = handler('post-stop');
   const health = healthCheck(annotation, fail);

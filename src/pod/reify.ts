@@ -8,7 +8,7 @@
 // absent list and [] differ).
 import fs from 'node:fs/promises';
 import { invalid, SprocketError } from '../errors.js';
-import { AcName, parsePodManifest, parseValue, PodManifest, type App, type ImageManifest, type Isolator, type RuntimeApp } from '../spec/index.js';
+import { AcName, parsePodManifest, parseValue, PodManifest, RunnableApp, RunnablePodManifest, type App, type ImageManifest, type Isolator, type RuntimeApp } from '../spec/index.js';
 import { ENV_NAME_RULE, isEnvName } from '../spec/patterns.js';
 import { checkImageIsolators, NO_GRANTS } from './image-privilege.js';
 import type { AppRequest, ImageGrants, PodRequest, SecretRequest } from './request.js';
@@ -56,6 +56,7 @@ async function reifyFlags(request: PodRequest, images: ImageSource): Promise<Pod
   for (const [i, req] of request.apps.entries()) {
     const id = await images.resolve(req.image);
     const manifest = await images.manifest(id);
+    checkImageRunnable(manifest);
     checkImageIsolators(keptImageIsolators(manifest, req), manifest.name, request.imageGrants ?? NO_GRANTS);
     const name = req.name ?? defaultAppName(manifest.name, i);
     if (apps.some((a) => a.name === name)) {
@@ -73,13 +74,24 @@ async function reifyFlags(request: PodRequest, images: ImageSource): Promise<Pod
       ...(annotations ? { annotations } : {}),
     });
   }
-  return parseValue(PodManifest, {
+  return runnable(parseValue(PodManifest, {
     acKind: 'PodManifest',
     acVersion: '0.8.11',
     apps,
     ...(request.volumes.length ? { volumes: request.volumes } : {}),
     annotations: [],
-  }, COMMAND_LINE);
+  }, COMMAND_LINE), COMMAND_LINE);
+}
+
+/** An image whose app sprocket cannot run as written (src/spec/runnable.ts) is refused, naming the image and the field. */
+function checkImageRunnable(manifest: ImageManifest): void {
+  if (manifest.app) parseValue(RunnableApp, manifest.app, `image ${manifest.name}`, ['app']);
+}
+
+/** The reified manifest, if sprocket can run what `file` (or the command line) adds to its images. */
+function runnable(pod: PodManifest, file: string): PodManifest {
+  parseValue(RunnablePodManifest, pod, file);
+  return pod;
 }
 
 /** The last element of the image name, as rkt: example.com/web -> web. */
@@ -173,13 +185,16 @@ async function reifyManifestFile(file: string, images: ImageSource, grants: Imag
     });
     const manifest = await images.manifest(id);
     // The operator's own app object is the operator's word; the image's app is the image's.
-    if (!app.app) checkImageIsolators(manifest.app?.isolators ?? [], manifest.name, grants);
+    if (!app.app) {
+      checkImageRunnable(manifest);
+      checkImageIsolators(manifest.app?.isolators ?? [], manifest.name, grants);
+    }
     const resolved = app.app ?? manifest.app;
     if (!resolved?.exec?.length) throw invalid(`neither the app nor image ${manifest.name} has an exec`, { file, field: `apps[${i}].app.exec` });
     const annotations = withSecretNames(app.annotations, secrets, { file, field: `apps[${i}].annotations` });
     apps.push({ ...app, image: { ...app.image, id, name: app.image.name ?? manifest.name }, app: resolved, ...(annotations ? { annotations } : {}) });
   }
-  return parseValue(PodManifest, { ...pod, apps, annotations: pod.annotations ?? [] }, file);
+  return runnable(parseValue(PodManifest, { ...pod, apps, annotations: pod.annotations ?? [] }, file), file);
 }
 
 function imageRef(app: RuntimeApp, file: string, i: number): string {

@@ -2,9 +2,11 @@
 // ones `created`, `homepage` and `documentation` have value formats.
 import { z } from 'zod';
 import { AcIdentifier } from './identifiers.js';
+import { goObject, listSkippingNull } from './go-object.js';
 import { uniqueNames } from './unique.js';
 
-export const Annotation = z.looseObject({ name: AcIdentifier, value: z.string() });
+/** An annotation; without a value its value is "" (as actool reads it). */
+export const Annotation = goObject({ name: AcIdentifier, value: z.string().default('') });
 export type Annotation = z.infer<typeof Annotation>;
 
 // RFC 3339 date-time (section 5.6), with the "T" the spec insists on.
@@ -33,7 +35,7 @@ const VALUE_RULES: Record<string, { ok: (v: string) => boolean; rule: string }> 
   documentation: { ok: isWebUrl, rule: 'an http or https URL' },
 };
 
-export const Annotations = z.array(Annotation).superRefine((list, ctx) => {
+export const Annotations = listSkippingNull(Annotation).superRefine((list, ctx) => {
   uniqueNames(list, ctx, 'annotation', (a) => a.name);
   list.forEach((a, i) => {
     const rule = Object.hasOwn(VALUE_RULES, a.name) ? VALUE_RULES[a.name] : undefined;

@@ -65,6 +65,18 @@ export const ImageId = z.string().regex(/^sha512-[0-9a-f]{128}$/, {
 export type ImageId = z.infer<typeof ImageId>;
 
 /**
+ * The image of a pod's app (apps[].image.id): the hex digest may be in
+ * either case and cut short, as actool and rkt take it; it is read in
+ * lowercase, and a short one names the one stored image whose ID it begins
+ * (the store's resolve). Hex it must be (spec/types.md), which actool does
+ * not check.
+ */
+export const PodImageId = z
+  .string()
+  .regex(/^sha512-[0-9a-fA-F]+$/, { error: (i) => `${quoted(i.input)} is not an image ID (sha512- followed by hex digits of the digest)` })
+  .transform((id) => id.toLowerCase());
+
+/**
  * imageID of a dependency: the reference implementation only asks for
  * `sha512-<value>` here, and the spec's own example carries the placeholder
  * `sha512-...`. Such a reference can never match an image; check it with

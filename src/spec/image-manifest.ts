@@ -4,9 +4,10 @@ import { AbsolutePath, AcIdentifier, AcVersion, DependencyImageId, acKindOf } fr
 import { Labels } from './labels.js';
 import { Annotations } from './annotations.js';
 import { App } from './app.js';
+import { goObject } from './go-object.js';
 
 /** An image whose files are laid down before this image's own. */
-export const Dependency = z.looseObject({
+export const Dependency = goObject({
   imageName: AcIdentifier,
   imageID: DependencyImageId.optional(),
   labels: Labels.optional(),
@@ -15,7 +16,7 @@ export const Dependency = z.looseObject({
 export type Dependency = z.infer<typeof Dependency>;
 
 /** The manifest of an ACI. Unknown fields are kept. */
-export const ImageManifest = z.looseObject({
+export const ImageManifest = goObject({
   acKind: acKindOf('ImageManifest'),
   acVersion: AcVersion,
   name: AcIdentifier,

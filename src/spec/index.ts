@@ -4,16 +4,17 @@ import { parseValue } from './issues.js';
 import { parseManifestJson } from './strict-json.js';
 import { ImageManifest } from './image-manifest.js';
 import { PodManifest } from './pod-manifest.js';
+import { foldedKeys } from './go-object.js';
 
-export { AcIdentifier, AcName, AcKind, AC_KINDS, AcVersion, ImageId, DependencyImageId, AbsolutePath, UserMap } from './identifiers.js';
+export { AcIdentifier, AcName, AcKind, AC_KINDS, AcVersion, ImageId, PodImageId, DependencyImageId, AbsolutePath, UserMap } from './identifiers.js';
 export { Label, Labels, VALID_OS_ARCH } from './labels.js';
 export { Annotation, Annotations } from './annotations.js';
 export { Quantity, quantityValue } from './quantity.js';
 export {
   KnownIsolator,
   ISOLATOR_NAMES,
+  ISOLATOR_SCOPES,
   LINUX_CAPABILITIES,
-  isolatorIn,
   isolatorList,
   findIsolator,
   type Isolator,
@@ -25,6 +26,7 @@ export { App, EnvironmentVariable, EventHandler, EVENT_HANDLER_NAMES, Port, Moun
 export { ImageManifest, Dependency } from './image-manifest.js';
 export { PodManifest, RuntimeApp, RuntimeImage, Volume, Mount, ExposedPort, missingForRun } from './pod-manifest.js';
 export { jsonPath, parseValue } from './issues.js';
+export { RunnableApp, RunnablePodManifest, isolatorIn } from './runnable.js';
 
 /** Parses an image manifest; throws invalid() naming `file` and the JSON path of the first problem. */
 export const parseImageManifest = (input: string | Buffer, file: string): ImageManifest => parseValue(ImageManifest, parseManifestJson(input.toString(), file), file);
@@ -38,7 +40,7 @@ export function parseManifest(
   file: string,
 ): { acKind: 'ImageManifest'; manifest: ImageManifest } | { acKind: 'PodManifest'; manifest: PodManifest } {
   const json = parseManifestJson(input.toString(), file);
-  return (json as { acKind?: unknown } | null)?.acKind === 'PodManifest'
+  return (foldedKeys(['acKind'], json) as { acKind?: unknown } | null)?.acKind === 'PodManifest'
     ? { acKind: 'PodManifest', manifest: parseValue(PodManifest, json, file) }
     : { acKind: 'ImageManifest', manifest: parseValue(ImageManifest, json, file) };
 }

@@ -1,9 +1,12 @@
 // Isolators (spec/ace.md, plus os/linux/oom-score-adj, cpu-shares and
 // apparmor-profile of the reference implementation). Each name has its own
-// value schema; the list rules (once only, mutually exclusive, scope) are
-// checked by isolatorList.
+// value schema; the list rules (once only, mutually exclusive) are checked
+// by isolatorList. Which scope an isolator may run at, and the capability
+// names Linux knows, are runnable.ts's: a manifest that names another scope
+// or capability validates, as with actool.
 import { z } from 'zod';
 import { AcIdentifier } from './identifiers.js';
+import { goObject, stringList } from './go-object.js';
 import { Quantity } from './quantity.js';
 import { SYSTEMD_SYSCALL_GROUPS } from './syscall-groups.js';
 
@@ -20,30 +23,27 @@ export const LINUX_CAPABILITIES: readonly string[] = [
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
-const nonEmptySet = <T extends z.ZodType>(item: T) => z.array(item).min(1, { error: 'the set must not be empty' });
+const nonEmptySet = <T extends z.ZodType<string>>(item: T) => stringList(item).min(1, { error: 'the set must not be empty' });
 
 /** Resources with request and limit; `default` is not theirs to set. */
-const requestLimit = z.looseObject({
+const requestLimit = goObject({
   request: Quantity.optional(),
   limit: Quantity.optional(),
   default: z.literal(false, { error: 'default must be false (or absent) for this resource' }).optional(),
 });
 /** Per-device resources: only `default: true` is defined, and no request. */
-const defaultLimit = z.looseObject({
+const defaultLimit = goObject({
   default: z.literal(true, { error: 'default must be true' }),
   limit: Quantity.optional(),
   request: z.undefined({ error: 'request is not supported by this resource' }).optional(),
 });
 
-const capabilitySet = z.looseObject({
-  set: nonEmptySet(
-    z.string().refine((c) => LINUX_CAPABILITIES.includes(c), { error: (i) => `${q(i.input)} is not a Linux capability (like CAP_NET_ADMIN)` }),
-  ),
-});
+/** Any names (actool's rule); those Linux does not know are refused at run (runnable.ts). */
+const capabilitySet = goObject({ set: nonEmptySet(z.string()) });
 
 // Reserved wildcards: each has a meaning in one of the two sets only.
 const seccompSet = (wildcard: string) =>
-  z.looseObject({
+  goObject({
     set: nonEmptySet(
       z.string().superRefine((s, ctx) => {
         const group = s.startsWith('@') && !s.includes('/');
@@ -80,13 +80,13 @@ export type IsolatorScope = 'app' | 'pod';
 
 const isolator = <N extends string, V extends z.ZodType>(name: N, value: V) => z.looseObject({ name: z.literal(name), value });
 
-const selinuxContext = z.looseObject({
+const selinuxContext = goObject({
   user: selinuxPart('user', true),
   role: selinuxPart('role', true),
   type: selinuxPart('type', true),
   level: selinuxPart('level', false),
 });
-const apparmorProfile = z.looseObject({ profile: z.string().min(1, { error: 'the profile name must not be empty' }) });
+const apparmorProfile = goObject({ profile: z.string().min(1, { error: 'the profile name must not be empty' }) });
 const sysctl = z.record(z.string().min(1, { error: 'a sysctl key must not be empty' }), z.string());
 
 /** An isolator whose name this spec version defines, with its value typed. */
@@ -114,9 +114,10 @@ export type UnknownIsolator = { name: string; value: unknown; [k: string]: unkno
 export type Isolator = KnownIsolator | UnknownIsolator;
 
 // Scopes from spec/ace.md; oom-score-adj and cpu-shares are not in its
-// text, so they are allowed in both.
+// text, so they are allowed in both. A manifest may name another scope
+// (actool takes it); runnable.ts refuses to run it.
 const APP_ONLY = ['app'] as const;
-const SCOPES: Record<IsolatorName, readonly IsolatorScope[]> = {
+export const ISOLATOR_SCOPES: Record<IsolatorName, readonly IsolatorScope[]> = {
   'resource/cpu': ['app', 'pod'],
   'resource/memory': ['app', 'pod'],
   'resource/block-bandwidth': ['app', 'pod'],
@@ -135,29 +136,32 @@ const SCOPES: Record<IsolatorName, readonly IsolatorScope[]> = {
 };
 
 /** Names of every isolator defined, in the order of the spec. */
-export const ISOLATOR_NAMES = Object.keys(SCOPES) as IsolatorName[];
+export const ISOLATOR_NAMES = Object.keys(ISOLATOR_SCOPES) as IsolatorName[];
+const isKnown = (name: string): name is IsolatorName => Object.hasOwn(ISOLATOR_SCOPES, name);
 
-// Only once per list, and pairs that cannot be combined (spec/ace.md notes).
-const ONCE = new Set<string>([
-  'os/linux/seccomp-retain-set', 'os/linux/seccomp-remove-set', 'os/linux/selinux-context', 'os/linux/apparmor-profile',
-  'os/unix/sysctl', 'os/linux/oom-score-adj', 'os/linux/cpu-shares',
-]);
+// Only once per list: in an app, what actool refuses twice (the seccomp sets,
+// labels, oom-score-adj, cpu-shares); in a pod, what spec/ace.md says once
+// per pod (labels, sysctl; actool takes them twice there).
+const ONCE: Record<IsolatorScope, ReadonlySet<string>> = {
+  app: new Set(['os/linux/seccomp-retain-set', 'os/linux/seccomp-remove-set', 'os/linux/selinux-context', 'os/linux/apparmor-profile', 'os/linux/oom-score-adj', 'os/linux/cpu-shares']),
+  pod: new Set(['os/linux/selinux-context', 'os/linux/apparmor-profile', 'os/unix/sysctl']),
+};
+// Pairs that cannot be combined (spec/ace.md; actool checks the seccomp pair only).
 const EXCLUSIVE: readonly (readonly [string, string])[] = [
   ['os/linux/capabilities-retain-set', 'os/linux/capabilities-remove-set'],
   ['os/linux/seccomp-retain-set', 'os/linux/seccomp-remove-set'],
 ];
 
-/** One isolator of the given scope: known names get their value checked; unknown ones are an error in apps. */
-export const isolatorIn = (scope: IsolatorScope) =>
-  z.looseObject({ name: AcIdentifier, value: z.unknown() }).transform((iso, ctx): Isolator => {
-    const scopes = Object.hasOwn(SCOPES, iso.name) ? SCOPES[iso.name as IsolatorName] : undefined;
-    if (!scopes) {
+/**
+ * One isolator of an app or a pod in a manifest: known names get their
+ * value checked; unknown ones are an error in apps. (runnable.ts's
+ * isolatorIn also asks that sprocket can apply it: the command line's.)
+ */
+export const validIsolatorIn = (scope: IsolatorScope) =>
+  goObject({ name: AcIdentifier, value: z.unknown() }).transform((iso, ctx): Isolator => {
+    if (!isKnown(iso.name)) {
       if (scope === 'pod') return iso;
       ctx.issues.push({ code: 'custom', path: ['name'], input: iso.name, message: `${q(iso.name)} is not a known isolator (known: ${ISOLATOR_NAMES.join(', ')})` });
-      return z.NEVER;
-    }
-    if (!scopes.includes(scope)) {
-      ctx.issues.push({ code: 'custom', path: ['name'], input: iso.name, message: `${iso.name} applies to ${scopes[0]}s only, not to ${scope === 'app' ? 'an app' : 'a pod'}` });
       return z.NEVER;
     }
     const r = KnownIsolator.safeParse(iso, { reportInput: true });
@@ -168,13 +172,13 @@ export const isolatorIn = (scope: IsolatorScope) =>
 
 /** The isolators of an app or a pod, with the rules that span the list. */
 export const isolatorList = (scope: IsolatorScope) =>
-  z.array(isolatorIn(scope)).superRefine((list, ctx) => {
+  z.array(validIsolatorIn(scope)).superRefine((list, ctx) => {
     const seen = new Map<string, number>();
     list.forEach((iso, i) => {
       const clash = EXCLUSIVE.find((pair) => pair.includes(iso.name));
       const other = clash?.find((n) => n !== iso.name && seen.has(n));
-      if (seen.has(iso.name) && ONCE.has(iso.name)) {
-        ctx.addIssue({ code: 'custom', path: [i, 'name'], input: iso.name, message: `${iso.name} may be given only once` });
+      if (seen.has(iso.name) && ONCE[scope].has(iso.name)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], input: iso.name, message: `${iso.name} may be given only once ${scope === 'app' ? 'per app' : 'per pod'}` });
       } else if (other) {
         ctx.addIssue({ code: 'custom', path: [i, 'name'], input: iso.name, message: `${iso.name} cannot be combined with ${other} (isolators[${seen.get(other)}])` });
       }

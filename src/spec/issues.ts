@@ -42,14 +42,14 @@ export function parseJson<S extends z.ZodType>(schema: S, input: string | Buffer
   return parseValue(schema, json, file);
 }
 
-/** Like parseJson, for a value that is already decoded. */
-export function parseValue<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
+/** Like parseJson, for a value that is already decoded; `at`: where the value stands in `file`. */
+export function parseValue<S extends z.ZodType>(schema: S, value: unknown, file: string, at: readonly PropertyKey[] = []): z.infer<S> {
   const r = schema.safeParse(value, { reportInput: true });
   if (r.success) return r.data;
-  throw issueError(r.error.issues[0]!, file);
+  throw issueError(r.error.issues[0]!, file, at);
 }
 
-function issueError(issue: z.core.$ZodIssue, file: string): SprocketError {
-  const field = jsonPath(issue.path);
+function issueError(issue: z.core.$ZodIssue, file: string, at: readonly PropertyKey[]): SprocketError {
+  const field = jsonPath([...at, ...issue.path]);
   return invalid(issueMessage(issue), field ? { file, field } : { file });
 }

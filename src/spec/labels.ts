@@ -2,6 +2,7 @@
 // `name` is reserved for the image name, os/arch from a whitelist.
 import { z } from 'zod';
 import { AcIdentifier } from './identifiers.js';
+import { goObject, listSkippingNull } from './go-object.js';
 import { uniqueNames } from './unique.js';
 
 /** os/arch pairs the reference implementation accepts (types.ValidOSArch). */
@@ -11,10 +12,11 @@ export const VALID_OS_ARCH: Readonly<Record<string, readonly string[]>> = {
   darwin: ['x86_64', 'i386'],
 };
 
-export const Label = z.looseObject({ name: AcIdentifier, value: z.string() });
+/** A label; without a value its value is "" (as actool reads it). */
+export const Label = goObject({ name: AcIdentifier, value: z.string().default('') });
 export type Label = z.infer<typeof Label>;
 
-export const Labels = z.array(Label).superRefine((labels, ctx) => {
+export const Labels = listSkippingNull(Label).superRefine((labels, ctx) => {
   labels.forEach((l, i) => {
     if (l.name === 'name') ctx.addIssue({ code: 'custom', path: [i, 'name'], message: '"name" cannot be a label (it is the image name)', input: l.name });
   });

@@ -4,13 +4,20 @@
 // this module and never load zod (docs/performance.md).
 
 /**
- * An environment variable name. appc's spec text (spec/aci.md, app.environment)
- * says letters, digits and '_' as POSIX does, which is also all systemd's
- * Environment= takes; actool also allows '.' and '-' (docs/spec.md).
+ * An environment variable name that systemd's Environment= takes (and the
+ * name POSIX describes): letters, digits and '_'. What sprocket runs with.
  */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const isEnvName = (s: string) => ENV_NAME.test(s);
 export const ENV_NAME_RULE = 'letters, digits and _, not starting with a digit';
+
+/**
+ * An environment variable name in a manifest: spec/aci.md (app.environment)
+ * allows '.' and '-' besides ENV_NAME's characters, as actool does; such a
+ * name validates, but a pod cannot run with it (src/spec/runnable.ts).
+ */
+export const SPEC_ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+export const SPEC_ENV_NAME_RULE = 'letters, digits, _ . and -, not starting with a digit, . or -';
 
 /** A pod UUID as sprocket writes it (lowercase, with dashes). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,16 +1,17 @@
 // The pod manifest (spec/pods.md): apps with their images, volumes, mounts,
 // exposed ports and pod-level isolators.
 import { z } from 'zod';
-import { AbsolutePath, AcIdentifier, AcName, AcVersion, ImageId, UserMap, acKindOf } from './identifiers.js';
+import { AbsolutePath, AcIdentifier, AcName, AcVersion, PodImageId, UserMap, acKindOf } from './identifiers.js';
 import { Labels } from './labels.js';
 import { Annotations } from './annotations.js';
 import { App, Port } from './app.js';
 import { isolatorList } from './isolators.js';
+import { emptyIsAbsent, foldedKeys, goObject, listSkippingNull } from './go-object.js';
 import { uniqueNames } from './unique.js';
 
 /** The image of an app. `id` may be missing in a template (see missingForRun). */
-export const RuntimeImage = z.looseObject({
-  id: ImageId.optional(),
+export const RuntimeImage = goObject({
+  id: PodImageId.optional(),
   name: AcIdentifier.optional(),
   labels: Labels.optional(),
 });
@@ -24,7 +25,7 @@ const EmptyVolume = z.looseObject({
   readOnly: z.boolean().optional(),
   source: only('host'),
   recursive: z.boolean().optional(),
-  mode: z.string().regex(/^[0-7]{1,4}$/, { error: (i) => `${JSON.stringify(i.input)} is not an octal mode (like 0755)` }).default('0755'),
+  mode: emptyIsAbsent(z.string().regex(/^[0-7]{1,4}$/, { error: (i) => `${JSON.stringify(i.input)} is not an octal mode (like 0755)` }).default('0755')),
   uid: z.number().int().nonnegative({ error: 'a user ID cannot be negative' }).default(0),
   gid: z.number().int().nonnegative({ error: 'a group ID cannot be negative' }).default(0),
 });
@@ -39,60 +40,60 @@ const HostVolume = z.looseObject({
   gid: only('empty'),
 });
 const VOLUME_KINDS = ['empty', 'host'];
+const VOLUME_FIELDS = [...new Set([...Object.keys(EmptyVolume.shape), ...Object.keys(HostVolume.shape)])];
 
-/** A volume: an empty directory owned by the pod, or a directory of the host. */
-export const Volume = z.discriminatedUnion('kind', [EmptyVolume, HostVolume], {
+/** A volume: an empty directory owned by the pod, or a directory of the host. Keys match as go-object.ts says. */
+export const Volume = z.preprocess((input) => foldedKeys(VOLUME_FIELDS, input), z.discriminatedUnion('kind', [EmptyVolume, HostVolume], {
   error: (i) => (i.code === 'invalid_union' ? `${JSON.stringify((i.input as { kind?: unknown })?.kind)} is not a volume kind (kinds: ${VOLUME_KINDS.join(', ')})` : undefined),
-});
+}));
 export type Volume = z.infer<typeof Volume>;
 
-/** Mounts a volume (of the pod, or the app's own appVolume) at a path of the app. */
-export const Mount = z.looseObject({ volume: AcName, path: z.string().min(1, { error: 'the path must not be empty' }), appVolume: Volume.optional() });
+/**
+ * Mounts a volume (of the pod, or the app's own appVolume) at a path of the
+ * app. A volume the pod does not have validates (actool takes it); the pod
+ * does not run (src/pod/plan.ts).
+ */
+export const Mount = goObject({ volume: AcName, path: z.string().min(1, { error: 'the path must not be empty' }), appVolume: Volume.optional() });
 export type Mount = z.infer<typeof Mount>;
 
 /** An app of the pod: its name, its image and what overrides the image's app. */
-export const RuntimeApp = z.looseObject({
+export const RuntimeApp = goObject({
   name: AcName,
   image: RuntimeImage,
   app: App.optional(),
   readOnlyRootFS: z.boolean().optional(),
-  mounts: z.array(Mount).optional(),
+  mounts: listSkippingNull(Mount).optional(),
   annotations: Annotations.optional(),
 });
 export type RuntimeApp = z.infer<typeof RuntimeApp>;
 
-/** A port of an app forwarded from the host. */
-export const ExposedPort = z.looseObject({
+/**
+ * A port of an app forwarded from the host. hostPort 0 validates (actool
+ * takes it) but does not run (runnable.ts); an empty hostIP is none.
+ */
+export const ExposedPort = goObject({
   name: AcName,
-  hostPort: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, { error: (i) => `${JSON.stringify(i.input)} is not a port number (1..65535)` }),
-  hostIP: z.ipv4({ error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address (dotted quad)` }).optional(),
+  hostPort: z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, { error: (i) => `${JSON.stringify(i.input)} is not a port number (0..65535)` }),
+  hostIP: emptyIsAbsent(z.ipv4({ error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address (dotted quad)` }).optional()),
   podPort: Port.optional(),
 });
 export type ExposedPort = z.infer<typeof ExposedPort>;
 
-/** The manifest of a pod. Unknown fields are kept; empty volumes get their defaults. */
-export const PodManifest = z
-  .looseObject({
-    acKind: acKindOf('PodManifest'),
-    acVersion: AcVersion,
-    apps: z.array(RuntimeApp).superRefine((l, ctx) => uniqueNames(l, ctx, 'app', (a) => a.name)),
-    volumes: z.array(Volume).superRefine((l, ctx) => uniqueNames(l, ctx, 'volume', (v) => v.name)).optional(),
-    isolators: isolatorList('pod').optional(),
-    annotations: Annotations.optional(),
-    ports: z.array(ExposedPort).optional(),
-    userAnnotations: UserMap.optional(),
-    userLabels: UserMap.optional(),
-  })
-  .superRefine((pod, ctx) => {
-    const volumes = new Set(pod.volumes?.map((v) => v.name));
-    pod.apps.forEach((app, a) =>
-      app.mounts?.forEach((m, i) => {
-        if (!m.appVolume && !volumes.has(m.volume)) {
-          ctx.addIssue({ code: 'custom', path: ['apps', a, 'mounts', i, 'volume'], input: m.volume, message: `no volume named ${JSON.stringify(m.volume)} in volumes` });
-        }
-      }),
-    );
-  });
+/**
+ * The manifest of a pod. Unknown fields are kept; empty volumes get their
+ * defaults; `apps` may be absent or null (none), as actool reads it.
+ */
+export const PodManifest = goObject({
+  acKind: acKindOf('PodManifest'),
+  acVersion: AcVersion,
+  apps: listSkippingNull(RuntimeApp).superRefine((l, ctx) => uniqueNames(l, ctx, 'app', (a) => a.name)).default([]),
+  volumes: z.array(Volume).superRefine((l, ctx) => uniqueNames(l, ctx, 'volume', (v) => v.name)).optional(),
+  isolators: isolatorList('pod').optional(),
+  annotations: Annotations.optional(),
+  ports: listSkippingNull(ExposedPort).optional(),
+  userAnnotations: UserMap.optional(),
+  userLabels: UserMap.optional(),
+});
 export type PodManifest = z.infer<typeof PodManifest>;
 
 /**

@@ -21,7 +21,13 @@ export function quantityValue(text: string): number | undefined {
   return Number(m[1]) * factor;
 }
 
-/** A non-negative quantity, kept as written so manifests round-trip. */
-export const Quantity = z.string().refine((s) => quantityValue(s) !== undefined, {
-  error: (i) => `${JSON.stringify(i.input)} is not a quantity (like 500m, 1G, 512Mi)`,
-});
+/**
+ * A non-negative quantity, kept as written so manifests round-trip; a
+ * number (1024) is read as its digits ("1024"), as actool and rkt read it.
+ */
+export const Quantity = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z.string().refine((s) => quantityValue(s) !== undefined, {
+    error: (i) => `${JSON.stringify(i.input)} is not a quantity (like 500m, 1G, 512Mi)`,
+  }),
+);

@@ -247,7 +247,7 @@ describe('pods: run', () => {
     const before = await readdir(pods());
     const r = await sprocket(host(), ['run', IMAGE, '--mount', 'volume=nope,target=/x']);
     assert.equal(r.code, 254);
-    assert.match(r.stderr, /^sprocket: command line: apps\[0\]\.mounts\[0\]\.volume: no volume named "nope"/);
+    assert.match(r.stderr, /^sprocket: command line: apps\[0\]\.mounts\[0\]\.volume: app \S+: no volume named nope/);
     assert.deepEqual(await readdir(pods()), before);
   });
 });

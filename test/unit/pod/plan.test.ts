@@ -78,7 +78,7 @@ test('errors name the app and the field, before anything is made', async () => {
   await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--group', 'wheel'], images), /apps\[0\]\.app\.group: .*group wheel/);
   await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', '--working-dir', '/nope'], images), /app\.workingDirectory: .*\/nope does not exist/);
   await rejects(plan(['tool'], images), /apps\[0\].name: "my_tool" .*is not a valid app name/);
-  await rejects(plan(['tool', '--name', 't', '--mount', 'volume=v,target=/x'], images), /no volume named "v"/);
+  await rejects(plan(['tool', '--name', 't', '--mount', 'volume=v,target=/x'], images), /apps\[0\]\.mounts\[0\]\.volume: app t: no volume named v/);
   await rejects(plan(['--volume', 'h,kind=host,source=/no/such/dir', 'tool', '--name', 't'], images), /volumes\[0\]\.source: host path \/no\/such\/dir/);
   await rejects(plan(['tool', '--name', 't', '---', 'tool', '--name', 't'], images), /duplicate app "t"/);
   await rejects(plan(['--volume', 'data,kind=empty', 'example.com/web', 'example.com/web'], images),

@@ -8,10 +8,14 @@ const app = (name: string, extra: object = {}) => ({ name, image: { id: ID }, ..
 
 runCases(parsePodManifest, pod, [
   { rule: 'acKind of the other kind', change: (d) => (d.acKind = 'ImageManifest'), error: 'acKind: this is a ImageManifest, expected PodManifest' },
-  { rule: 'apps required', change: (d) => delete d.apps, error: 'apps: is required' },
+  // Absent or null apps are none, as actool reads them: a template that lacks what it needs to run (missingForRun).
+  { rule: 'apps absent', change: (d) => delete d.apps },
+  { rule: 'apps not a list', change: (d) => (d.apps = {}), error: 'apps: expected array, got an object' },
   { rule: 'app names unique', change: (d) => d.apps.push(app('app')), error: 'apps[1].name: duplicate app "app"' },
   { rule: 'app name AC name', change: (d) => (d.apps[0].name = 'my_app'), error: 'apps[0].name: "my_app" is not an AC name (lowercase letters and digits, joined by -)' },
-  { rule: 'image id', change: (d) => (d.apps[0].image.id = 'sha512-abc'), error: 'apps[0].image.id: "sha512-abc" is not an image ID (sha512- followed by 128 lowercase hex digits)' },
+  { rule: 'image id short and upper-case (a prefix of one stored image, as rkt takes it)', change: (d) => (d.apps[0].image.id = 'sha512-ABC') },
+  { rule: 'image id', change: (d) => (d.apps[0].image.id = 'sha512-xyz'), error: 'apps[0].image.id: "sha512-xyz" is not an image ID (sha512- followed by hex digits of the digest)' },
+  { rule: 'image id empty', change: (d) => (d.apps[0].image.id = 'sha512-'), error: 'apps[0].image.id: "sha512-" is not an image ID (sha512- followed by hex digits of the digest)' },
   { rule: 'image id may be missing in a template', change: (d) => delete d.apps[0].image.id },
   { rule: 'image name', change: (d) => (d.apps[0].image.name = 'example.com/x') },
   { rule: 'image labels', change: (d) => (d.apps[0].image.labels = [{ name: 'os', value: 'windows' }]), error: 'apps[0].image.labels[0].value: "windows" is not a valid os (valid: darwin, freebsd, linux)' },
@@ -30,9 +34,13 @@ runCases(parsePodManifest, pod, [
   { rule: 'volume names unique', change: (d) => (d.volumes = [{ name: 'v', kind: 'empty' }, { name: 'v', kind: 'empty' }]), error: 'volumes[1].name: duplicate volume "v"' },
   { rule: 'mount of a volume', change: (d) => Object.assign(d, { volumes: [{ name: 'v', kind: 'empty' }], apps: [app('a', { mounts: [{ volume: 'v', path: '/v' }] })] }) },
   { rule: 'mount of an appVolume', change: (d) => (d.apps[0].mounts = [{ volume: 'own', path: '/o', appVolume: { name: 'own', kind: 'empty' } }]) },
-  { rule: 'mount of no volume', change: (d) => (d.apps[0].mounts = [{ volume: 'nope', path: '/v' }]), error: 'apps[0].mounts[0].volume: no volume named "nope" in volumes' },
+  // Valid, as actool takes it; the pod does not run (src/pod/plan.ts: runnable.test.ts).
+  { rule: 'mount of no volume', change: (d) => (d.apps[0].mounts = [{ volume: 'nope', path: '/v' }]) },
+  { rule: 'empty volume mode empty (none, 0755)', change: (d) => (d.volumes = [{ name: 'v', kind: 'empty', mode: '' }]) },
   { rule: 'exposed port', change: (d) => (d.ports = [{ name: 'http', hostPort: 8080, hostIP: '127.0.0.1', podPort: { name: 'http', port: 80, protocol: 'tcp' } }]) },
-  { rule: 'exposed port hostPort', change: (d) => (d.ports = [{ name: 'http', hostPort: 70000 }]), error: 'ports[0].hostPort: 70000 is not a port number (1..65535)' },
+  { rule: 'exposed port hostPort', change: (d) => (d.ports = [{ name: 'http', hostPort: 70000 }]), error: 'ports[0].hostPort: 70000 is not a port number (0..65535)' },
+  { rule: 'exposed port hostPort 0 (valid, not run: runnable.test.ts)', change: (d) => (d.ports = [{ name: 'http', hostPort: 0 }]) },
+  { rule: 'exposed port hostIP empty (none)', change: (d) => (d.ports = [{ name: 'http', hostPort: 80, hostIP: '' }]) },
   { rule: 'exposed port hostIP', change: (d) => (d.ports = [{ name: 'http', hostPort: 80, hostIP: '::1' }]), error: 'ports[0].hostIP: "::1" is not an IPv4 address (dotted quad)' },
   { rule: 'pod annotations', change: (d) => (d.annotations = [{ name: 'ip-address', value: '10.1.2.3' }]) },
   { rule: 'userAnnotations', change: (d) => (d.userAnnotations = { 'Free Key': 'v' }) },
@@ -47,6 +55,15 @@ test('empty volumes get mode 0755, uid 0 and gid 0; ports count 1', () => {
   );
   assert.deepEqual(m.volumes, [{ name: 'v', kind: 'empty', mode: '0755', uid: 0, gid: 0 }]);
   assert.equal(m.ports?.[0]?.podPort?.count, 1);
+});
+
+test('readings of actool\'s: an empty mode is 0755, an empty hostIP none, an image ID lowercase, null apps none', () => {
+  const m = parsePodManifest(JSON.stringify({ ...pod(), volumes: [{ name: 'v', kind: 'empty', mode: '' }], ports: [{ name: 'p', hostPort: 80, hostIP: '' }] }), 'p');
+  assert.equal(m.volumes?.[0]?.kind === 'empty' && m.volumes[0].mode, '0755');
+  assert.equal(m.ports![0]!.hostIP, undefined);
+  assert.equal(parsePodManifest(JSON.stringify({ ...pod(), apps: [{ name: 'a', image: { id: 'sha512-ABC' } }] }), 'p').apps[0]!.image.id, 'sha512-abc');
+  assert.deepEqual(parsePodManifest('{"acKind":"PodManifest","acVersion":"0.8.11","apps":null}', 'p').apps, []);
+  assert.deepEqual(parsePodManifest('{"acKind":"PodManifest","acVersion":"0.8.11","apps":[null]}', 'p').apps, []);
 });
 
 test('missingForRun is empty for a pod that can run, and names a pod without apps', () => {

@@ -21,11 +21,30 @@ test('integers written with a fraction or an exponent are refused, naming the pa
   assert.equal(parseImageManifest(APP('80'), 'm.json').app!.ports![0]!.port, 80);
 });
 
-test('a key twice in one object is refused, at any depth', () => {
-  fails(`{${BASE},"name":"example.com/y"}`, 'name', /^key "name" appears twice in one object$/);
-  fails(`{${BASE},"app":{"exec":["/bin/sh"],"user":"0","user":"1","group":"0"}}`, 'app.user', /twice/);
-  // The same key in two objects is fine; so are strings holding quotes and escapes.
+test('a key twice in one object is the last one given, as actool reads it; each value given must be valid', () => {
+  assert.equal(parseImageManifest(`{${BASE},"name":"example.com/y"}`, 'm.json').name, 'example.com/y');
+  assert.equal(parseImageManifest(`{${BASE},"app":{"exec":["/bin/sh"],"user":"0","user":"1","group":"0"}}`, 'm.json').app!.user, '1');
+  // Go decodes every value given: one that is not valid is an error even when a later one replaces it.
+  fails(`{"acKind":"ImageManifest","acVersion":"0.8.11","name":"Bad","name":"example.com/y"}`, 'name', /"Bad" is not an AC identifier/);
+  // Strings holding quotes and escapes are read as strings.
   assert.equal(parseImageManifest(`{${BASE},"labels":[{"name":"a","value":"x\\"}"},{"name":"b","value":"x"}]}`, 'm.json').labels!.length, 2);
+});
+
+test('a key names its field whatever its case, as Go reads it; the last of them wins', () => {
+  // actool refuses this one: "Name" is the image name, and it is not an AC identifier.
+  fails(`{${BASE},"Name":"Example.com/X"}`, 'name', /"Example.com\/X" is not an AC identifier/);
+  assert.equal(parseImageManifest(`{"acKind":"ImageManifest","acVersion":"0.8.11","NAME":"example.com/x"}`, 'm.json').name, 'example.com/x');
+  // Labels too: {"name":"version","Name":"name"} is a label named "name", which no image may have.
+  fails(`{${BASE},"labels":[{"name":"version","value":"1","Name":"name"}]}`, 'labels[0].name', /"name" cannot be a label/);
+  // Unicode folds the long s into s, as Go does; map keys (userLabels) match exactly.
+  assert.deepEqual(parseImageManifest(`{${BASE},"app":{"exec":["/x"],"u\u017fer":"7","group":"0","userLabels":{"K":"1","k":"2"}}}`, 'm.json').app, { exec: ['/x'], user: '7', group: '0', userLabels: { K: '1', k: '2' } });
+});
+
+test('null in a list is the element\'s zero value, as Go reads it: "" in a list of strings, no element in a list of objects', () => {
+  const m = parseImageManifest(`{${BASE},"labels":[null],"app":{"exec":["/bin/sh",null],"user":"0","group":"0","mountPoints":[null]}}`, 'm.json');
+  assert.deepEqual([m.labels, m.app!.exec, m.app!.mountPoints], [[], ['/bin/sh', ''], []]);
+  // Where actool refuses a null element (Go's empty value fails its checks there), so does sprocket.
+  fails(`{${BASE},"app":{"exec":["/x"],"user":"0","group":"0","environment":[null]}}`, 'app.environment[0]', /expected object, got null/);
 });
 
 test('version parts beyond 64 bits are refused, as actool does', () => {
