@@ -16,7 +16,7 @@ const q = JSON.stringify;
  */
 export const EnvironmentVariable = goObject({
   name: z.string().regex(SPEC_ENV_NAME, { error: (i) => `${q(i.input)} is not a valid environment variable name (${SPEC_ENV_NAME_RULE})` }),
-  value: z.string(),
+  value: z.string().default(''),
 });
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 

@@ -68,12 +68,12 @@ export const RuntimeApp = goObject({
 export type RuntimeApp = z.infer<typeof RuntimeApp>;
 
 /**
- * A port of an app forwarded from the host. hostPort 0 validates (actool
- * takes it) but does not run (runnable.ts); an empty hostIP is none.
+ * A port of an app forwarded from the host. hostPort 0 (or none) validates
+ * (actool takes it) but does not run (runnable.ts); an empty hostIP is none.
  */
 export const ExposedPort = goObject({
   name: AcName,
-  hostPort: z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, { error: (i) => `${JSON.stringify(i.input)} is not a port number (0..65535)` }),
+  hostPort: z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 65535, { error: (i) => `${JSON.stringify(i.input)} is not a port number (0..65535)` }).default(0),
   hostIP: emptyIsAbsent(z.ipv4({ error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address (dotted quad)` }).optional()),
   podPort: Port.optional(),
 });
