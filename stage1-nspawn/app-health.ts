@@ -6,6 +6,7 @@
 // The check runs in a unit of its own so that nothing of the app ever runs
 // in the keeper's cgroup, by which journald's readers trust its events. No
 // process stays between checks.
+import { appCommand } from './app-domain.js';
 import { appMountsLine, appProcessLines, STATUS_DIR } from './app-unit.js';
 import { healthUnitNames } from './health.js';
 import type { PlanApp, PodPlan } from './plan.js';
@@ -70,7 +71,7 @@ export function healthUnits(plan: PodPlan, app: PlanApp): Record<string, string>
       `TimeoutStartSec=${h.timeoutMs}ms`,
       // Opened by the pod's systemd before it enters the app's root: the app cannot reach the file.
       ...appProcessLines(plan, app, [`StandardOutput=truncate:${healthOutput(app.name)}`, 'StandardError=inherit']),
-      `ExecStart=${execLine(h.exec)}`,
+      `ExecStart=${execLine(appCommand(app, h.exec))}`,
     ]),
     [units.ready]: text([
       ...HEAD(`sprocket: app ${app.name} is healthy`),

@@ -1,6 +1,7 @@
 // <app>.service for the pod's systemd: the app chrooted into its overlay
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
+import { appCommand, appDomainLines } from './app-domain.js';
 import { APP_JOURNAL_BINDS, appLogDependencies, appLogLines, JOURNAL_SOCKETS, POD_JOURNAL } from './app-log.js';
 import { isSocketActivated } from './app-socket.js';
 import { isolationLines, SYSCTL_UNIT } from './isolation-unit.js';
@@ -110,6 +111,7 @@ export const appMountsLine = (app: PlanApp) => `RequiresMountsFor=${[appRoot(app
 /**
  * How a process of the app runs (the app's own unit, its health check): its
  * root, user, environment, secrets, mounts and isolators; `output` its stdio lines.
+ * Each command of such a unit is appCommand(app, argv).
  */
 export function appProcessLines(plan: PodPlan, app: PlanApp, output: string[]): string[] {
   const rw = app.mounts.filter((m) => !m.readOnly);
@@ -132,6 +134,8 @@ export function appProcessLines(plan: PodPlan, app: PlanApp, output: string[]): 
     ...(rw.length ? [`BindPaths=${rw.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...(ro.length ? [`BindReadOnlyPaths=${ro.map((m) => bindPath(volumeInPod(m.volume), m.target)).join(' ')}`] : []),
     ...isolationLines(app.isolation),
+    // After isolationLines: these widen its bounding set and seccomp filter for app-domain alone.
+    ...appDomainLines(app),
     ...(plan.insecurePaths ? [] : sensitivePathLines(appRoot(app.name))),
   ];
 }
@@ -168,11 +172,11 @@ export function renderAppUnit(plan: PodPlan, app: PlanApp): string {
     ...(app.notify ? ['Type=notify', 'NotifyAccess=all', `BindPaths=${NOTIFY_SOCKET}`] : ['Type=exec']),
     // --interactive: the console nspawn forwards to the operator's terminal.
     ...appProcessLines(plan, app, app.interactive ? ['StandardInput=tty', 'StandardOutput=tty', 'TTYPath=/dev/console'] : appLogLines(app.name)),
-    ...(app.preStart ? [`ExecStartPre=${execLine(app.preStart)}`] : []),
-    `ExecStart=${execLine(app.exec)}`,
+    ...(app.preStart ? [`ExecStartPre=${execLine(appCommand(app, app.preStart))}`] : []),
+    `ExecStart=${execLine(appCommand(app, app.exec))}`,
     ...restartLines(app),
     // "-": a failing post-stop handler must not hide how the app itself ended.
-    ...(app.postStop ? [`ExecStopPost=${execLine(app.postStop, '-')}`] : []),
+    ...(app.postStop ? [`ExecStopPost=${execLine(appCommand(app, app.postStop), '-')}`] : []),
     '',
   ];
   return lines.join('\n');

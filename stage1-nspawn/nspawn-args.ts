@@ -1,5 +1,6 @@
 // The systemd-nspawn command line that boots a pod: its stage1 root with the
 // host's /usr, the apps' overlay roots, the volumes and the status directory.
+import { anyKeptApart, APP_DOMAIN, appDomainBinary, NSPAWN_LANDLOCK_FILTER } from './app-domain.js';
 import { JOURNAL_SOCKETS, POD_JOURNAL } from './app-log.js';
 import { appRoot, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js';
@@ -80,5 +81,7 @@ export function nspawnArgv(plan: PodPlan): string[] {
     ...volumes,
     ...(needsMetadataProxy(plan) ? metadataProxyNspawnArgs() : []),
     ...secretNspawnArgs(plan),
+    // Apps kept apart: app-domain from sprocket's build (one copy for every pod), and Landlock's calls.
+    ...(anyKeptApart(plan) ? [`--bind-ro=${part(appDomainBinary())}:${APP_DOMAIN}`, NSPAWN_LANDLOCK_FILTER] : []),
   ];
 }

@@ -138,6 +138,13 @@ export const PlanApp = z.object({
   ports: z.array(PlanAppPort).default([]),
   /** Files of the host given to the app as systemd credentials ($CREDENTIALS_DIRECTORY/NAME), by path: no value is in the plan. */
   secrets: z.array(PlanSecret).refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'names must be unique').default([]),
+  /**
+   * The operator lets the app share (run --share-processes; annotation
+   * sprocket.dev/share-processes of the pod manifest's app): it runs outside
+   * a Landlock domain of its own, as the pod's own processes do; else it is
+   * kept apart from the other apps (app-domain.ts).
+   */
+  shareProcesses: z.boolean().default(false),
 });
 export type PlanApp = z.infer<typeof PlanApp>;
 

@@ -10,6 +10,7 @@ import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, readdirSync, 
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
 import { podPaths } from '../src/pod/dir.js';
+import { anyKeptApart, APP_DOMAIN_IN_APP, appDomainBinary, keptApart } from './app-domain.js';
 import { APP_JOURNAL_BINDS, APP_LOG, APP_LOG_UNIT_NAME, appLogUnit, POD_JOURNAL, POD_JOURNAL_MOUNT, POD_JOURNAL_MOUNT_UNIT } from './app-log.js';
 import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLoaderText, socketUnits } from './app-socket.js';
 import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
@@ -162,6 +163,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
     for (const target of later) makeDirs(appUpper(plan, app.name), target, field);
     if (app.notify) makeFile(appUpper(plan, app.name), NOTIFY_SOCKET, field);
+    if (keptApart(app)) makeFile(appUpper(plan, app.name), APP_DOMAIN_IN_APP, field);
     // Mount points of the pod's hosts and resolv.conf: also over an image's symlink (to a path that may not exist in the app's root).
     for (const [, target] of podFileBinds(plan)) makeFile(appUpper(plan, app.name), target, field);
   }
@@ -171,6 +173,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   installScript(script('app-stopped'), inRoot(APP_STOPPED));
   installScript(script('app-started'), inRoot(APP_STARTED));
   installScript(appLogBinary(), inRoot(APP_LOG));
+  if (anyKeptApart(plan)) checkAppDomain();
   if (plan.apps.some((a) => a.health)) installScript(script('app-health'), inRoot(APP_HEALTH));
   writeSysctls(plan, inRoot);
   for (const [name, text] of Object.entries(METADATA_PROXY_UNITS)) {
@@ -229,6 +232,15 @@ function writeSysctls(plan: PodPlan, inRoot: (p: string) => string): void {
   writeFileSync(unit, SYSCTL_UNIT_TEXT);
   writeFileSync(inRoot(SYSCTL_CONF), sysctlConf(plan.isolation));
   installScript(script('sysctl'), inRoot(SYSCTL_SCRIPT));
+}
+
+/** nspawn binds app-domain from sprocket's build: without it the pod would fail only after its unit started. */
+function checkAppDomain(): void {
+  try {
+    statSync(appDomainBinary());
+  } catch {
+    throw notFound(`${appDomainBinary()} does not exist: this sprocket is not fully built`, { file: appDomainBinary(), hint: 'build it with npm run build (docs/isolators.md, "Apps kept apart")' });
+  }
 }
 
 /** Host volumes must exist: nspawn would fail only after the unit started. */

@@ -13,6 +13,7 @@ import { issueMessage, jsonPath } from '../spec/issues.js';
 import { RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy } from '../../stage1-nspawn/plan.js';
 import { ENV_NAME_RULE, isEnvName, isSecretName, SECRET_NAME_RULE } from '../spec/patterns.js';
 import { HEALTH_ANNOTATIONS, HEALTH_FLAGS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
+import { SHARE_PROCESSES_ANNOTATION } from '../../stage1-nspawn/app-domain.js';
 
 type FlagKind = 'value' | 'bool';
 
@@ -58,6 +59,7 @@ const APP_FLAGS: Record<string, FlagKind> = {
   '--user-label': 'value',
   '--restart': 'value',
   '--restart-delay': 'value',
+  '--share-processes': 'bool',
   ...Object.fromEntries(Object.values(HEALTH_FLAGS).map((f) => [f, 'value' as const])),
 };
 const HEALTH_KEY_OF = new Map(Object.entries(HEALTH_FLAGS).map(([k, f]) => [f, k as HealthKey]));
@@ -193,6 +195,7 @@ function setAppFlag(app: AppRequest, flag: string, value: string | boolean): voi
       setAnnotation(app, { name, value: checked(schema, s, flag) });
       break;
     }
+    case '--share-processes': setAnnotation(app, { name: SHARE_PROCESSES_ANNOTATION, value: String(value) }); break;
     case '--user-annotation': {
       const { name, value: v } = parseNameValue(s, flag);
       app.userAnnotations = { ...app.userAnnotations, [name]: v };

@@ -76,6 +76,9 @@ App flags (after an image):
   --health-on-failure kill|stop|none
                              when unhealthy: kill (default): SIGKILL, the app's --restart decides (no: the
                              pod ends); stop: the pod ends, failed; none: marked only (docs/pods.md)
+  --share-processes[=BOOL]   the app may look into the other apps' processes (environment, memory, roots through
+                             /proc; ptrace), as its user and capabilities allow, and apps with this flag into
+                             it; without it, apps are kept apart (docs/isolators.md)
   --user-annotation NAME=VALUE, --user-label NAME=VALUE
                              the app's userAnnotations, userLabels
   -- ARGS                    arguments appended to the command (up to ---)

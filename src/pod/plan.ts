@@ -5,12 +5,13 @@
 // from starting and can be known here is an error here, before any start.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { invalid, usage } from '../errors.js';
+import { invalid, SprocketError, usage } from '../errors.js';
 import type { ImageManifest, Mount, MountPoint, PodManifest, Port, RuntimeApp, Volume } from '../spec/index.js';
 import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, socketProtocolProblem, type PlanApp, type PlanAppPort, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
 import { AppHealth, HEALTH_ANNOTATIONS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
+import { SHARE_PROCESSES_ANNOTATION } from '../../stage1-nspawn/app-domain.js';
 import { DEFAULT_NETWORK, exposedPorts, withNetRequest } from '../net/plan.js';
 import type { NetRequest } from '../net/request.js';
 import { podPaths } from './dir.js';
@@ -192,7 +193,27 @@ async function planApp(ra: RuntimeApp, pod: PodManifest, images: PlanImages, fil
     ...restartPolicy(annotation, fail),
     ...(health ? { health } : {}),
     secrets: secrets.map((s) => ({ name: s.name, source: path.resolve(s.file) })),
+    shareProcesses: shareProcesses(ra, image, fail),
   };
+}
+
+/**
+ * Whether the operator lets the app share its processes with the others
+ * (run --share-processes): from the pod manifest's app alone. An image that
+ * asks for it is refused, as an image's capabilities beyond the defaults are
+ * (image-privilege.ts): an app that may look into the others is the
+ * operator's to allow.
+ */
+function shareProcesses(ra: RuntimeApp, image: ImageManifest, fail: (m: string, f: string) => Error): boolean {
+  const value = ra.annotations?.find((a) => a.name === SHARE_PROCESSES_ANNOTATION)?.value;
+  if (value === undefined && image.annotations?.some((a) => a.name === SHARE_PROCESSES_ANNOTATION)) {
+    throw new SprocketError('untrusted', `app ${ra.name}: image ${image.name} asks for ${SHARE_PROCESSES_ANNOTATION}: an image may not look into the pod's other apps`, {
+      file: `image ${image.name}`, field: 'annotations',
+      hint: 'let the app share with --share-processes after the image (or the annotation in a --pod-manifest app), or keep it apart with --share-processes=false',
+    });
+  }
+  if (value !== undefined && value !== 'true' && value !== 'false') throw fail(`annotation ${SHARE_PROCESSES_ANNOTATION} must be true or false, not "${value}"`, 'annotations');
+  return value === 'true';
 }
 
 /** The app's ports; a socket-activated one must be tcp or udp. */

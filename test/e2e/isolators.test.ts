@@ -137,6 +137,42 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
     assert.equal(await out(uuid, 'unshare-unshare'), 'allowed\n');
   });
 
+  it("keeps apps apart: an app cannot read a sibling's /proc/PID/environ nor create a file in its root through /proc/PID/root (root with appc's default capabilities, and one non-root uid for both); with --share-processes it can", async () => {
+    // Each victim waits for its attacker's verdict; each attacker plays the attack from inside the pod.
+    const waitFor = (file: string) => `i=0; while [ ! -e ${file} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done`;
+    const victim = sh(`echo $$ >/out/$AC_APP_NAME.pid; ${waitFor('/out/$PEER.result')}`);
+    const attacker = sh([
+      `${waitFor('/out/$PEER.pid')}; T=$(cat /out/$PEER.pid)`,
+      '{ if busybox grep -q SECRET= /proc/$T/environ; then echo environ=read; else echo environ=denied; fi',
+      'if touch /proc/$T/root/drop/$AC_APP_NAME; then echo root=written; else echo root=denied; fi; } >/out/$AC_APP_NAME.tmp 2>&1',
+      'busybox mv /out/$AC_APP_NAME.tmp /out/$AC_APP_NAME.result',
+    ].join('; '));
+    const share = [{ name: 'sprocket.dev/share-processes', value: 'true' }];
+    const pair = (name: string, [user, group]: [string, string], shared: boolean) => [
+      { name: `${name}-victim`, exec: victim, peer: `${name}-attacker`, extra: [{ volume: 'drop', path: '/drop' }] },
+      { name: `${name}-attacker`, exec: attacker, peer: `${name}-victim`, extra: [] },
+    ].map((a) => ({
+      name: a.name, image: { name: PROBE },
+      app: { exec: a.exec, user, group, environment: [{ name: 'PEER', value: a.peer }, { name: 'SECRET', value: 'hunter2' }] },
+      mounts: [{ volume: 'out', path: '/out' }, ...a.extra],
+      ...(shared ? { annotations: share } : {}),
+    }));
+    const file = await manifest('apart', {
+      apps: [...pair('root', ['0', '0'], false), ...pair('user', ['33', '34'], false), ...pair('shared', ['0', '0'], true), ...pair('shared-user', ['33', '34'], true)],
+      volumes: [{ name: 'out', kind: 'empty', mode: '0777' }, { name: 'drop', kind: 'empty', mode: '1777' }],
+    });
+    const uuidFile = `${IN_HOST}/apart.uuid`;
+    const r = await sprocket(host(), ['run', '--uuid-file-save', uuidFile, '--pod-manifest', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = (await readFile(onMachine(host(), uuidFile), 'utf8')).trim();
+    const verdict = (app: string) => out(uuid, `${app}.result`).then((t) => t.split('\n').filter((l) => /^(environ|root)=/.test(l)).join(' '));
+    assert.equal(await verdict('root-attacker'), 'environ=denied root=denied');
+    assert.equal(await verdict('user-attacker'), 'environ=denied root=denied');
+    assert.equal(await verdict('shared-attacker'), 'environ=read root=written');
+    assert.equal(await verdict('shared-user-attacker'), 'environ=read root=written');
+    assert.deepEqual((await readdir(path.join(pods(), uuid, 'volumes', 'drop'))).sort(), ['shared-attacker', 'shared-user-attacker']);
+  });
+
   it('sets memory and CPU limits that read back over D-Bus (this machine has no cgroup2 resource controllers: enforcement is checked only where one exists) and reports what is ignored', async () => {
     const file = await manifest('limits', {
       apps: [{ name: 'limits', image: { name: LIMITS } }],

@@ -216,6 +216,18 @@ test('health flags become the plan\'s check with podman\'s defaults; a check the
     /annotation sprocket\.dev\/health-interval must be a time span like 500ms, 30s, 1m or 1h, not "often"/);
 });
 
+test('--share-processes lets an app share its processes, from the pod manifest alone; an image that asks for it is refused', async () => {
+  const { images } = await fakeStore();
+  const share = async (flags: string[], from = images) => (await plan(['tool', '--name', 'tool', ...flags], from)).apps[0]!.shareProcesses;
+  assert.equal(await share([]), false);
+  assert.equal(await share(['--share-processes']), true);
+  assert.equal(await share(['--share-processes=false']), false);
+  await rejects(share(['--annotation', 'sprocket.dev/share-processes=yes']), /annotation sprocket\.dev\/share-processes must be true or false, not "yes"/);
+  const asking = { ...images, manifest: async (id: string) => ({ ...(await images.manifest(id)), annotations: [{ name: 'sprocket.dev/share-processes', value: 'true' }] }) };
+  await assert.rejects(share([], asking), (e: unknown) => e instanceof SprocketError && e.kind === 'untrusted' && /image example\.com\/my_tool asks for sprocket\.dev\/share-processes/.test(e.message));
+  assert.equal(await share(['--share-processes=false'], asking), false, "the operator's word decides");
+});
+
 test('socket-activated ports reach the plan; one that is neither tcp nor udp is refused, naming the field', async () => {
   const { images } = await fakeStore();
   const withPorts = (ports: unknown[]): typeof images => ({

@@ -103,6 +103,12 @@ test('--restart and --restart-delay are app annotations of the pod manifest, che
   assert.throws(() => parseRunArgs(['x', '--restart-delay=soon']), (e: unknown) => e instanceof SprocketError && e.field === '--restart-delay');
 });
 
+test('--share-processes is an app annotation of the pod manifest, true or false', () => {
+  const r = parseRunArgs(['x', '--share-processes', '---', 'y', '--share-processes=false', '---', 'z']);
+  assert.deepEqual(r.apps.map((a) => a.annotations), [[{ name: 'sprocket.dev/share-processes', value: 'true' }], [{ name: 'sprocket.dev/share-processes', value: 'false' }], undefined]);
+  assert.throws(() => parseRunArgs(['x', '--share-processes=maybe']), (e: unknown) => e instanceof SprocketError && e.field === '--share-processes');
+});
+
 test('--health-* flags are app annotations of the pod manifest, checked on the command line', () => {
   const r = parseRunArgs(['x', '--health-cmd', 'wget -q -O- http://127.0.0.1/', '--health-interval=2s', '--health-retries', '2', '--health-on-failure=stop']);
   assert.deepEqual(r.apps[0]!.annotations, [

@@ -27,11 +27,12 @@ test('a checked app: a timer, a keeper in the pod\'s root, the check in the app\
   // The check runs as the app's own unit runs the app: the same root, user, environment and mounts.
   const check = units['app-check@web.service']!;
   const appUnit = renderAppUnit(plan, app);
-  for (const key of ['RootDirectory', 'User', 'Group', 'Environment', 'BindReadOnlyPaths', 'CapabilityBoundingSet', 'ProtectControlGroups', 'InaccessiblePaths']) {
+  for (const key of ['RootDirectory', 'User', 'Group', 'Environment', 'BindReadOnlyPaths', 'CapabilityBoundingSet', 'AmbientCapabilities', 'NoNewPrivileges', 'SystemCallFilter', 'ProtectControlGroups', 'InaccessiblePaths']) {
     assert.deepEqual(values(check, key), values(appUnit, key), key);
   }
   assert.deepEqual(values(check, 'ProtectControlGroups'), ['yes']);
-  assert.deepEqual(values(check, 'ExecStart'), ['"/bin/sh" "-c" "wget -q http://127.0.0.1/ || exit 1"']);
+  // In a Landlock domain of its own, as every command of an app kept apart (test/unit/stage1/app-domain.test.ts).
+  assert.deepEqual(values(check, 'ExecStart'), ['"/.sprocket/app-domain" "CAP_SYS_ADMIN" "--" "/bin/sh" "-c" "wget -q http://127.0.0.1/ || exit 1"']);
   assert.deepEqual([values(check, 'Type'), values(check, 'TimeoutStartSec')], [['oneshot'], ['500ms']]);
   assert.deepEqual(values(check, 'StandardOutput'), ['truncate:/run/sprocket-health/web.out']);
   // Ready once healthy; decided within the start period and retries + 1 rounds.

@@ -12,6 +12,9 @@ function unit(change: (p: any) => void = () => {}) {
   return renderAppUnit(plan, plan.apps[0]!).split('\n');
 }
 const values = (lines: string[], key: string) => lines.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+/** A root app kept apart (test/unit/stage1/app-domain.test.ts): each command through app-domain, CAP_SYS_ADMIN lent. */
+const DOMAIN = '"/.sprocket/app-domain" "CAP_SYS_ADMIN" "--" ';
+const DOMAIN_BIND = '/sprocket/app-domain:/.sprocket/app-domain';
 
 test('app unit: chrooted to the overlay root, numeric ids, working directory', () => {
   const lines = unit((p) => Object.assign(p.apps[0], { uid: 1000, gid: 100, supplementaryGids: [5, 6], workingDirectory: '/srv/100%' }));
@@ -38,24 +41,24 @@ test('app unit: exec words quoted, $ and % escaped, handlers around the app', ()
     preStart: ['/bin/pre'],
     postStop: ['/bin/post', 'x'],
   }));
-  assert.deepEqual(values(lines, 'ExecStart'), ['"/bin/echo" "$$HOME" ";" "100%%" "two words"']);
-  assert.deepEqual(values(lines, 'ExecStartPre'), ['"/bin/pre"']);
-  assert.deepEqual(values(lines, 'ExecStopPost'), ['-"/bin/post" "x"']);
+  assert.deepEqual(values(lines, 'ExecStart'), [`${DOMAIN}"/bin/echo" "$$HOME" ";" "100%%" "two words"`]);
+  assert.deepEqual(values(lines, 'ExecStartPre'), [`${DOMAIN}"/bin/pre"`]);
+  assert.deepEqual(values(lines, 'ExecStopPost'), [`-${DOMAIN}"/bin/post" "x"`]);
 });
 
 test("app unit: output to its FIFOs, read by the pod's app-log.service, which starts first; the journal's sockets bound, not its control socket", () => {
   const lines = unit();
-  assert.deepEqual(values(lines, 'ExecStart'), ['"/bin/web"']);
+  assert.deepEqual(values(lines, 'ExecStart'), [`${DOMAIN}"/bin/web"`]);
   assert.deepEqual(values(lines, 'StandardOutput'), ['file:/run/sprocket-log/web.stdout']);
   assert.deepEqual(values(lines, 'StandardError'), ['file:/run/sprocket-log/web.stderr']);
   assert.deepEqual(values(lines, 'Requires'), ['app-log.service']);
   assert.deepEqual(values(lines, 'After'), ['app-log.service']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', DOMAIN_BIND]);
 });
 
 test('app unit: a notify app also gets the pod\'s /usr (its systemd-notify)', () => {
   const lines = unit((p) => (p.apps[0].notify = true));
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/usr":"/.sprocket/usr" "/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', DOMAIN_BIND]);
 });
 
 test('app unit: an interactive app keeps the console, without app-log', () => {
@@ -100,7 +103,7 @@ test('app unit: volumes bound read-write or read-only', () => {
   });
   // The pod's /proc (sensitive paths protected) comes last.
   assert.deepEqual(values(lines, 'BindPaths'), ['"/sprocket/volumes/data":"/var/data"', '/proc']);
-  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', '"/sprocket/volumes/conf":"/etc/my conf"']);
+  assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', '"/sprocket/volumes/conf":"/etc/my conf"', DOMAIN_BIND]);
 });
 
 test('app unit: an app\'s own volume is bound from /sprocket/app-volumes and required mounted', () => {

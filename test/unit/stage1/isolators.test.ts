@@ -14,9 +14,11 @@ const at = { file: 'pod.json', field: 'apps[0].app.isolators' };
 const iso = (name: string, value: unknown) => ({ name, value }) as Isolator;
 const outcomes = (r: { report: { isolator: string; outcome: string }[] }) => r.report.map((e) => `${e.isolator} ${e.outcome}`);
 
+/** The unit of an app with `isolation`, shared: app-domain's own lines (test/unit/stage1/app-domain.test.ts) left out. */
 function unitOf(isolation: ReturnType<typeof appIsolation>, change: (p: any) => void = () => {}) {
   const raw: any = basePlan();
   raw.apps[0].isolation = isolation;
+  raw.apps[0].shareProcesses = true;
   change(raw);
   const plan = parsePodPlan(raw);
   return renderAppUnit(plan, plan.apps[0]!).split('\n');
