@@ -1,6 +1,7 @@
 // `sprocket image gc`: unused images and leftovers of the store, then the
 // download cache, pruned by age and size (docs/images.md, docs/fetch.md).
 import { Command } from 'commander';
+import { failedFor } from '../errors.js';
 import { openStore } from './image-options.js';
 import { globalOptions } from './options.js';
 import { parseDuration } from './pod-context.js';
@@ -18,9 +19,10 @@ export function register(image: Command): void {
       ]);
       const gracePeriodMs = parseDuration(o.gracePeriod, '--grace-period');
       const cache = { maxAgeMs: parseDuration(o.cacheMaxAge, '--cache-max-age'), maxSize: parseSize(o.cacheMaxSize, '--cache-max-size') };
-      const { removed } = await (await openStore(cmd)).gc(gracePeriodMs);
+      const { removed, failed } = await (await openStore(cmd)).gc(gracePeriodMs);
       for (const id of removed) process.stdout.write(`removed ${id}\n`);
       const pruned = await pruneHttpCache(httpCacheDir(globalOptions(cmd).dir), cache);
       if (pruned.removed) process.stdout.write(`removed ${pruned.removed} download(s) from the cache, ${pruned.freedBytes} bytes\n`);
+      if (failed.length) throw failedFor('images that gc could not handle (kept)', failed);
     });
 }

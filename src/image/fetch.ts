@@ -3,7 +3,9 @@
 // their dependencies first (the store only takes an image whose
 // dependencies it already has). Nothing reaches the store before every check
 // on an image has passed.
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { SprocketError, invalid, usage } from '../errors.js';
 import { ImageId, type ImageManifest } from '../spec/index.js';
 import { readAci } from './aci-reader.js';
@@ -19,7 +21,7 @@ import type { PullPolicy } from './pull-policy.js';
 import type { ConfigDirs } from './trust.js';
 
 /** What fetching needs of the image store. */
-export type ImageTarget = Pick<ImageStore, 'has' | 'resolve' | 'import' | 'stage' | 'list' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits'>;
+export type ImageTarget = Pick<ImageStore, 'has' | 'resolve' | 'import' | 'stage' | 'list' | 'manifest' | 'treePath' | 'remove' | 'images' | 'limits' | 'scratchDir'>;
 
 export interface FetchOptions {
   store: ImageTarget;
@@ -112,9 +114,9 @@ async function discovered(ref: NamedImage, opts: Context): Promise<Located> {
 
 async function download(aciUrl: string, signatureUrl: string, opts: Context): Promise<Located> {
   const transport = opts.transport;
-  const path = await fetchCached(aciUrl, { cacheDir: httpCacheDir(opts.stateDir), transport });
+  const body = await fetchCached(aciUrl, { cacheDir: httpCacheDir(opts.stateDir), transport });
   return {
-    path,
+    path: body,
     source: aciUrl,
     signature: async () => {
       try {
@@ -140,15 +142,37 @@ const missingSignature = (where: string) =>
     hint: 'put it beside the image as FILE.asc (sprocket fetch also takes --signature FILE), or skip verification with --insecure-options=image',
   });
 
-/** Checks and imports one located ACI after its dependencies; `chain` detects cycles. */
+/**
+ * Checks and imports one located ACI after its dependencies; `chain` detects
+ * cycles. An ACI whose signature is checked is first read once into a
+ * private copy in the store, and checked and imported from there: the file
+ * (a local one its owner may rewrite, a download that a concurrent fetch
+ * renews) could otherwise change between the check and the import.
+ */
 async function fetchLocated(image: Located, opts: Context, chain: string[]): Promise<string> {
-  const { manifest } = await readAci(image.path);
+  if (opts.insecure.image) return fetchChecked(image, { name: image.path, path: image.path }, opts, chain);
+  const scratch = await opts.store.scratchDir();
+  try {
+    const copy = path.join(scratch, 'image.aci');
+    await fs.copyFile(image.path, copy, fs.constants.COPYFILE_FICLONE).catch((e: NodeJS.ErrnoException) => {
+      throw new SprocketError(e.code === 'ENOENT' ? 'not-found' : 'io', `cannot read the image: ${e.message}`, { file: image.source });
+    });
+    return await fetchChecked(image, { name: image.source, path: copy, size: (await fs.stat(copy)).size }, opts, chain);
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `bytes`: the file read (`path`), and the name messages give it (the private copy is named as its source). */
+async function fetchChecked(image: Located, bytes: { name: string; path: string; size?: number }, opts: Context, chain: string[]): Promise<string> {
+  const read = () => (bytes.path === bytes.name ? {} : { source: createReadStream(bytes.path), size: bytes.size });
+  const { manifest } = await readAci(bytes.name, undefined, read());
   if (image.expect) checkExpected(manifest, image.expect, image.source);
   if (!opts.insecure.image) {
     const signature = await image.signature();
     // openpgp only when a signature is checked: a docker fetch never needs it, and it is some 0.3 s to load.
     const { verifyImageSignature } = await import('./signature.js');
-    await verifyImageSignature(image.path, signature.text, manifest.name, opts.config, {
+    await verifyImageSignature(bytes.path, signature.text, manifest.name, opts.config, {
       aci: image.source,
       signature: signature.origin,
       keyUrls: image.keyUrls,
@@ -161,7 +185,7 @@ async function fetchLocated(image: Located, opts: Context, chain: string[]): Pro
     await fetchDependency(dep, opts, [...chain, manifest.name], { file: image.source, field: `dependencies[${i}]` });
   }
   const expect = image.expect && { name: image.expect.name, labels: image.expect.labels };
-  const { id } = await opts.store.import(image.path, { expect });
+  const { id } = await opts.store.import(bytes.name, { expect, ...read() });
   return id;
 }
 

@@ -16,6 +16,7 @@ import type { AciContents, EntrySink, ReadAciOptions } from './aci-reader.js';
 import { BlobHole, BlobHoles, exportFilledBlob, filledBlob, fillHoles } from './blob.js';
 import { describeRef, labelsMatch, parseImageRef } from './image-ref.js';
 import { ImageLimits, imageLimits } from './limits.js';
+import { makePrivateDirs, warnOnStderr } from './private-dirs.js';
 import { withLock } from './store-lock.js';
 import type { TreeWriter } from './tree-writer.js';
 
@@ -23,8 +24,8 @@ const run = promisify(execFile);
 
 /** The ACI reader and tree writer (tar-stream), loaded by the operations that read ACIs: starting a pod needs neither. */
 const aciModules = async () => {
-  const [{ readAci }, { TreeWriter }] = await Promise.all([import('./aci-reader.js'), import('./tree-writer.js')]);
-  return { readAci, TreeWriter };
+  const [{ readAci }, { TreeWriter, leftOutWarnings }] = await Promise.all([import('./aci-reader.js'), import('./tree-writer.js')]);
+  return { readAci, TreeWriter, leftOutWarnings };
 };
 
 /** DIR/images/<id>/info.json */
@@ -84,15 +85,19 @@ function alive(pid: number): boolean {
 export class ImageStore {
   readonly images: string;
 
-  private constructor(readonly dir: string, readonly limits: ImageLimits) {
+  /** Where the store's warnings go (an image's entries left out at import, a directory made private). */
+  readonly warn: (message: string) => void;
+
+  private constructor(readonly dir: string, readonly limits: ImageLimits, warn: (message: string) => void) {
     this.images = path.join(dir, 'images');
+    this.warn = warn;
   }
 
-  static async open(dir: string, opts: { limits?: Partial<ImageLimits> } = {}): Promise<ImageStore> {
-    const store = new ImageStore(dir, imageLimits(opts.limits));
+  static async open(dir: string, opts: { limits?: Partial<ImageLimits>; warn?: (message: string) => void } = {}): Promise<ImageStore> {
+    const store = new ImageStore(dir, imageLimits(opts.limits), opts.warn ?? warnOnStderr);
+    makePrivateDirs(dir, store.warn);
     try {
-      mkdirSync(path.join(store.images, 'blobs'), { recursive: true, mode: 0o755 });
-      mkdirSync(path.join(store.images, 'tmp'), { recursive: true, mode: 0o700 });
+      for (const sub of ['blobs', 'tmp']) mkdirSync(path.join(store.images, sub), { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new SprocketError('io', `cannot create the image store: ${(e as Error).message}`, { file: store.images });
     }
@@ -233,7 +238,7 @@ export class ImageStore {
    * src/image/blob.ts), its tar entries into the tree, its uncompressed bytes
    * through the hash. Nothing is left behind when it fails.
    */
-  async import(acipath: string, opts: { expect?: ImportExpectation } = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
+  async import(acipath: string, opts: { expect?: ImportExpectation } & Pick<ReadAciOptions, 'source' | 'size'> = {}): Promise<{ id: ImageId; manifest: ImageManifest }> {
     const staged = await this.stage(acipath, opts);
     await staged.publish();
     return { id: staged.id, manifest: staged.manifest };
@@ -247,18 +252,20 @@ export class ImageStore {
    * it publishes any.
    */
   async stage(acipath: string, opts: { expect?: ImportExpectation } & Pick<ReadAciOptions, 'source' | 'size'> = {}): Promise<StagedImage> {
-    const { readAci, TreeWriter } = await aciModules();
+    const { readAci, TreeWriter, leftOutWarnings } = await aciModules();
     const tmp = await this.scratchDir();
     const discard = () => fs.rm(tmp, { recursive: true, force: true });
     try {
       const blob = path.join(tmp, 'blob');
-      const tree = new TreeWriter(path.join(tmp, 'rootfs'));
+      const warnings = leftOutWarnings(acipath, this.warn);
+      const tree = new TreeWriter(path.join(tmp, 'rootfs'), warnings.leftOut);
       await fs.mkdir(tree.root, 0o755);
       const fh = await fs.open(blob, 'wx', 0o644);
       let contents: AciContents;
       let layers: ImageId[];
       try {
         contents = await readAci(acipath, (e, body) => tree.write(e, body), { limits: this.limits, copyTo: fh, leaveHoles: true, diskDir: tmp, source: opts.source, size: opts.size });
+        warnings.done();
         checkExpectation(contents.manifest, opts.expect, acipath);
         if (await this.has(contents.id)) {
           await discard();
@@ -400,7 +407,7 @@ export class ImageStore {
     const trash = path.join(this.images, 'tmp', `${process.pid}-rm-${id.slice(7, 23)}`);
     const removed = await this.locked(async () => {
       if (!(await this.has(id)) || !(await stillWanted())) return false;
-      const refs = await fs.readdir(this.refsPath(id)).catch(() => []);
+      const refs = await this.holders(id);
       if (refs.length) {
         if (!refuseIfUsed) return false;
         throw new SprocketError('conflict', `image ${id} is used by pod(s) ${refs.join(', ')}`, { file: this.refsPath(id) });
@@ -411,6 +418,20 @@ export class ImageStore {
     });
     await fs.rm(trash, { recursive: true, force: true });
     return removed;
+  }
+
+  /**
+   * The pods that hold image `id` (its refs/). Fails closed: a refs/ that
+   * cannot be read, or is missing (every import makes it), is an error, never
+   * "no pod uses it".
+   */
+  private async holders(id: ImageId): Promise<string[]> {
+    const refs = this.refsPath(id);
+    return fs.readdir(refs).catch((e: NodeJS.ErrnoException) => {
+      throw new SprocketError('io', `cannot tell which pods use image ${id}, so it is kept: ${e.message}`, {
+        file: refs, hint: 'repair the directory (an empty refs/ says that no pod uses the image), then try again',
+      }, { cause: e });
+    });
   }
 
   /** Writes the original ACI bytes: the exported file has the same image ID (checked when the tree filled holes). */
@@ -434,11 +455,13 @@ export class ImageStore {
   /** The image as its ACI holds it (manifest and rootfs/), or only its rootfs, without dependencies. */
   async extract(id: ImageId, dir: string, opts: { rootfsOnly?: boolean } = {}): Promise<void> {
     await this.intoNewDirectory(id, dir, async () => {
-      const { TreeWriter } = await aciModules();
+      const { TreeWriter, leftOutWarnings } = await aciModules();
       const root = opts.rootfsOnly ? dir : path.join(dir, 'rootfs');
       if (!opts.rootfsOnly) await fs.mkdir(root, 0o755);
-      const tree = new TreeWriter(root);
+      const warnings = leftOutWarnings(id, this.warn);
+      const tree = new TreeWriter(root, warnings.leftOut);
       const { manifestBytes } = await this.readBlob(id, (e, body) => tree.write(e, body), { diskDir: root });
+      warnings.done();
       await tree.finish();
       if (!opts.rootfsOnly) await fs.writeFile(path.join(dir, 'manifest'), manifestBytes, { mode: 0o644 });
     });
@@ -478,9 +501,10 @@ export class ImageStore {
   /**
    * Removes images unused for longer than the grace period and without pod
    * references, blobs without an image, and temporary directories of
-   * processes that no longer exist.
+   * processes that no longer exist. `failed`: the images it could not
+   * handle, with why (kept).
    */
-  async gc(gracePeriodMs: number): Promise<{ removed: ImageId[] }> {
+  async gc(gracePeriodMs: number): Promise<{ removed: ImageId[]; failed: { name: string; error: unknown }[] }> {
     const tmpDir = path.join(this.images, 'tmp');
     for (const name of await fs.readdir(tmpDir)) {
       const pid = Number.parseInt(name, 10);
@@ -488,16 +512,22 @@ export class ImageStore {
     }
     const cutoff = Date.now() - gracePeriodMs;
     const removed: ImageId[] = [];
+    // One image that cannot be handled (its refs/ unreadable, say) is reported, and the others still collected.
+    const failed: { name: string; error: unknown }[] = [];
     for (const image of (await this.list()).images) {
       const stale = async () => Date.parse((await this.info(image.id)).lastUsedAt) < cutoff;
-      if (await this.removeIf(image.id, stale, false)) removed.push(image.id);
+      try {
+        if (await this.removeIf(image.id, stale, false)) removed.push(image.id);
+      } catch (error) {
+        failed.push({ name: image.id, error });
+      }
     }
     await this.locked(async () => {
       for (const blob of await fs.readdir(path.join(this.images, 'blobs'))) {
         if (!(await this.has(blob))) await fs.rm(path.join(this.images, 'blobs', blob), { force: true });
       }
     });
-    return { removed };
+    return { removed, failed };
   }
 }
 

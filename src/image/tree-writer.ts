@@ -2,7 +2,12 @@
 // nobody else writes to. It remembers what each path is, so it never has to
 // ask the disk and never follows a link: a later layer replaces whatever an
 // earlier layer put at a path (a symlink to a directory included) instead of
-// writing through it.
+// writing through it. What an image may not put on the host is left out and
+// reported: device nodes (a pod gets /dev from stage1) and extended
+// attributes other than user.* (security.capability, trusted.overlay.*: an
+// app asks for a capability with an isolator). Setuid and setgid bits are
+// kept: an app may need su or ping, and the store is root's alone
+// (private-dirs.ts).
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -23,19 +28,35 @@ interface Metadata {
   xattrs: [string, string][];
 }
 
-function metadataOf(entry: AciEntry): Metadata {
-  const h = entry.header;
-  const xattrs = Object.entries((h.pax ?? {}) as Record<string, string>).filter(([k]) => k.startsWith(XATTR_PREFIX)).map(([k, v]) => [k.slice(XATTR_PREFIX.length), v] as [string, string]);
-  return { uid: h.uid ?? 0, gid: h.gid ?? 0, mode: (h.mode ?? 0o644) & 0o7777, mtime: h.mtime ?? new Date(0), xattrs };
-}
+/** The only extended attributes written: the user namespace's, which grant nothing. */
+const KEPT_XATTR_PREFIX = 'user.';
+
+/** Told of each part of an entry that the tree leaves out: its path inside rootfs and what (for a warning). */
+export type LeftOut = (rel: string, what: string) => void;
+
+const isDevice = (kind: EntryKind) => kind === 'character-device' || kind === 'block-device';
 
 export class TreeWriter {
   /** What is on disk below root, by relative path. */
   private readonly kinds = new Map<string, EntryKind>([['', 'directory']]);
   /** Directory metadata is applied last: writing entries changes a directory's mtime. */
   private readonly dirs = new Map<string, Metadata>();
+  /** Device nodes not created (and hard links to them), which later links of the layer must not reach either. */
+  private readonly devices = new Set<string>();
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, private readonly leftOut: LeftOut = () => {}) {}
+
+  private metadataOf(entry: AciEntry): Metadata {
+    const h = entry.header;
+    const xattrs: [string, string][] = [];
+    for (const [key, value] of Object.entries((h.pax ?? {}) as Record<string, string>)) {
+      if (!key.startsWith(XATTR_PREFIX)) continue;
+      const name = key.slice(XATTR_PREFIX.length);
+      if (name.startsWith(KEPT_XATTR_PREFIX)) xattrs.push([name, value]);
+      else this.leftOut(entry.rel, `extended attribute ${name} left out: only user.* attributes are kept (an app asks for a capability with an isolator)`);
+    }
+    return { uid: h.uid ?? 0, gid: h.gid ?? 0, mode: (h.mode ?? 0o644) & 0o7777, mtime: h.mtime ?? new Date(0), xattrs };
+  }
 
   private abs(rel: string): string {
     return rel === '' ? this.root : path.join(this.root, rel);
@@ -51,16 +72,33 @@ export class TreeWriter {
     await this.makeParents(rel);
     const prior = this.kinds.get(rel);
     if (prior === 'directory' && kind === 'directory') {
-      this.dirs.set(rel, metadataOf(entry));
+      this.dirs.set(rel, this.metadataOf(entry));
       return drain(body);
     }
     if (prior !== undefined) await this.remove(rel);
+    const device = isDevice(kind) ? kind.replace('-', ' ') : kind === 'link' && this.devices.has(entry.linkTarget!) ? `hard link to the device node rootfs/${entry.linkTarget}` : undefined;
+    if (device) {
+      // The path stays empty, as if the layer had deleted what was there.
+      this.devices.add(rel);
+      this.leftOut(rel, `${device} not created: a pod gets /dev from stage1`);
+      return drain(body);
+    }
+    this.devices.delete(rel);
     const abs = this.abs(rel);
-    const meta = metadataOf(entry);
-    switch (kind) {
+    // link(2) does not follow a symlink target; the target was checked to lie in this tree. A link has its target's metadata.
+    if (kind === 'link') await fs.link(this.abs(entry.linkTarget!), abs);
+    else await this.create(entry, abs, body, linkFrom);
+    this.kinds.set(rel, kind);
+    await drain(body); // entries other than files carry no data
+  }
+
+  /** Creates a directory, file, symlink or fifo with the entry's metadata. */
+  private async create(entry: AciEntry, abs: string, body: EntryBody, linkFrom: string | undefined): Promise<void> {
+    const meta = this.metadataOf(entry);
+    switch (entry.kind) {
       case 'directory':
         await fs.mkdir(abs, 0o700);
-        this.dirs.set(rel, meta);
+        this.dirs.set(entry.rel, meta);
         break;
       case 'file':
         if (linkFrom) await linkFile(linkFrom, abs, entry.header.size ?? 0);
@@ -72,25 +110,16 @@ export class TreeWriter {
         await setXattrs(abs, meta.xattrs);
         await fs.lutimes(abs, meta.mtime, meta.mtime);
         break;
-      case 'link':
-        // link(2) does not follow a symlink target; the target was checked to lie in this tree.
-        await fs.link(this.abs(entry.linkTarget!), abs);
-        break;
-      default: {
-        // Node has no mknod(2); the mknod binary (coreutils) does it.
-        const h = entry.header;
-        const args = kind === 'fifo' ? [abs, 'p'] : [abs, kind === 'block-device' ? 'b' : 'c', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-        await run('mknod', args).catch((e: Error) => {
-          throw new SprocketError('io', `cannot create ${kind}: ${e.message}`, { field: `rootfs/${rel}` });
+      default:
+        // A fifo (devices are left out). Node has no mkfifo(3); the mknod binary (coreutils) does it.
+        await run('mknod', [abs, 'p']).catch((e: Error) => {
+          throw new SprocketError('io', `cannot create ${entry.kind}: ${e.message}`, { field: `rootfs/${entry.rel}` });
         });
         await fs.lchown(abs, meta.uid, meta.gid);
         await setXattrs(abs, meta.xattrs);
         await fs.chmod(abs, meta.mode);
         await fs.utimes(abs, meta.mtime, meta.mtime);
-      }
     }
-    this.kinds.set(rel, kind);
-    await drain(body); // entries other than files carry no data
   }
 
   private async writeFile(abs: string, body: EntryBody, meta: Metadata): Promise<void> {
@@ -154,6 +183,26 @@ export class TreeWriter {
       await fs.utimes(abs, meta.mtime, meta.mtime);
     }
   }
+}
+
+/** Entries named one by one in the warnings of one image; the rest are counted. */
+const NAMED_LEFT_OUT = 20;
+
+/**
+ * Warnings for what a tree leaves out of the image `file` (`file: rootfs/PATH:
+ * what`): the first entries by name, then, at done(), how many more there
+ * were (an image built on an SELinux host labels every file).
+ */
+export function leftOutWarnings(file: string, warn: (message: string) => void): { leftOut: LeftOut; done(): void } {
+  let count = 0;
+  return {
+    leftOut: (rel, what) => {
+      if (++count <= NAMED_LEFT_OUT) warn(`${file}: rootfs/${rel}: ${what}`);
+    },
+    done: () => {
+      if (count > NAMED_LEFT_OUT) warn(`${file}: ${count - NAMED_LEFT_OUT} more device nodes or extended attributes left out`);
+    },
+  };
 }
 
 /** A hard link at `abs` to `from`, which must still be a regular file of `size` bytes (a tree changed by hand is named, not linked). */

@@ -7,13 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { SprocketError } from '../errors.js';
+import { makePrivateDirs } from '../image/private-dirs.js';
 import { killPoint } from '../kill-point.js';
 import { ensureMetadataService } from '../metadata/ensure.js';
 import { registerPod, unregisterPod } from '../metadata/register.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import type { PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
-import { newPodDir, podDir, podPaths, podsDir, podsLockFile } from './dir.js';
+import { newPodDir, podDir, podPaths, podsLockFile } from './dir.js';
 import { lockFile, withLock, type Lock } from './lock.js';
 import { findPodByName } from './find.js';
 import { buildPlan, planWithMetadataUrl, type InlineUnit, type PlanImages } from './plan.js';
@@ -68,7 +69,7 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
   metadataChecked?.catch(() => undefined); // the start awaits it; a prepare that fails first does not
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);
-  mkdirSync(podsDir(ctx.stateDir), { recursive: true, mode: 0o700 });
+  makePrivateDirs(ctx.stateDir);
   // The name check and the claim of the name (the state file) under one lock.
   const lock = await withLock(podsLockFile(ctx.stateDir), async () => {
     if (request.name && (await findPodByName(ctx, request.name))) {

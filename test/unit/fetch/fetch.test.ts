@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ImageStore } from '../../../src/image/store.js';
 import { hostLabels } from '../../../src/image/discovery.js';
+import { fetchImages } from '../../../src/image/fetch.js';
+import { parseInsecureOptions } from '../../../src/image/fetch-options.js';
 import { runSprocket } from '../../support/cli.js';
 import { buildAci, type TestManifest } from '../../support/aci-tar.js';
 import { makeKey, signDetached, type TestKey } from '../../support/pgp.js';
@@ -157,6 +159,32 @@ test('a local file is verified against FILE.asc; a tampered one is refused', asy
   assert.equal(r.code, 254);
   assert.match(r.stderr, /does not match the image/);
   assert.deepEqual(await storedNames(), [`${H}/fx/local`]);
+});
+
+test('a local ACI is checked and imported from the same bytes: the file swapped after its signature was checked is not what lands in the store', async () => {
+  freshDirs();
+  await trustPublisher();
+  const signed = await buildAci({ name: `${H}/fx/swap`, labels: labels('1.0.0') }, { 'who.txt': 'publisher\n' });
+  const file = path.join(dir, 'swap.aci');
+  fs.writeFileSync(file, signed);
+  fs.writeFileSync(`${file}.asc`, await signDetached(signed, publisher));
+  const forged = await buildAci({ name: `${H}/fx/swap`, labels: labels('1.0.0') }, { 'who.txt': 'attacker\n' });
+  const store = await ImageStore.open(dir, { warn: () => {} });
+  // The owner of the file rewrites it once the check is done, just before the import reads it.
+  const swapping = Object.assign(Object.create(store) as ImageStore, {
+    import: (acipath: string, opts: Parameters<ImageStore['import']>[1]) => {
+      fs.writeFileSync(file, forged);
+      return store.import(acipath, opts);
+    },
+  });
+  const [id] = await fetchImages([file], {
+    store: swapping, stateDir: dir, config: { localConfig: path.join(dir, 'etc'), systemConfig: path.join(dir, 'usr') },
+    insecure: parseInsecureOptions(undefined), warn: () => {},
+  });
+  assert.equal(fs.readFileSync(file).toString(), forged.toString(), 'the file was swapped');
+  assert.equal(fs.readFileSync(path.join(store.treePath(id!), 'who.txt'), 'utf8'), 'publisher\n');
+  assert.deepEqual((await store.list()).images.map((i) => i.id), [id]);
+  assert.deepEqual(fs.readdirSync(path.join(store.images, 'tmp')), [], 'the private copy is gone');
 });
 
 test('an ACI URL on plain http is refused without --insecure-options=http', async () => {

@@ -135,6 +135,53 @@ test('rm refuses an image held by a pod; gc honours the grace period and referen
   await fs.rm(dir, { recursive: true });
 });
 
+test('removal fails closed: a refs/ that cannot be read (or is gone) keeps the image; rm and gc name it and exit 254, and gc still collects the others', async () => {
+  const { dir, store, write } = await setup();
+  const a = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/a'))));
+  const b = await store.import(await write('b.aci', await craftAci([], manifestJson('example.com/b'))));
+  // Root reads any directory whatever its mode: a file in refs/'s place cannot be read as one.
+  await fs.rm(store.refsPath(a.id), { recursive: true });
+  await fs.writeFile(store.refsPath(a.id), '');
+  await assert.rejects(store.remove(a.id), (e) => kindOf('io')(e) && /cannot tell which pods use image .*, so it is kept/.test((e as Error).message) && (e as SprocketError).file === store.refsPath(a.id));
+  const rm = await runSprocket(['--dir', path.join(dir, 'store'), 'image', 'rm', a.id, 'example.com/none']);
+  assert.equal(rm.code, 254, rm.stderr);
+  assert.match(rm.stderr, /images not removed \(2\):\n {2}sha512-\S+: \S+\/refs: cannot tell which pods use image/);
+  assert.match(rm.stderr, /example\.com\/none: .*no image example\.com\/none/);
+  const gc = await runSprocket(['--dir', path.join(dir, 'store'), 'image', 'gc', '--grace-period', '0']);
+  assert.equal(gc.code, 254, gc.stderr);
+  assert.equal(gc.stdout, `removed ${b.id}\n`, 'the other image is still collected');
+  assert.match(gc.stderr, new RegExp(`images that gc could not handle \\(kept\\) \\(1\\):\\n {2}${a.id}: .*refs: cannot tell which pods use image`));
+  await fs.rm(store.refsPath(a.id));
+  const { removed, failed } = await store.gc(0);
+  assert.deepEqual([removed, failed.map((f) => f.name)], [[], [a.id]], 'a missing refs/ is no "no pod uses it" either');
+  assert.ok(await store.has(a.id));
+  await fs.rm(dir, { recursive: true });
+});
+
+test("the state directory's images/ and pods/ are made 0700, and narrowed to 0700 with a warning naming the directory and its old mode", async () => {
+  const dir = await tempDir();
+  const state = path.join(dir, 'state');
+  const mode = async (p: string) => (await fs.stat(p)).mode & 0o7777;
+  const warnings: string[] = [];
+  await ImageStore.open(state, { warn: (m) => warnings.push(m) });
+  assert.deepEqual([await mode(state), await mode(path.join(state, 'images')), await mode(path.join(state, 'pods'))], [0o700, 0o700, 0o700]);
+  assert.equal(warnings.length, 0, warnings.join('\n'));
+  await fs.chmod(path.join(state, 'images'), 0o755);
+  await fs.chmod(path.join(state, 'pods'), 0o711);
+  await ImageStore.open(state, { warn: (m) => warnings.push(m) });
+  assert.deepEqual([await mode(path.join(state, 'images')), await mode(path.join(state, 'pods'))], [0o700, 0o700]);
+  assert.deepEqual(warnings, [
+    `${state}/images had mode 0755, open to other users: made it 0700 (no other user may run the images' setuid files or read the pods' files)`,
+    `${state}/pods had mode 0711, open to other users: made it 0700 (no other user may run the images' setuid files or read the pods' files)`,
+  ]);
+  // The CLI says so on stderr.
+  await fs.chmod(path.join(state, 'images'), 0o777);
+  const list = await runSprocket(['--dir', state, 'image', 'list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stderr, /^sprocket: warning: \S+\/images had mode 0777, open to other users: made it 0700/m);
+  await fs.rm(dir, { recursive: true });
+});
+
 test('a pod taking and dropping an image is its use: LAST USED moves, and gc\'s grace period counts from there', async () => {
   const { dir, store, write } = await setup();
   const a = await store.import(await write('a.aci', await craftAci([], manifestJson('example.com/a'))));
