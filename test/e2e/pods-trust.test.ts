@@ -1,11 +1,14 @@
 // What a pod's image or apps cannot do to the host or to other pods (issue 8,
 // security half): forge another pod's log lines or sprocket's events, or
-// take more privilege than the operator grants.
+// take more privilege than the operator grants; nor an image in the store to
+// the host's other users (issue 20: the store is private).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useHost } from '../support/host.js';
-import { readdir } from 'node:fs/promises';
-import { busyboxImage, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
+import { chmod, copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runCommand } from '../support/command.js';
+import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
 
 const IMAGE = 'example.com/trust';
 const GREEDY = 'example.com/greedy';
@@ -108,5 +111,48 @@ describe('pods: trust', () => {
     await host().run(['journalctl', '--sync']);
     const logs = await sprocketOk(host(), ['logs', '--app', 'guard', uuid]);
     for (const line of ['native-line', 'syslog-line', 'stream-line', 'stdout-line']) assert.match(logs, new RegExp(`guard: .*${line}\n`), logs);
+  });
+  it('an unprivileged host user cannot run an image\'s setuid-root binary from the store nor open its device node; the import kept neither the device nor a file capability', async () => {
+    // The attacker's image: a setuid-root cat, a cat with cap_dac_read_search, a world-writable kmsg device.
+    const layout = onMachine(host(), `${IN_HOST}/layouts/private-store`);
+    await mkdir(path.join(layout, 'rootfs/bin'), { recursive: true });
+    await mkdir(path.join(layout, 'rootfs/dev'), { recursive: true });
+    await writeFile(path.join(layout, 'manifest'), JSON.stringify({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/setuid', app: { exec: ['/bin/cat'], user: '0', group: '0' } }));
+    for (const name of ['cat', 'capcat']) await copyFile('/bin/cat', path.join(layout, 'rootfs/bin', name));
+    await chmod(path.join(layout, 'rootfs/bin/cat'), 0o4755);
+    for (const [cmd, ...args] of [['setcap', 'cap_dac_read_search+ep', path.join(layout, 'rootfs/bin/capcat')], ['mknod', '-m', '0666', path.join(layout, 'rootfs/dev/kmsg'), 'c', '1', '11']]) {
+      const r = await runCommand(cmd!, args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const aci = `${layout}.aci`;
+    const build = await runCommand(process.execPath, [CLI, 'image', 'build', '--no-compression', '--owner-root', layout, aci]);
+    assert.equal(build.code, 0, build.stderr);
+    const imported = await sprocket(host(), ['image', 'import', `${IN_HOST}/layouts/private-store.aci`]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const id = imported.stdout.trim();
+    assert.match(imported.stderr, /private-store\.aci: rootfs\/dev\/kmsg: character device not created/);
+    assert.match(imported.stderr, /private-store\.aci: rootfs\/bin\/capcat: extended attribute security\.capability left out/);
+    const tree = `${IN_HOST}/images/${id}/rootfs`;
+    // The setuid bit is kept (an app may need su): the store's mode is what stands between it and host users.
+    assert.equal((await stat(onMachine(host(), `${tree}/bin/cat`))).mode & 0o7777, 0o4755);
+    assert.equal((await stat(onMachine(host(), `${IN_HOST}/images`))).mode & 0o777, 0o700);
+    assert.equal((await host().run(['getcap', `${tree}/bin/capcat`])).trim(), '', 'no file capability in the store');
+    await assert.rejects(stat(onMachine(host(), `${tree}/dev/kmsg`)), { code: 'ENOENT' });
+
+    // A shell of uid 65534 without capabilities (setpriv keeps root's capabilities until it execs: its own exec would still traverse).
+    const asNobody = (argv: string[]) => host().exec(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'exec "$@"', 'sh', ...argv]);
+    assert.equal((await asNobody(['sh', '-c', 'id -u; grep ^CapEff /proc/self/status'])).stdout, '65534\nCapEff:\t0000000000000000\n');
+    for (const cat of ['cat', 'capcat']) {
+      const shadow = await asNobody([`${tree}/bin/${cat}`, '/etc/shadow']);
+      assert.notEqual(shadow.code, 0, `${cat} ran: ${shadow.stdout}`);
+      assert.doesNotMatch(shadow.stdout, /^root:/m);
+      assert.match(shadow.stderr, /Permission denied/);
+    }
+    const kmsg = await asNobody(['sh', '-c', `echo attacker > ${tree}/dev/kmsg`]);
+    assert.notEqual(kmsg.code, 0);
+    assert.match(kmsg.stderr, /Permission denied/);
+    const list = await asNobody(['ls', `${IN_HOST}/images`, `${IN_HOST}/pods`]);
+    assert.notEqual(list.code, 0);
+    assert.doesNotMatch(list.stdout, /sha512-/);
   });
 });
