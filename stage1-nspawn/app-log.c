@@ -3,10 +3,11 @@
  * (app-log.service of the pod, stage1-nspawn/app-log.ts). Built by
  * `npm run build` into dist/stage1-nspawn/app-log, copied into each pod.
  *
- *   app-log DIR APP...   makes DIR/APP.stdout and DIR/APP.stderr (FIFOs,
- *                        0600), says READY=1 to the pod's systemd (the apps'
- *                        units may open them now), and copies them into the
- *                        journal until SIGTERM
+ *   app-log DIR APP...   opens DIR/APP.stdout and DIR/APP.stderr (FIFOs that
+ *                        app-log.socket of the pod's systemd made and holds
+ *                        open), says READY=1 to the pod's systemd, and copies
+ *                        them into the journal until the pod's systemd (PID
+ *                        1) sends SIGTERM
  *   app-log --event      sends FIELD=value lines of stdin as one journal
  *                        entry (the health keeper's events, app-health)
  *
@@ -28,6 +29,16 @@
  *
  * The journal is the host's /run/systemd/journal bound at /sprocket/journal
  * of the pod (POD_JOURNAL in stage1-nspawn/app-log.ts).
+ *
+ * Apps share the pod's PID namespace and, as root, may signal this
+ * process. Every signal that can be blocked is, and a SIGTERM that does not
+ * come from the pod's systemd is ignored: an app can only kill it (SIGKILL)
+ * or stop it (SIGSTOP). The pod's systemd then starts it again (Restart=):
+ * the FIFOs, held by app-log.socket, keep what the apps wrote meanwhile.
+ * A stopped copier stops pinging the watchdog (WATCHDOG=1 every quarter of
+ * WatchdogSec=, also while journald is slow to read), and the pod's systemd
+ * kills it. What it had read and not yet passed on is lost (at most one
+ * read, 16 KiB, of one stream).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,7 +53,6 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +65,8 @@
 #define EVENT_MAX 65536
 #define PRIORITY_INFO 6
 #define PRIORITY_ERR 3
+/* sd_listen_fds(3): the first file descriptor passed by the pod's systemd. */
+#define LISTEN_FDS_START 3
 
 struct channel {
   const char *app;
@@ -70,12 +82,74 @@ static void fail(const char *what, const char *name) {
   exit(1);
 }
 
+/* The pod's systemd's notification socket ($NOTIFY_SOCKET, sd_notify's protocol), taken from the environment at start. */
+static struct sockaddr_un notify_addr;
+static socklen_t notify_len;
+static int notify_fd = -1;
+/* How often the watchdog is pinged (a quarter of WatchdogSec=), 0 without one; and when it last was. */
+static long long ping_every_ms;
+static long long pinged_ms;
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void notify(const char *message) {
+  if (notify_fd < 0) return;
+  if (sendto(notify_fd, message, strlen(message), 0, (struct sockaddr *)&notify_addr, notify_len) < 0) fail("notify", message);
+}
+
+static void take_notify_socket(void) {
+  const char *socket_path = getenv("NOTIFY_SOCKET");
+  if (!socket_path) return;
+  size_t len = strlen(socket_path);
+  if (len == 0 || len >= sizeof notify_addr.sun_path) {
+    errno = EINVAL;
+    fail("notify socket", socket_path);
+  }
+  notify_addr.sun_family = AF_UNIX;
+  memcpy(notify_addr.sun_path, socket_path, len);
+  if (notify_addr.sun_path[0] == '@') notify_addr.sun_path[0] = 0; /* abstract */
+  notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+  notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (notify_fd < 0) fail("socket", socket_path);
+  const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+  if (usec && (!pid || atol(pid) == (long)getpid())) {
+    ping_every_ms = atoll(usec) / 4000;
+    if (ping_every_ms < 1) ping_every_ms = 1;
+  }
+  unsetenv("NOTIFY_SOCKET");
+  unsetenv("WATCHDOG_USEC");
+  unsetenv("WATCHDOG_PID");
+}
+
+/* WATCHDOG=1 when a quarter of WatchdogSec= has passed since the last one. */
+static void ping_watchdog(void) {
+  if (!ping_every_ms) return;
+  long long t = now_ms();
+  if (t - pinged_ms < ping_every_ms) return;
+  notify("WATCHDOG=1");
+  pinged_ms = t;
+}
+
+/* How long a wait may last before the watchdog is due (poll's timeout: -1 for ever). */
+static int wait_ms(void) {
+  return ping_every_ms ? (int)ping_every_ms : -1;
+}
+
+/* Writes all of p; on a non-blocking fd, waits for room and pings the watchdog meanwhile (journald slow to read is not a hung copier). */
 static int write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      return -1;
+      if (errno != EAGAIN) return -1;
+      struct pollfd out = { .fd = fd, .events = POLLOUT };
+      if (poll(&out, 1, wait_ms()) < 0 && errno != EINTR) return -1;
+      ping_watchdog();
+      continue;
     }
     p += w;
     n -= (size_t)w;
@@ -90,7 +164,7 @@ static int open_stream(const char *identifier, int priority) {
   if (fd < 0) return -1;
   char header[512];
   int n = snprintf(header, sizeof header, "%s\n\n%d\n1\n0\n0\n0\n", identifier, priority);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || write_all(fd, header, (size_t)n) < 0) {
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || write_all(fd, header, (size_t)n) < 0) {
     int e = errno;
     close(fd);
     errno = e;
@@ -100,12 +174,6 @@ static int open_stream(const char *identifier, int priority) {
 }
 
 static int connect_stream(struct channel *c) { return open_stream(c->app, c->priority); }
-
-static long long now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /*
  * Ends the `n` streams `fds` (-1: none) and waits until journald has closed
@@ -127,8 +195,9 @@ static int streams_handled(const int *fds, int n) {
   long long deadline = now_ms() + HANDLED_TIMEOUT_MS;
   while (open_streams > 0) {
     long long left = deadline - now_ms();
-    int r = left > 0 ? poll(p, (nfds_t)n, (int)left) : 0;
-    if (r < 0 && errno == EINTR) continue;
+    int r = left > 0 ? poll(p, (nfds_t)n, ping_every_ms && ping_every_ms < left ? (int)ping_every_ms : (int)left) : 0;
+    ping_watchdog();
+    if ((r < 0 && errno == EINTR) || (r == 0 && now_ms() < deadline)) continue;
     if (r <= 0) {
       fprintf(stderr, "app-log: journald did not finish %d stream(s) within %d ms\n", open_streams, HANDLED_TIMEOUT_MS);
       break;
@@ -168,6 +237,7 @@ static void drain(struct channel *c) {
     ssize_t r = read(c->in, buf, sizeof buf);
     if (r > 0) {
       pass_on(c, buf, (size_t)r);
+      ping_watchdog();
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
@@ -219,6 +289,15 @@ static int send_event(void) {
   return streams_handled(&stream, 1) ? 1 : 0;
 }
 
+/* Whether the SIGTERM read from `sfd` came from the pod's systemd, which stops this unit; an app's is reported and ignored. */
+static int stop_requested(int sfd) {
+  struct signalfd_siginfo si;
+  if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si) return 0;
+  if (si.ssi_pid == 1) return 1;
+  fprintf(stderr, "app-log: SIGTERM from PID %u ignored: only the pod's systemd stops the copier\n", si.ssi_pid);
+  return 0;
+}
+
 static void fifo_path(char *out, size_t size, const char *dir, const char *app, const char *stream) {
   if ((size_t)snprintf(out, size, "%s/%s.%s", dir, app, stream) >= size) {
     errno = ENAMETOOLONG;
@@ -226,34 +305,14 @@ static void fifo_path(char *out, size_t size, const char *dir, const char *app, 
   }
 }
 
-static void make_fifos(const char *dir, int apps, char **names) {
-  if (mkdir(dir, 0755) < 0 && errno != EEXIST) fail("mkdir", dir);
-  for (int i = 0; i < apps; i++) {
-    for (int s = 0; s < 2; s++) {
-      char path[4096];
-      fifo_path(path, sizeof path, dir, names[i], s ? "stderr" : "stdout");
-      if (unlink(path) < 0 && errno != ENOENT) fail("unlink", path);
-      if (mkfifo(path, 0600) < 0) fail("mkfifo", path);
-    }
-  }
-}
-
-/* READY=1 to $NOTIFY_SOCKET (sd_notify's protocol): the unit is Type=notify, so no app starts before its FIFOs exist. */
-static void notify_ready(void) {
-  const char *socket_path = getenv("NOTIFY_SOCKET");
-  if (!socket_path) return;
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  size_t len = strlen(socket_path);
-  if (len == 0 || len >= sizeof sa.sun_path) {
-    errno = EINVAL;
-    fail("notify socket", socket_path);
-  }
-  memcpy(sa.sun_path, socket_path, len);
-  if (sa.sun_path[0] == '@') sa.sun_path[0] = 0; /* abstract */
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) fail("notify", socket_path);
-  close(fd);
-  unsetenv("NOTIFY_SOCKET");
+/* The fds the pod's systemd passed (app-log.socket's FIFOs, LISTEN_FDS): the FIFOs are opened by path instead, so they are closed. */
+static void close_passed_fds(void) {
+  const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+  if (fds && pid && atol(pid) == (long)getpid())
+    for (int fd = LISTEN_FDS_START; fd < LISTEN_FDS_START + atoi(fds); fd++) close(fd);
+  unsetenv("LISTEN_FDS");
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDNAMES");
 }
 
 int main(int argc, char **argv) {
@@ -269,14 +328,16 @@ int main(int argc, char **argv) {
   struct pollfd *pfd = calloc((size_t)n + 1, sizeof *pfd);
   if (!ch || !pfd) fail("allocate", "channels");
   signal(SIGPIPE, SIG_IGN);
-  sigset_t term;
+  /* Every signal an app could end or pause it with, SIGKILL and SIGSTOP apart, is blocked; SIGTERM is read from a signalfd. */
+  sigset_t all, term;
+  sigfillset(&all);
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
-  sigaddset(&term, SIGINT);
-  if (sigprocmask(SIG_BLOCK, &term, NULL) < 0) fail("block", "SIGTERM");
+  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) fail("block", "signals");
   int sfd = signalfd(-1, &term, SFD_CLOEXEC);
   if (sfd < 0) fail("signalfd", "SIGTERM");
-  make_fifos(dir, apps, argv + 2);
+  take_notify_socket();
+  close_passed_fds();
   for (int i = 0; i < n; i++) {
     struct channel *c = &ch[i];
     c->app = argv[2 + i / 2];
@@ -287,7 +348,7 @@ int main(int argc, char **argv) {
     c->priority = i % 2 ? PRIORITY_ERR : PRIORITY_INFO;
     c->last = '\n';
     fifo_path(c->fifo, sizeof c->fifo, dir, c->app, i % 2 ? "stderr" : "stdout");
-    /* Read and write: a FIFO opened so never blocks, and never reports an end. */
+    /* Read and write: a FIFO opened so never blocks, and never reports an end. No O_CREAT: app-log.socket made it. */
     c->in = open(c->fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (c->in < 0) fail("open", c->fifo);
     c->out = connect_stream(c);
@@ -295,13 +356,14 @@ int main(int argc, char **argv) {
     pfd[i] = (struct pollfd){ .fd = c->in, .events = POLLIN };
   }
   pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-  notify_ready();
+  notify("READY=1");
+  pinged_ms = now_ms();
   for (;;) {
-    if (poll(pfd, (nfds_t)n + 1, -1) < 0) {
-      if (errno == EINTR) continue;
-      fail("poll", dir);
-    }
-    if (pfd[n].revents) break;
+    int ready = poll(pfd, (nfds_t)n + 1, wait_ms());
+    if (ready < 0 && errno != EINTR) fail("poll", dir);
+    ping_watchdog();
+    if (ready <= 0) continue;
+    if (pfd[n].revents && stop_requested(sfd)) break;
     for (int i = 0; i < n; i++)
       if (pfd[i].revents) drain(&ch[i]);
   }

@@ -1,6 +1,7 @@
 // <app>.service for the pod's systemd: the app chrooted into its overlay
 // root, with the pod's /proc, /sys and /dev, its own user, environment and
 // event handlers, and a hook that records how it ended.
+import { APPS_ENDED_FILE } from '../src/pod/dir.js';
 import { appCommand, appDomainLines } from './app-domain.js';
 import { APP_JOURNAL_BINDS, appLogDependencies, appLogLines, JOURNAL_SOCKETS, POD_JOURNAL } from './app-log.js';
 import { isSocketActivated } from './app-socket.js';
@@ -22,6 +23,8 @@ export const STATUS_DIR = '/sprocket/status';
 export const APP_STOPPED = '/sprocket/app-stopped';
 /** Inside the pod: the app names, one a line, read by APP_STOPPED. */
 export const APP_LIST = '/sprocket/apps';
+/** Inside the pod: made by APP_STOPPED when the last app of APP_LIST ended with success, before it ends the pod with exit code 0 (the pod's own end). */
+export const APPS_ENDED = `${STATUS_DIR}/${APPS_ENDED_FILE}`;
 /** The unit that runs APP_STOPPED for app %i. */
 export const APP_STOPPED_TEMPLATE = 'app-stopped@.service';
 export const appStoppedUnitName = (app: string) => `app-stopped@${app}.service`;
@@ -65,7 +68,7 @@ export const APP_STOPPED_UNIT = [
   // Started without a process (no ExecStart=: nothing forked before the app starts), active until the app stops.
   'Type=oneshot',
   'RemainAfterExit=yes',
-  `ExecStop=${APP_STOPPED} %i ${STATUS_DIR} ${APP_LIST}`,
+  `ExecStop=${APP_STOPPED} %i ${STATUS_DIR} ${APP_LIST} ${APPS_ENDED}`,
   // Not a slice of its own (system-app\x2dstopped.slice): one unit and cgroup less in the pod's systemd.
   'Slice=system.slice',
   '',

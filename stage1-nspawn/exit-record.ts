@@ -4,7 +4,7 @@
 // an inline pod, the operator's service (docs/units.md). A shell, not
 // sprocket: it runs at every stop (sprocket only for a network to tear down).
 import { NETWORK_RECORD } from '../src/net/interfaces.js';
-import { podPaths } from '../src/pod/dir.js';
+import { podPaths, STOP_REQUEST_FILE } from '../src/pod/dir.js';
 
 /** pods/<uuid>/pod-exit */
 export const podExitFile = (podDir: string) => podPaths(podDir).podExit;
@@ -13,6 +13,27 @@ const RECORD = 'printf "%s %s %s\\n" "$SERVICE_RESULT" "$EXIT_CODE" "$EXIT_STATU
 
 /** ExecStopPost= of the pod's own unit: the record goes to `file`. */
 export const podExitRecord = (file: string): string[] => ['/bin/sh', '-c', `${RECORD} >"$1"`, 'pod-exit', file];
+
+/** pods/<uuid>/stop-requested */
+export const stopRequestFile = (podDir: string) => podPaths(podDir).stopRequested;
+
+/**
+ * ExecStop= of the pod's own unit: marks a stop asked of the unit (systemctl
+ * stop, sprocket stop, machinectl terminate, a foreground run's Ctrl-C) in
+ * `file` before systemd signals nspawn. nspawn exits 0 whenever the pod's
+ * systemd shuts down, also when an app asked for it (kill -s SIGRTMIN+4 1):
+ * the mark tells a stop from that (src/pod/pod-end.ts). systemd also runs
+ * ExecStop= after nspawn ended by itself, then without $MAINPID: no mark.
+ * A unit stopped while it starts skips ExecStop=: the halt unit marks it.
+ */
+export const podStopRequest = (file: string): string[] => ['/bin/sh', '-c', '[ -z "$MAINPID" ] || : >"$1"', 'sprocket-stop', file];
+
+/** ExecStop= of an inline pod's service: podStopRequest for the pod this run of the service runs (UNIT_RECORDS). */
+export const inlineStopRequest = (): string[] => [
+  '/bin/sh', '-c',
+  `f=$1/$INVOCATION_ID; [ -n "$MAINPID" ] && [ -f "$f" ] || exit 0; d=$(cat "$f") && : >"$d/${STOP_REQUEST_FILE}"`,
+  'sprocket-stop', UNIT_RECORDS,
+];
 
 /**
  * Where a run of a service finds its inline pod when it stops:
@@ -56,7 +77,7 @@ export const inlineReadyCheck = (): string[] => [
     'leader=$(machinectl show -p Leader --value "sprocket-$pod" 2>/dev/null) && state=$(nsenter -t "$leader" -m -p systemctl is-system-running 2>/dev/null)',
     'case $state in running) exit 0 ;; degraded) echo "pod $pod: failed before it was ready:" $(nsenter -t "$leader" -m -p systemctl list-units --state=failed --no-legend --plain | cut -d" " -f1) >&2; exit 1 ;; esac',
     'while kill -0 "$MAINPID" 2>/dev/null; do sleep 0.1; done',
-    'for f in "$d"/status/*; do case $f in *.restarts|*.health) continue ;; esac; [ -f "$f" ] && read -r result code status <"$f" && [ "$result" != success ] && { echo "pod $pod: app ${f##*/} failed before the pod was ready: $result $code $status" >&2; exit 1; }; done',
+    'for f in "$d"/status/*; do case ${f##*/} in *.*) continue ;; esac; [ -f "$f" ] && read -r result code status <"$f" && [ "$result" != success ] && { echo "pod $pod: app ${f##*/} failed before the pod was ready: $result $code $status" >&2; exit 1; }; done',
     'exit 0',
   ].join('\n'),
   'sprocket-ready-check', UNIT_RECORDS,

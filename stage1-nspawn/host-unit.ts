@@ -3,7 +3,7 @@
 // (no process until the pod stops). Started over D-Bus by src/pod.
 import type { AuxUnit } from '../src/systemd/systemd.js';
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
-import { podExitFile, podExitRecord } from './exit-record.js';
+import { podExitFile, podExitRecord, podStopRequest, stopRequestFile } from './exit-record.js';
 import { podIsolationProperties } from './isolation-unit.js';
 import { nspawnArgv } from './nspawn-args.js';
 import type { PodPlan } from './plan.js';
@@ -24,6 +24,8 @@ export function hostUnitProperties(plan: PodPlan, networkTearDown?: string[]): U
     // Active once the pod's systemd reports ready (nspawn --notify-ready=yes).
     Type: 'notify',
     ExecStart: [command(nspawnArgv(plan))],
+    // A stop asked of the unit is marked before nspawn is signalled: the pod's exit 0 is then a clean stop.
+    ExecStop: [command(podStopRequest(stopRequestFile(plan.podDir)))],
     ExecStopPost: [command(podExitRecord(podExitFile(plan.podDir))), ...(networkTearDown ? [{ ...command(networkTearDown), ignoreFailure: true }] : [])],
     // Started with the pod: stops it again while it stops (haltUnit).
     Wants: [haltUnitName(plan)],
@@ -61,14 +63,19 @@ export const HALT_REPEAT_S = 1;
  * terminate, sprocket stop, the pod's own end), not ordered against it, whose
  * ExecStop= asks the pod's leader (machined's, so never nspawn's helper
  * child) every second to halt until nspawn is gone. Its default stop timeout
- * matches the host unit's, which then kills the pod (KillMode=mixed).
+ * matches the host unit's, which then kills the pod (KillMode=mixed). It
+ * first marks the stop as asked for (exit-record.ts, podStopRequest) when
+ * nspawn still runs and the pod has no exit record yet: the host unit's own
+ * mark is skipped for a unit stopped while it starts; after the pod's own
+ * end (the host unit inactive, its record written) there is nothing to mark.
  */
 export function haltUnit(plan: PodPlan): AuxUnit {
   const repeatHalt = [
     '/bin/sh', '-c',
     'running() { [ "$(systemctl show -p MainPID --value "$1")" -gt 0 ] 2>/dev/null; }\n' +
+      'running "$1" && [ ! -e "$4" ] && : >"$3"\n' +
       `while running "$1"; do sleep ${HALT_REPEAT_S}; running "$1" && machinectl kill --kill-who=leader --signal=SIGRTMIN+3 "$2" 2>/dev/null; done; exit 0`,
-    'sprocket-halt', plan.unit, plan.machine,
+    'sprocket-halt', plan.unit, plan.machine, stopRequestFile(plan.podDir), podExitFile(plan.podDir),
   ];
   return {
     name: haltUnitName(plan),

@@ -9,9 +9,9 @@
 import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { invalid, notFound } from '../src/errors.js';
-import { podPaths } from '../src/pod/dir.js';
+import { COPIER_RECORD_FILE, podPaths } from '../src/pod/dir.js';
 import { anyKeptApart, APP_DOMAIN_IN_APP, appDomainBinary, keptApart } from './app-domain.js';
-import { APP_JOURNAL_BINDS, APP_LOG, APP_LOG_UNIT_NAME, appLogUnit, POD_JOURNAL, POD_JOURNAL_MOUNT, POD_JOURNAL_MOUNT_UNIT } from './app-log.js';
+import { APP_JOURNAL_BINDS, APP_LOG, APP_LOG_SOCKET_NAME, APP_LOG_STOPPED, APP_LOG_UNIT_NAME, appLogSocket, appLogUnit, POD_JOURNAL, POD_JOURNAL_MOUNT, POD_JOURNAL_MOUNT_UNIT } from './app-log.js';
 import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLoaderText, socketUnits } from './app-socket.js';
 import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
@@ -147,7 +147,12 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   writeFileSync(path.join(units, POD_JOURNAL_MOUNT), POD_JOURNAL_MOUNT_UNIT);
   writeFileSync(path.join(units, APP_STOPPED_TEMPLATE), APP_STOPPED_UNIT);
   writeFileSync(path.join(units, APP_STARTED_TEMPLATE), APP_STARTED_UNIT);
-  writeFileSync(path.join(units, APP_LOG_UNIT_NAME), appLogUnit(plan.apps.filter((a) => !a.interactive).map((a) => a.name)));
+  // The copier of the apps' output: none for an interactive app (its console is the operator's terminal).
+  const logged = plan.apps.filter((a) => !a.interactive).map((a) => a.name);
+  for (const [name, text] of [[APP_LOG_SOCKET_NAME, appLogSocket(logged)], [APP_LOG_UNIT_NAME, appLogUnit(plan.uuid, logged, `${STATUS_DIR}/${COPIER_RECORD_FILE}`)]] as const) {
+    if (logged.length) writeFileSync(path.join(units, name), text);
+    else rmSync(path.join(units, name), { force: true });
+  }
   for (const app of plan.apps) {
     writeFileSync(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
     for (const [name, text] of Object.entries(healthUnits(plan, app))) writeFileSync(path.join(units, name), text);
@@ -173,6 +178,7 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   installScript(script('app-stopped'), inRoot(APP_STOPPED));
   installScript(script('app-started'), inRoot(APP_STARTED));
   installScript(appLogBinary(), inRoot(APP_LOG));
+  installScript(script('app-log-stopped'), inRoot(APP_LOG_STOPPED));
   if (anyKeptApart(plan)) checkAppDomain();
   if (plan.apps.some((a) => a.health)) installScript(script('app-health'), inRoot(APP_HEALTH));
   writeSysctls(plan, inRoot);

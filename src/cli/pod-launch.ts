@@ -83,7 +83,10 @@ export async function launch(ctx: PodContext, uuid: string, detach: boolean, net
     follow.cancel();
     throw e;
   });
-  process.exitCode = podExitCode(await refuseNotUp(ctx, started, await follow.done()));
+  const ended = await refuseNotUp(ctx, started, await follow.done());
+  // An end without an exit status of its own (254): say why.
+  if (ended.failure) process.stderr.write(`sprocket: pod ${uuid}: ${ended.note}\n`);
+  process.exitCode = podExitCode(ended);
 }
 
 /**

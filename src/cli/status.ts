@@ -10,11 +10,17 @@ function healthLine(h: NonNullable<PodStatus['apps'][number]['health']>): string
     ...(h.exitStatus !== undefined ? [`exit-status=${h.exitStatus}`] : [])].join(' ') + (output ? `: ${output}` : '');
 }
 
+/** `ends=2 result=signal signal=KILL at=TIME`: the log copier's ends that no stop asked for. */
+function copierLine(c: NonNullable<PodStatus['logCopier']>): string {
+  return [`ends=${c.ends}`, `result=${c.result}`, ...(c.exitStatus !== undefined ? [`exit-status=${c.exitStatus}`] : []), ...(c.signal ? [`signal=${c.signal}`] : []), `at=${c.at}`].join(' ');
+}
+
 function text(s: PodStatus): string {
   const line = (k: string, v: string | number | undefined) => (v === undefined ? '' : `${k}=${v}\n`);
   let out = line('uuid', s.uuid) + line('name', s.name) + line('state', s.state) + line('unit', s.unit) + line('machine', s.machine)
     + line('pid', s.pid) + line('attached', s.attached === undefined ? undefined : String(s.attached)) + line('created', s.created) + line('started', s.started) + line('exited', s.exited)
-    + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('note', s.note)
+    + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('failure', s.failure) + line('note', s.note)
+    + line('log-copier', s.logCopier && copierLine(s.logCopier))
     + line('networks', s.networks?.map((n) => `${n.network}:${n.interface}:${n.ip ?? '-'}`).join(','));
   for (const a of s.apps) {
     const how = a.exitStatus !== undefined ? ` exit-status=${a.exitStatus}` : a.signal ? ` signal=${a.signal}` : '';

@@ -7,7 +7,7 @@ import type { JournalEntry, JournalQuery } from './read.js';
 import type { Syscalls } from '../syscalls.js';
 import { SYSLOG_IDENTIFIER } from './events.js';
 import { isAcName, isUuid } from '../spec/patterns.js';
-import { APP_LOG_UNIT_NAME } from '../../stage1-nspawn/app-log.js';
+import { APP_LOG_UNIT_NAME, COPIER_EVENT } from '../../stage1-nspawn/app-log.js';
 import { podUnit } from '../../stage1-nspawn/plan.js';
 
 /** The pod whose log is read: its UUID, host unit and, when its directory is still there, its apps. */
@@ -73,7 +73,8 @@ function appOf(e: JournalEntry, unit: string): { name: string; copied: boolean }
  * unit, in the cgroup of an app's unit (or of the copier, which names the
  * app in the stream's identifier) under nspawn's payload. Events: written through the native protocol by root, from a
  * process journald found outside every pod and machine (machine.slice), or
- * (health events) in the pod's app-health@APP.service about app APP: apps
+ * (health events) in the pod's app-health@APP.service about app APP, or
+ * (the log copier's ends) in its app-log.service: apps
  * run with /sys/fs/cgroup read-only and without CAP_SYS_ADMIN, so none can
  * enter that unit's cgroup (docs/journal.md).
  * An entry whose writer's cgroup journald could not read (the writer was
@@ -95,6 +96,8 @@ export function podLogOrigin(e: JournalEntry, pod: PodLogSource): PodLogLine | u
       // A health event: from the keeper of the app's health, a unit of the pod's systemd that no process of an app can enter.
       const keeper = /^app-health@(.+)\.service$/.exec(unit)?.[1];
       if (keeper !== undefined && sprocketEvent && field(e, 'SPROCKET_APP') === keeper && (!pod.apps || pod.apps.includes(keeper))) return { origin: 'event', entry: e };
+      // An end of the log copier, recorded from the copier's own unit (its ExecStopPost=), which no process of an app can enter either.
+      if (unit === APP_LOG_UNIT_NAME && sprocketEvent && field(e, 'SPROCKET_EVENT') === COPIER_EVENT) return { origin: 'event', entry: e };
       const app = appOf(e, unit);
       if (app && (pod.apps ? pod.apps.includes(app.name) : app.copied)) return { origin: 'app', app: app.name, entry: e };
     }

@@ -13,6 +13,14 @@ export const podsDir = (stateDir: string) => path.join(stateDir, 'pods');
 /** Held while pods are created, named or collected (store-wide). */
 export const podsLockFile = (stateDir: string) => path.join(podsDir(stateDir), '.lock');
 
+/** pods/<uuid>/stop-requested: a stop of the pod was asked of its unit (docs/stage1.md, "Exit semantics"). */
+export const STOP_REQUEST_FILE = 'stop-requested';
+// Files of status/ that are no app's record (app names have no dot), written by the pod's stage1 scripts.
+/** status/apps.ended: the last app ended with success and ended the pod (stage1-nspawn/scripts/app-stopped). */
+export const APPS_ENDED_FILE = 'apps.ended';
+/** status/app-log.service: the log copier's ends that no stop asked for (stage1-nspawn/scripts/app-log-stopped). */
+export const COPIER_RECORD_FILE = 'app-log.service';
+
 export function podPaths(dir: string) {
   // One normalization instead of one path.join per file: list calls this for every pod.
   const base = path.join(dir, '/');
@@ -31,6 +39,10 @@ export function podPaths(dir: string) {
     volumes: at('volumes'),
     status: at('status'),
     podExit: at('pod-exit'),
+    appsEnded: at(`status/${APPS_ENDED_FILE}`),
+    copierRecord: at(`status/${COPIER_RECORD_FILE}`),
+    /** Made by the pod's unit as a stop of it begins, before nspawn is asked to stop the pod (stage1-nspawn/exit-record.ts). */
+    stopRequested: at(STOP_REQUEST_FILE),
   };
 }
 export type PodPaths = ReturnType<typeof podPaths>;

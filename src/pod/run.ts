@@ -175,7 +175,7 @@ export async function waitExited(ctx: PodContext, uuid: string, opts: { timeoutM
   return status;
 }
 
-/** The exit code of `sprocket run` for an ended pod: the pod's status, 128+N for a signal. */
+/** The exit code of `sprocket run` for an ended pod: the pod's status, 128+N for a signal, 254 without either (no exit record, or the pod failed as a whole: status.failure). */
 export function podExitCode(status: PodStatus): number {
   if (status.exitStatus !== undefined) return status.exitStatus;
   const n = status.signal ? os.constants.signals[`SIG${status.signal}` as NodeJS.Signals] : undefined;

@@ -61,6 +61,19 @@ export type AppStatus = z.infer<typeof AppStatus>;
 export const PodNetworkStatus = z.object({ network: z.string(), interface: z.string(), ip: z.string().optional() });
 export type PodNetworkStatus = z.infer<typeof PodNetworkStatus>;
 
+/** The pod's log copier, when it ended without a stop (killed or stopped by an app, or failed) and was started again: status/app-log.service. */
+export const LogCopierStatus = z.object({
+  /** How often it ended so. */
+  ends: z.number().int(),
+  /** systemd's Result of the last such end: signal (killed), watchdog (stopped too long), exit-code ... */
+  result: z.string(),
+  exitStatus: z.number().int().optional(),
+  signal: z.string().optional(),
+  /** When it last ended so. */
+  at: z.string(),
+});
+export type LogCopierStatus = z.infer<typeof LogCopierStatus>;
+
 export const PodStatus = z.object({
   uuid: z.string(),
   name: z.string().optional(),
@@ -76,6 +89,10 @@ export const PodStatus = z.object({
   exitStatus: z.number().int().optional(),
   /** Set when the pod was ended by a signal (stop --force). */
   signal: z.string().optional(),
+  /** Set when the pod failed as a whole although nspawn exited 0 (no exitStatus then): shutdown, its systemd shut down without a stop or its apps' end (src/pod/pod-end.ts). */
+  failure: z.enum(['shutdown']).optional(),
+  /** Its log copier's ends that no stop asked for (each followed by a restart). */
+  logCopier: LogCopierStatus.optional(),
   apps: z.array(AppStatus),
   /** Why the state is what it is, when the stored state alone would mislead. */
   note: z.string().optional(),

@@ -13,9 +13,10 @@ import type { UnitState } from '../systemd/unit-state.js';
 import type { PodContext } from './context.js';
 import { podInterfaces } from '../net/interfaces.js';
 import { readAppHealth } from './health-status.js';
+import { readPodEndMarks, unrequestedShutdown } from './pod-end.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
-import type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
+import type { AppStatus, ExitRecord, LogCopierStatus, PodStatus } from './state-schema.js';
 import { readState, writeState, type PodState } from './state.js';
 
 export type { AppStatus, ExitRecord, PodStatus } from './state-schema.js';
@@ -135,12 +136,18 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
   if (running && plan.network === 'contained') base.networks = podInterfaces(plan.podDir);
   const started = stored.started ?? (ours && unit.execMainStartTimestamp ? new Date(unit.execMainStartTimestamp / 1000).toISOString() : undefined);
   if (started && state !== 'prepared') base.started = started;
+  const copier = readCopierRecord(podPaths(plan.podDir).copierRecord);
   if (state === 'exited' || state === 'garbage') {
     const exited = stored.exited ?? podExit?.at;
     if (exited) base.exited = exited;
-    if (podExit?.code === 'exited') base.exitStatus = Number(podExit.status);
+    const shutdown = unrequestedShutdown(podExit, readPodEndMarks(plan.podDir), copier);
+    if (shutdown) {
+      base.failure = shutdown.failure;
+      note = shutdown.note;
+    } else if (podExit?.code === 'exited') base.exitStatus = Number(podExit.status);
     else if (podExit) base.signal = podExit.status;
   }
+  if (copier) base.logCopier = copier;
   if (note) base.note = note;
   if (plan.isolation.report.length) base.isolators = plan.isolation.report;
   return base;
@@ -176,6 +183,21 @@ async function imageNames(dir: string): Promise<Map<string, string>> {
     if (typeof a.image.name === 'string') names.set(a.name, a.image.name);
   }
   return names;
+}
+
+/** status/app-log.service, written by the pod's app-log-stopped at each end of the log copier that no stop asked for: "COUNT RESULT EXIT_CODE EXIT_STATUS". */
+function readCopierRecord(file: string): LogCopierStatus | undefined {
+  let text: string;
+  let at: string;
+  try {
+    text = readFileSync(file, 'utf8');
+    at = statSync(file).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
+  const [count = '', result = '', code = '', status = ''] = text.trim().split(/\s+/);
+  if (!/^\d+$/.test(count)) return undefined;
+  return { ends: Number(count), result, ...(code === 'exited' ? { exitStatus: Number(status) } : { signal: status }), at };
 }
 
 /** status/<app>.restarts, written by the pod's app-started@<app>.service at each start: 0 before the first. */
@@ -264,6 +286,6 @@ function recordEnd(ctx: PodContext, status: PodStatus): void {
     const how = app.exitStatus !== undefined ? `exited with ${app.exitStatus}` : app.signal ? `${app.state} by SIG${app.signal}` : app.state;
     ctx.event({ pod: status.uuid, event: 'app-exited', app: app.name, ...exitStatus(app), message: `pod ${status.uuid}: app ${app.name} ${how}` });
   }
-  const how = status.exitStatus !== undefined ? `exit status ${status.exitStatus}` : status.signal ? `signal ${status.signal}` : 'no exit record';
+  const how = status.exitStatus !== undefined ? `exit status ${status.exitStatus}` : status.signal ? `signal ${status.signal}` : status.failure ? `failed: ${status.note}` : 'no exit record';
   ctx.event({ pod: status.uuid, event: 'stopped', ...exitStatus(status), message: `pod ${status.uuid}: stopped, ${how}` });
 }

@@ -7,7 +7,7 @@
 // a command line. Pure text in, text out: the generator runs before D-Bus.
 import { usage } from '../errors.js';
 import { socketAddress } from '../../stage1-nspawn/app-socket.js';
-import { inlineReadyCheck, inlineStopPost } from '../../stage1-nspawn/exit-record.js';
+import { inlineReadyCheck, inlineStopPost, inlineStopRequest } from '../../stage1-nspawn/exit-record.js';
 import { execLine } from '../../stage1-nspawn/unit-syntax.js';
 import type { PortRequest } from '../net/request.js';
 
@@ -119,8 +119,9 @@ export function parsePodUnitFile(text: string, file: string, name?: string): Pod
 /**
  * The service of an inline pod (docs/units.md): Type=notify (active once
  * every app is ready; an app that failed by then fails the start), the pod's systemd manages its own cgroup subtree
- * (Delegate=yes), SIGTERM to nspawn alone (KillMode=mixed), the pod's exit
- * record written when it stops. The operator's lines follow ours, so they
+ * (Delegate=yes), SIGTERM to nspawn alone (KillMode=mixed), a stop asked
+ * of it marked before nspawn is signalled, the pod's exit record written
+ * when it stops. The operator's lines follow ours, so they
  * win where a setting is given twice.
  */
 export function podServiceText(unit: PodUnitFile, source: string): string {
@@ -138,6 +139,7 @@ export function podServiceText(unit: PodUnitFile, source: string): string {
     'KillMode=mixed',
     `ExecStart=${execLine([SPROCKET, 'run', '--unit-mode=inline', ...unit.runArgs])}`,
     `ExecStartPost=${execLine(inlineReadyCheck())}`,
+    `ExecStop=${execLine(inlineStopRequest())}`,
     `ExecStopPost=${execLine(inlineStopPost(SPROCKET))}`,
     ...unit.sections.Service!,
   );

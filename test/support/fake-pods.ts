@@ -10,7 +10,7 @@ import { parseRunArgs } from '../../src/cli/run-args.js';
 import type { PodEvent } from '../../src/journal/events.js';
 import { METADATA_SOCKET_UNIT } from '../../src/metadata/ensure.js';
 import type { PodContext } from '../../src/pod/context.js';
-import { podDir, podPaths } from '../../src/pod/dir.js';
+import { podDir, podPaths, type PodPaths } from '../../src/pod/dir.js';
 import { preparePod, type PodImages } from '../../src/pod/prepare.js';
 import { FakeNetworking } from './fake-network.js';
 import { FakeSyscalls } from './fake-syscalls.js';
@@ -49,10 +49,23 @@ export async function fakePods(opts: { systemd?: (stateDir: string) => FakeSyste
 /** Prepares a pod of the idle image with these run flags (before the image). */
 export const prepareIdle = (ctx: PodContext, images: PodImages, ...flags: string[]) => preparePod(ctx, parseRunArgs([...flags, 'idle']), images);
 
-/** What the pod's ExecStopPost hooks write when the pod ends, and the end of its unit. */
-export async function endPod(ctx: PodContext, systemd: FakeSystemd, uuid: string, app: string, podStatusLine: string, appLine: string) {
+/**
+ * A pod that exits 0 marked as stage1 marks a clean end (src/pod/pod-end.ts):
+ * its app's own end when the app exited 0, else a stop.
+ */
+export async function markCleanEnd(paths: PodPaths, podStatusLine: string, appLine?: string): Promise<void> {
+  if (podStatusLine === 'success exited 0') await fs.writeFile(appLine === 'success exited 0' ? paths.appsEnded : paths.stopRequested, '');
+}
+
+/**
+ * What the pod's hooks write when the pod ends, and the end of its unit; a
+ * clean end marked (markCleanEnd) unless `marked` is false (a shutdown that
+ * no stop asked for).
+ */
+export async function endPod(ctx: PodContext, systemd: FakeSystemd, uuid: string, app: string, podStatusLine: string, appLine: string, marked = true) {
   const paths = podPaths(podDir(ctx.stateDir, uuid));
   await fs.writeFile(path.join(paths.status, app), `${appLine}\n`);
+  if (marked) await markCleanEnd(paths, podStatusLine, appLine);
   await fs.writeFile(paths.podExit, `${podStatusLine}\n`);
   systemd.exit(`sprocket-${uuid}.service`, Number(podStatusLine.split(' ')[2]));
 }

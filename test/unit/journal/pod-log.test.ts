@@ -72,4 +72,15 @@ describe('podLogOrigin', () => {
     assert.equal(origin({ ...health, ...keeper(POD, 'web'), _UID: '33' }), 'stage1');
     assert.equal(origin({ ...health, ...keeper(POD, 'web'), _TRANSPORT: 'stdout' }), 'stage1');
   });
+
+  it("takes the log copier's event from the pod's copier unit only", () => {
+    const ended = { ...event, SPROCKET_EVENT: 'log-copier', SPROCKET_LOG_COPIER_ENDS: '1' };
+    const copierUnit = (uuid: string) => inPod(uuid, 'payload/system.slice/app-log.service');
+    assert.equal(origin({ ...ended, ...copierUnit(POD) }), 'event');
+    // From an app, another pod's copier; another event or not root from the copier's unit.
+    assert.equal(origin({ ...ended, ...inPod(POD, 'payload/system.slice/web.service') }), 'app web');
+    assert.equal(origin({ ...ended, ...copierUnit(OTHER) }), undefined);
+    assert.equal(origin({ ...ended, ...copierUnit(POD), SPROCKET_EVENT: 'stopped' }), 'stage1');
+    assert.equal(origin({ ...ended, ...copierUnit(POD), _UID: '33' }), 'stage1');
+  });
 });

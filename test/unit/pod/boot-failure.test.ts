@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fakePods, IDLE_IMAGE_ID } from '../../support/fake-pods.js';
+import { fakePods, IDLE_IMAGE_ID, markCleanEnd } from '../../support/fake-pods.js';
 import { FakeSystemd } from '../../support/fake-systemd.js';
 import { METADATA_SOCKET_UNIT } from '../../../src/metadata/ensure.js';
 import { podDir, podPaths } from '../../../src/pod/dir.js';
@@ -28,6 +28,7 @@ class FailingBoot extends FakeSystemd {
     const uuid = name.replace(/^sprocket-|\.service$/g, '');
     const paths = podPaths(podDir(this.stateDir, uuid));
     if (this.appLine) await fs.writeFile(path.join(paths.status, 'idle'), `${this.appLine}\n`);
+    await markCleanEnd(paths, this.podLine, this.appLine);
     await fs.writeFile(paths.podExit, `${this.podLine}\n`);
     throw new SprocketError('runtime', 'start transient unit: job failed', { file: name });
   }

@@ -40,12 +40,12 @@ test('a checked app: a timer, a keeper in the pod\'s root, the check in the app\
   assert.deepEqual(values(ready, 'ExecStart'), ['"/sprocket/app-health" "wait" "web" "/sprocket/status"']);
   assert.deepEqual(values(ready, 'TimeoutStartSec'), [`${1000 + 3 * 2500 + 10_000}ms`]);
   // The app's unit pulls the timer and the wait in, at every start.
-  assert.deepEqual(values(appUnit, 'Wants'), ['app-health@web.timer app-healthy@web.service']);
+  assert.deepEqual(values(appUnit, 'Wants'), ['app-health@web.timer app-healthy@web.service', 'app-log.service']);
 });
 
 test('an app without a check has no health units and wants none', () => {
   const plan = planWith();
   assert.deepEqual(healthUnits(plan, plan.apps[0]!), {});
-  assert.deepEqual(values(renderAppUnit(plan, plan.apps[0]!), 'Wants'), []);
+  assert.deepEqual(values(renderAppUnit(plan, plan.apps[0]!), 'Wants'), ['app-log.service']);
   assert.throws(() => planWith({ exec: ['/bin/true'], retries: 0 }));
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appLogUnit } from '../../../stage1-nspawn/app-log.js';
+import { appLogSocket, appLogUnit } from '../../../stage1-nspawn/app-log.js';
 import { APP_STOPPED_UNIT, renderAppUnit } from '../../../stage1-nspawn/app-unit.js';
 import { parsePodPlan, type PodPlan } from '../../../stage1-nspawn/plan.js';
 import { basePlan } from './fixture.js';
@@ -46,13 +46,15 @@ test('app unit: exec words quoted, $ and % escaped, handlers around the app', ()
   assert.deepEqual(values(lines, 'ExecStopPost'), [`-${DOMAIN}"/bin/post" "x"`]);
 });
 
-test("app unit: output to its FIFOs, read by the pod's app-log.service, which starts first; the journal's sockets bound, not its control socket", () => {
+test("app unit: output to its FIFOs (app-log.socket's), read by the pod's app-log.service, which starts first; the journal's sockets bound, not its control socket", () => {
   const lines = unit();
   assert.deepEqual(values(lines, 'ExecStart'), [`${DOMAIN}"/bin/web"`]);
   assert.deepEqual(values(lines, 'StandardOutput'), ['file:/run/sprocket-log/web.stdout']);
   assert.deepEqual(values(lines, 'StandardError'), ['file:/run/sprocket-log/web.stderr']);
-  assert.deepEqual(values(lines, 'Requires'), ['app-log.service']);
-  assert.deepEqual(values(lines, 'After'), ['app-log.service']);
+  assert.deepEqual(values(lines, 'Requires'), ['app-log.socket']);
+  // Wanted, not required: an app must not be restarted with the copier.
+  assert.deepEqual(values(lines, 'Wants'), ['app-log.service']);
+  assert.deepEqual(values(lines, 'After'), ['app-log.socket app-log.service']);
   assert.deepEqual(values(lines, 'BindReadOnlyPaths'), ['"/sprocket/journal/socket":"/run/systemd/journal/socket" "/sprocket/journal/stdout":"/run/systemd/journal/stdout" "/sprocket/journal/dev-log":"/run/systemd/journal/dev-log" "/sprocket/journal/dev-log":"/dev/log" "/sprocket/etc/hosts":"/etc/hosts" "/sprocket/etc/resolv.conf":"/etc/resolv.conf"', DOMAIN_BIND]);
 });
 
@@ -69,19 +71,37 @@ test('app unit: an interactive app keeps the console, without app-log', () => {
   assert.ok(!lines.some((l) => l.includes('app-log')));
 });
 
-test('app-log.service: one copier for every app of the pod, ready once it made their FIFOs', () => {
-  const lines = appLogUnit(['web', 'db']).split('\n');
+test('app-log.service: one copier for every app of the pod, started again after any end but a stop, its ends recorded', () => {
+  const lines = appLogUnit('p1', ['web', 'db'], '/sprocket/status/app-log.service').split('\n');
   assert.deepEqual(values(lines, 'Before'), ['shutdown.target']);
   assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
-  assert.deepEqual(values(lines, 'FailureAction'), ['exit']);
-  // The copier makes the FIFOs, then says READY=1: no process before it.
+  assert.deepEqual(values(lines, 'Requires'), ['app-log.socket']);
+  // FailureAction= would end the pod at the first end of the copier, restarted or not; an app that kills it again and again ends it.
+  assert.deepEqual(values(lines, 'FailureAction'), []);
+  assert.deepEqual(values(lines, 'StartLimitAction'), ['exit']);
+  assert.deepEqual(values(lines, 'Restart'), ['always']);
+  // A copier stopped by SIGSTOP misses its watchdog and is killed (SIGABRT would wait for a SIGCONT).
+  assert.deepEqual(values(lines, 'WatchdogSec'), ['3']);
+  assert.deepEqual(values(lines, 'WatchdogSignal'), ['SIGKILL']);
+  // READY=1 once it opened the FIFOs: no process before it.
   assert.deepEqual(values(lines, 'Type'), ['notify']);
   assert.deepEqual(values(lines, 'ExecStartPre'), []);
   assert.deepEqual(values(lines, 'ExecStart'), ['"/sprocket/app-log" "/run/sprocket-log" "web" "db"']);
+  assert.deepEqual(values(lines, 'ExecStopPost'), ['"/sprocket/app-log-stopped" "p1" "/sprocket/status/app-log.service" "/sprocket/app-log" "log-copier"']);
   // The stop signal reaches the copier alone.
   assert.deepEqual(values(lines, 'KillMode'), ['mixed']);
   // The host's journal directory, control socket and all, is the copier's: bound at /sprocket/journal, in no app's root.
-  assert.deepEqual(values(lines, 'RequiresMountsFor'), ['/sprocket/journal']);
+  assert.deepEqual(values(lines, 'RequiresMountsFor'), ['/sprocket/journal /sprocket/status']);
+});
+
+test('app-log.socket: the pod\'s systemd makes and holds every FIFO (0600), so they outlive the copier', () => {
+  const lines = appLogSocket(['web', 'db']).split('\n');
+  assert.deepEqual(values(lines, 'ListenFIFO'), ['/run/sprocket-log/web.stdout', '/run/sprocket-log/web.stderr', '/run/sprocket-log/db.stdout', '/run/sprocket-log/db.stderr']);
+  assert.deepEqual(values(lines, 'SocketMode'), ['0600']);
+  assert.deepEqual(values(lines, 'Service'), ['app-log.service']);
+  // Stopped after the copier, which reads what is left at the pod's end.
+  assert.deepEqual(values(lines, 'Before'), ['shutdown.target app-log.service']);
+  assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
 });
 
 test('app-stopped@.service: no process until the app stops, its record written before the pod shuts down', () => {
@@ -90,7 +110,7 @@ test('app-stopped@.service: no process until the app stops, its record written b
   assert.deepEqual(values(lines, 'RemainAfterExit'), ['yes']);
   assert.deepEqual(values(lines, 'Before'), ['%i.service', 'shutdown.target']);
   assert.deepEqual(values(lines, 'Conflicts'), ['shutdown.target']);
-  assert.deepEqual(values(lines, 'ExecStop'), ['/sprocket/app-stopped %i /sprocket/status /sprocket/apps']);
+  assert.deepEqual(values(lines, 'ExecStop'), ['/sprocket/app-stopped %i /sprocket/status /sprocket/apps /sprocket/status/apps.ended']);
 });
 
 test('app unit: volumes bound read-write or read-only', () => {
@@ -118,11 +138,11 @@ test('app unit: an app\'s own volume is bound from /sprocket/app-volumes and req
 test('app unit: a restart policy is Restart=/RestartSec= and wants the restart counter; none by default', () => {
   const none = unit();
   assert.deepEqual(values(none, 'Restart'), []);
-  assert.deepEqual(values(none, 'Wants'), []);
+  assert.deepEqual(values(none, 'Wants'), ['app-log.service']);
   const lines = unit((p) => Object.assign(p.apps[0], { restart: 'on-failure', restartDelay: '2s' }));
   assert.deepEqual(values(lines, 'Restart'), ['on-failure']);
   assert.deepEqual(values(lines, 'RestartSec'), ['2s']);
-  assert.deepEqual(values(lines, 'Wants'), ['app-started@web.service']);
+  assert.deepEqual(values(lines, 'Wants'), ['app-started@web.service', 'app-log.service']);
   // FailureAction= would end the pod at the first failure, restarted or not.
   assert.deepEqual(values(lines, 'FailureAction'), []);
   assert.deepEqual(values(lines, 'StartLimitAction'), ['exit']);

@@ -126,7 +126,7 @@ test('isolators: pod sysctls only in the pod namespaces; pod resources on the ho
   const plan = parsePodPlan(raw);
   assert.equal(hostUnitProperties(plan).MemoryMax, 1e9);
   const lines = renderAppUnit(plan, plan.apps[0]!).split('\n');
-  assert.deepEqual(values(lines, 'Requires'), ['sprocket-sysctl.service', 'app-log.service']);
+  assert.deepEqual(values(lines, 'Requires'), ['sprocket-sysctl.service', 'app-log.socket']);
   assert.deepEqual(outcomes(podIsolation([iso('example.com/custom', 1)], 'host', bare, at)), ['example.com/custom ignored']);
 });
 

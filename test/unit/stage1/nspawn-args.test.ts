@@ -67,6 +67,10 @@ test('host unit: notify, machine slice, delegated, $ kept literal', () => {
   const stop = props.ExecStopPost![0]!;
   assert.equal(stop.argv.at(-1), '/pods/p$$1/pod-exit');
   assert.match(stop.argv[2]!, /"\$\$SERVICE_RESULT" "\$\$EXIT_CODE" "\$\$EXIT_STATUS"/);
+  // A stop asked of the unit is marked before nspawn is signalled; after nspawn's own end systemd runs ExecStop= without $MAINPID.
+  const request = props.ExecStop![0]!;
+  assert.equal(request.argv.at(-1), '/pods/p$$1/stop-requested');
+  assert.match(request.argv[2]!, /\[ -z "\$\$MAINPID" \] \|\| : >"\$\$1"/);
 });
 
 test('halt unit: started with the host unit, bound to it, repeats SIGRTMIN+3 to the leader until nspawn is gone', () => {
@@ -79,7 +83,9 @@ test('halt unit: started with the host unit, bound to it, repeats SIGRTMIN+3 to 
   // Not ordered against the host unit: its stop job runs beside the host unit's.
   assert.deepEqual([p.After, p.Before], [undefined, undefined]);
   const stop = p.ExecStop![0]!;
-  assert.deepEqual(stop.argv.slice(-2), [plan.unit, plan.machine]);
+  assert.deepEqual(stop.argv.slice(-4), [plan.unit, plan.machine, '/pods/p$$1/stop-requested', '/pods/p$$1/pod-exit']);
   assert.match(stop.argv[2]!, /systemctl show -p MainPID --value "\$\$1"/);
+  // A stop while the pod starts (the host unit skips its ExecStop=) is marked, unless the pod already ended.
+  assert.match(stop.argv[2]!, /running "\$\$1" && \[ ! -e "\$\$4" \] && : >"\$\$3"/);
   assert.match(stop.argv[2]!, /machinectl kill --kill-who=leader --signal=SIGRTMIN\+3 "\$\$2"/);
 });

@@ -44,6 +44,8 @@ test("stage1 root: tree, units, links to the host's units, scripts, per-pod dirs
   assert.deepEqual((await readdir(path.join(dir, 'apps/db/upper/run/systemd/journal'))).sort(), ['dev-log', 'socket', 'stdout']);
   assert.match(await readFile(path.join(root, 'etc/systemd/system/app-log.service'), 'utf8'), /^ExecStart="\/sprocket\/app-log" "\/run\/sprocket-log" "web" "db"$/m);
   assert.ok(((await stat(path.join(root, 'sprocket/app-log'))).mode & 0o111) !== 0);
+  assert.match(await readFile(path.join(root, 'etc/systemd/system/app-log.socket'), 'utf8'), /^ListenFIFO=\/run\/sprocket-log\/db\.stderr$/m);
+  assert.ok(((await stat(path.join(root, 'sprocket/app-log-stopped'))).mode & 0o111) !== 0);
   const volume = await stat(path.join(dir, 'volumes/data'));
   assert.deepEqual([volume.mode & 0o7777, volume.uid, volume.gid], [0o1770, 12, 34]);
   const own = await stat(path.join(dir, 'app-volumes/db/data'));

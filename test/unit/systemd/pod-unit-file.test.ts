@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { SprocketError } from '../../../src/errors.js';
 import { checkRunArgs, generateUnits } from '../../../src/systemd/generator.js';
-import { inlineStopPost, UNIT_RECORDS } from '../../../stage1-nspawn/exit-record.js';
+import { inlineStopPost, inlineStopRequest, UNIT_RECORDS } from '../../../stage1-nspawn/exit-record.js';
 import { installLinks, parsePodUnitFile, podServiceText, splitWords } from '../../../src/systemd/pod-unit-file.js';
 
 const WEB = `# a comment
@@ -32,6 +32,19 @@ WantedBy=multi-user.target graphical.target
 
 const run = promisify(execFile);
 const UUID = '6f1a3c2e-9d4b-4c8a-b1e2-3f4a5b6c7d8e';
+
+/** A scratch root with the unit records directory and a pod directory of the state directory, as an inline pod's service hooks see them. */
+async function withInlinePod(fn: (root: string, units: string, podDir: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'sprocket-inline-'));
+  try {
+    const [units, podDir] = [path.join(root, 'units'), path.join(root, 'state', 'pods', UUID)];
+    await mkdir(units);
+    await mkdir(podDir, { recursive: true });
+    await fn(root, units, podDir);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
 
 const fails = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: unknown) => e instanceof SprocketError && pattern.test(e.describe()));
 
@@ -102,40 +115,47 @@ describe("an inline pod's network", () => {
     fails(() => checkRunArgs(parsePodUnitFile('[Pod]\nPort=http\nApp=x', 'a.pod').runArgs, 'a.pod'), /^a\.pod: \[Pod\] --port: /);
   });
 
-  it('ExecStopPost= writes the exit record of the pod this run of the service ran, tears its network down with the launcher, and forgets the run', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'sprocket-stop-post-'));
-    try {
-      const [units, podDir] = [path.join(root, 'units'), path.join(root, 'state', 'pods', UUID)];
-      await mkdir(units);
-      await mkdir(podDir, { recursive: true });
-      // The launcher's stand-in: records its arguments (network-teardown's), fails when told to.
-      const launcher = path.join(root, 'sprocket');
-      await writeFile(launcher, `#!/bin/sh\necho "$@" >>${root}/calls\n[ ! -e ${root}/fail ]\n`, { mode: 0o755 });
-      const stopPost = async (invocation: string) => {
-        const [sh, ...args] = inlineStopPost(launcher).map((a) => (a === UNIT_RECORDS ? units : a));
-        return run(sh!, args, { env: { PATH: process.env.PATH!, INVOCATION_ID: invocation, SERVICE_RESULT: 'signal', EXIT_CODE: 'killed', EXIT_STATUS: 'KILL' } });
-      };
-      const invocation = 'b'.repeat(32);
-      await writeFile(path.join(units, invocation), podDir);
-      // Without a network record: the exit record only, no sprocket.
-      await stopPost(invocation);
-      assert.equal(await readFile(path.join(podDir, 'pod-exit'), 'utf8'), 'signal killed KILL\n');
-      await assert.rejects(readFile(path.join(root, 'calls'), 'utf8'), /ENOENT/);
-      await assert.rejects(readFile(path.join(units, invocation), 'utf8'), /ENOENT/, 'the run is forgotten');
-      // With one: network-teardown of the pod in its state directory, even if it fails (gc retries).
-      await writeFile(path.join(units, invocation), podDir);
-      await writeFile(path.join(podDir, 'networks.json'), '{}');
-      await writeFile(path.join(root, 'fail'), '');
-      const r = await stopPost(invocation);
-      assert.equal(await readFile(path.join(root, 'calls'), 'utf8'), `--dir ${root}/state network-teardown ${UUID}\n`);
-      assert.match(r.stderr, new RegExp(`pod ${UUID}: its network is left for sprocket gc`));
-      // Another run of the service (or none recorded): nothing.
-      await stopPost('c'.repeat(32));
-      assert.equal(await readFile(path.join(root, 'calls'), 'utf8'), `--dir ${root}/state network-teardown ${UUID}\n`);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  it('ExecStopPost= writes the exit record of the pod this run of the service ran, tears its network down with the launcher, and forgets the run', () => withInlinePod(async (root, units, podDir) => {
+    // The launcher's stand-in: records its arguments (network-teardown's), fails when told to.
+    const launcher = path.join(root, 'sprocket');
+    await writeFile(launcher, `#!/bin/sh\necho "$@" >>${root}/calls\n[ ! -e ${root}/fail ]\n`, { mode: 0o755 });
+    const stopPost = async (invocation: string) => {
+      const [sh, ...args] = inlineStopPost(launcher).map((a) => (a === UNIT_RECORDS ? units : a));
+      return run(sh!, args, { env: { PATH: process.env.PATH!, INVOCATION_ID: invocation, SERVICE_RESULT: 'signal', EXIT_CODE: 'killed', EXIT_STATUS: 'KILL' } });
+    };
+    const invocation = 'b'.repeat(32);
+    await writeFile(path.join(units, invocation), podDir);
+    // Without a network record: the exit record only, no sprocket.
+    await stopPost(invocation);
+    assert.equal(await readFile(path.join(podDir, 'pod-exit'), 'utf8'), 'signal killed KILL\n');
+    await assert.rejects(readFile(path.join(root, 'calls'), 'utf8'), /ENOENT/);
+    await assert.rejects(readFile(path.join(units, invocation), 'utf8'), /ENOENT/, 'the run is forgotten');
+    // With one: network-teardown of the pod in its state directory, even if it fails (gc retries).
+    await writeFile(path.join(units, invocation), podDir);
+    await writeFile(path.join(podDir, 'networks.json'), '{}');
+    await writeFile(path.join(root, 'fail'), '');
+    const r = await stopPost(invocation);
+    assert.equal(await readFile(path.join(root, 'calls'), 'utf8'), `--dir ${root}/state network-teardown ${UUID}\n`);
+    assert.match(r.stderr, new RegExp(`pod ${UUID}: its network is left for sprocket gc`));
+    // Another run of the service (or none recorded): nothing.
+    await stopPost('c'.repeat(32));
+    assert.equal(await readFile(path.join(root, 'calls'), 'utf8'), `--dir ${root}/state network-teardown ${UUID}\n`);
+  }));
+
+  it('ExecStop= marks a stop of the pod this run of the service runs, only while nspawn runs ($MAINPID)', () => withInlinePod(async (_root, units, podDir) => {
+    const invocation = 'b'.repeat(32);
+    await writeFile(path.join(units, invocation), podDir);
+    const stop = async (env: Record<string, string>) => {
+      const [sh, ...args] = inlineStopRequest().map((a) => (a === UNIT_RECORDS ? units : a));
+      return run(sh!, args, { env: { PATH: process.env.PATH!, INVOCATION_ID: invocation, ...env } });
+    };
+    // After nspawn ended by itself: systemd runs ExecStop= without $MAINPID.
+    await stop({});
+    await assert.rejects(readFile(path.join(podDir, 'stop-requested')), /ENOENT/);
+    await stop({ MAINPID: '42' });
+    assert.equal(await readFile(path.join(podDir, 'stop-requested'), 'utf8'), '');
+    assert.match(podServiceText(parsePodUnitFile(WEB, 'web.pod', 'web'), 'web.pod'), /^ExecStop="\/bin\/sh" "-c" .*stop-requested/m);
+  }));
 });
 
 describe('the generator', () => {
