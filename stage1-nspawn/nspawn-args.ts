@@ -7,6 +7,8 @@ import { metadataProxyNspawnArgs, needsMetadataProxy } from './metadata-proxy.js
 import { planHostname, podNetnsPath, type PlanApp, type PodPlan } from './plan.js';
 import { secretNspawnArgs } from './secrets.js';
 import { appUpper, emptyVolume, POD_UNITS, statusDir } from './stage1-root.js';
+import { APP_DIRS, appTree, privateUsersArgs } from './user-namespace.js';
+import { podPaths } from '../src/pod/dir.js';
 
 export const NSPAWN = '/usr/bin/systemd-nspawn';
 
@@ -21,9 +23,17 @@ const appOverlay = (app: PlanApp) => (app.readOnlyRootFS ? '--overlay-ro' : '--o
 /** Inside the pod: the host's network, loopback only, or the namespace src/net set up (joined to its CNI networks). */
 function networkArgs(plan: PodPlan): string[] {
   if (plan.network === 'none') return ['--private-network'];
-  if (plan.network === 'contained') return [`--network-namespace-path=${podNetnsPath(plan.uuid)}`];
+  if (plan.network === 'contained' && !plan.privateUsers) return [`--network-namespace-path=${podNetnsPath(plan.uuid)}`];
   return [];
 }
+
+/**
+ * A contained pod with a user namespace: nspawn 252 joins the network
+ * namespace from inside the pod's new user namespace, which the host's
+ * namespace refuses (EPERM); so nspawn starts in it (nsenter execs it).
+ */
+const inNetns = (plan: PodPlan) => (plan.network === 'contained' && plan.privateUsers ? [NSENTER, `--net=${podNetnsPath(plan.uuid)}`, '--'] : []);
+const NSENTER = '/usr/bin/nsenter';
 
 /** Inside the pod: where its systemd creates transient units (kept on its unit search path). */
 const TRANSIENT_UNITS = '/run/systemd/transient';
@@ -49,14 +59,26 @@ export const POD_SEARCH_PATHS = [
   '--setenv=SYSTEMD_ENVIRONMENT_GENERATOR_PATH=',
 ];
 
+/**
+ * The apps' roots: nspawn's overlays; in a user namespace, the image trees
+ * (idmapped) and the upper directories, which the pod's systemd mounts as
+ * overlays (user-namespace.ts).
+ */
+function appRootArgs(plan: PodPlan): string[] {
+  if (!plan.privateUsers) return plan.apps.map((a) => `${appOverlay(a)}=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`);
+  return [...plan.apps.map((a) => `--bind-ro=${part(a.tree)}:${appTree(a.name)}:idmap`), `--bind=${part(podPaths(plan.podDir).apps)}:${APP_DIRS}`];
+}
+
 /** argv (with argv[0]) of the pod's nspawn; runs as the main process of the host unit. */
 export function nspawnArgv(plan: PodPlan): string[] {
   const volumes = plan.volumes.map((v) => {
     const source = v.kind === 'host' ? v.source : emptyVolume(plan, v.name);
-    const norbind = v.kind === 'host' && !v.recursive ? ':norbind' : '';
-    return `--bind${v.readOnly ? '-ro' : ''}=${part(source)}:${volumeInPod(v.name)}${norbind}`;
+    // A host volume in a user namespace: its files' owners as on the host (an empty volume is the pod's range's already).
+    const options = v.kind === 'host' ? [...(v.recursive ? [] : ['norbind']), ...(plan.privateUsers ? ['idmap'] : [])] : [];
+    return `--bind${v.readOnly ? '-ro' : ''}=${part(source)}:${volumeInPod(v.name)}${options.length ? `:${options.join(',')}` : ''}`;
   });
   return [
+    ...inNetns(plan),
     NSPAWN,
     '--quiet',
     `--directory=${plan.stage1Root}`,
@@ -77,7 +99,8 @@ export function nspawnArgv(plan: PodPlan): string[] {
     '--bind-ro=/usr',
     `--bind=${JOURNAL_SOCKETS}:${POD_JOURNAL}`,
     `--bind=${part(statusDir(plan))}:${STATUS_DIR}`,
-    ...plan.apps.map((a) => `${appOverlay(a)}=${part(a.tree)}:${part(appUpper(plan, a.name))}:${appRoot(a.name)}`),
+    ...privateUsersArgs(plan),
+    ...appRootArgs(plan),
     ...volumes,
     ...(needsMetadataProxy(plan) ? metadataProxyNspawnArgs() : []),
     ...secretNspawnArgs(plan),

@@ -229,6 +229,14 @@ export type PlanHosts = z.infer<typeof PlanHosts>;
 
 const Uuid = z.string().regex(UUID, 'must be a lowercase UUID');
 
+/** The uids and gids of a pod's user namespace: 65536 of the host's from `base` on (uid 0 inside is `base` outside). */
+export const UID_RANGE_SIZE = 0x10000;
+export const UidRange = z.object({
+  base: z.number().int().min(UID_RANGE_SIZE).max(0xfffe0000).refine((b) => b % UID_RANGE_SIZE === 0, 'must be a multiple of 65536'),
+  size: z.literal(UID_RANGE_SIZE),
+});
+export type UidRange = z.infer<typeof UidRange>;
+
 export const PodPlan = z
   .object({
     uuid: Uuid,
@@ -274,6 +282,11 @@ export const PodPlan = z
     isolation: PodIsolation.prefault({}),
     /** --insecure-options=paths: apps see /proc and /sys without the sensitive paths made read-only or hidden. */
     insecurePaths: z.boolean().default(false),
+    /**
+     * The pod's user namespace (src/pod/uid-range.ts): its root is `base` on
+     * the host. Absent (--private-users=no): the pod's root is the host's.
+     */
+    privateUsers: UidRange.optional(),
   })
   .superRefine((plan, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

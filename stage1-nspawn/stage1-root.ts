@@ -18,6 +18,7 @@ import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf }
 import { APP_HEALTH, healthUnits } from './app-health.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
+import { APP_DIRS, appRootMount, appTree, appWork, checkIdmappable, hostIds } from './user-namespace.js';
 import { APP_CREDENTIALS } from './secrets.js';
 
 /** Inside the pod: the only directory of unit files of its systemd (nspawn-args.ts, POD_SEARCH_PATHS), beside the transient ones. */
@@ -69,18 +70,22 @@ export const emptyVolume = (plan: PodPlan, volume: string) => path.join(plan.pod
 /** pods/<uuid>/status: the exit record of every app, /sprocket/status inside. */
 export const statusDir = (plan: PodPlan) => podPaths(plan.podDir).status;
 
+/** Host uid and gid that own what is made for the pod's root to write (user-namespace.ts); none: host root's. */
+type Owner = [number, number] | undefined;
+
 /**
  * mkdir -p of `rel` below `base` that never follows a symlink: the upper
  * dirs were written by apps, which may have planted links to host paths.
- * Returns whether the last directory was made now.
+ * What it makes is `owner`'s. Returns whether the last directory was made now.
  */
-function makeDirs(base: string, rel: string, field: string): boolean {
+function makeDirs(base: string, rel: string, field: string, owner?: Owner): boolean {
   let dir = base;
   let made = false;
   for (const part of rel.split('/').filter(Boolean)) {
     dir = path.join(dir, part);
     try {
       mkdirSync(dir);
+      if (owner) chownSync(dir, ...owner);
       made = true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -118,6 +123,7 @@ const podTarget = (plan: PodPlan) => {
  */
 export async function writeStage1Root(plan: PodPlan): Promise<void> {
   checkHostVolumes(plan);
+  checkIdmappable(plan);
   const root = plan.stage1Root;
   const inRoot = (p: string) => path.join(root, p);
   for (const d of ['usr', POD_UNITS, 'proc', 'sys', 'dev', 'run', 'tmp', 'var', STATUS_DIR, POD_JOURNAL, path.dirname(POD_HOSTS)]) {
@@ -140,6 +146,9 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     writeFileSync(inRoot('etc/systemd/system.conf.d/interactive.conf'), '[Manager]\nShowStatus=no\nLogTarget=null\n');
   }
   const units = inRoot(POD_UNITS);
+  // What the pod's root writes: the host's root's, or the base of the pod's range (user-namespace.ts).
+  const podRoot: Owner = plan.privateUsers ? hostIds(plan) : undefined;
+  if (plan.privateUsers) mkdirSync(inRoot(APP_DIRS), { recursive: true });
   for (const u of HOST_UNITS_USED) link(path.join(HOST_UNITS, u), path.join(units, u));
   mkdirSync(path.join(units, MOUNT_DROP_IN_DIR), { recursive: true });
   writeFileSync(path.join(units, MOUNT_DROP_IN), MOUNT_DROP_IN_TEXT);
@@ -157,20 +166,29 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     writeFileSync(path.join(units, appUnitName(app.name)), renderAppUnit(plan, app));
     for (const [name, text] of Object.entries(healthUnits(plan, app))) writeFileSync(path.join(units, name), text);
     mkdirSync(inRoot(appRoot(app.name)), { recursive: true });
-    mkdirSync(appUpper(plan, app.name), { recursive: true });
-    // Mount points of the journal sockets (/dev/log is in the pod's /dev) and, for a notify app, the pod's /usr in the app's root.
+    // The upper directory, its mount points and the work directory are the pod's root's (the app's files land there); apps/<app> stays root's.
+    mkdirSync(path.dirname(appUpper(plan, app.name)), { recursive: true });
     const field = `apps.${plan.apps.indexOf(app)}`;
-    if (app.notify) makeDirs(appUpper(plan, app.name), APP_USR, field);
-    for (const [, target] of APP_JOURNAL_BINDS) if (!target.startsWith('/dev/')) makeFile(appUpper(plan, app.name), target, field);
+    const upper = (fn: (base: string, rel: string, field: string, owner?: Owner) => unknown, rel: string) => fn(appUpper(plan, app.name), rel, field, podRoot);
+    makeDirs(path.dirname(appUpper(plan, app.name)), 'upper', field, podRoot);
+    if (plan.privateUsers) {
+      makeDirs(path.dirname(appWork(plan, app.name)), path.basename(appWork(plan, app.name)), field, podRoot);
+      mkdirSync(inRoot(appTree(app.name)), { recursive: true });
+      const [name, text] = appRootMount(app);
+      writeFileSync(path.join(units, name), text);
+    }
+    // Mount points of the journal sockets (/dev/log is in the pod's /dev) and, for a notify app, the pod's /usr in the app's root.
+    if (app.notify) upper(makeDirs, APP_USR);
+    for (const [, target] of APP_JOURNAL_BINDS) if (!target.startsWith('/dev/')) upper(makeFile, target);
     // Where systemd mounts the app's credentials: a read-only root could not get it later.
-    if (app.secrets.length) makeDirs(appUpper(plan, app.name), APP_CREDENTIALS, field);
-    // A read-only root cannot get mount points later.
-    const later = app.readOnlyRootFS ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
-    for (const target of later) makeDirs(appUpper(plan, app.name), target, field);
-    if (app.notify) makeFile(appUpper(plan, app.name), NOTIFY_SOCKET, field);
-    if (keptApart(app)) makeFile(appUpper(plan, app.name), APP_DOMAIN_IN_APP, field);
+    if (app.secrets.length) upper(makeDirs, APP_CREDENTIALS);
+    // A read-only root cannot get mount points later, nor can a root of a user namespace's overlay (made by the pod's systemd).
+    const later = app.readOnlyRootFS || plan.privateUsers ? ['/proc', '/sys', '/dev', ...app.mounts.map((m) => m.target)] : [];
+    for (const target of later) upper(makeDirs, target);
+    if (app.notify) upper(makeFile, NOTIFY_SOCKET);
+    if (keptApart(app)) upper(makeFile, APP_DOMAIN_IN_APP);
     // Mount points of the pod's hosts and resolv.conf: also over an image's symlink (to a path that may not exist in the app's root).
-    for (const [, target] of podFileBinds(plan)) makeFile(appUpper(plan, app.name), target, field);
+    for (const [, target] of podFileBinds(plan)) upper(makeFile, target);
   }
   // The apps whose end ends the pod: not the socket-activated ones, which the next connection starts again.
   writeFileSync(inRoot(APP_LIST), plan.apps.filter((a) => !isSocketActivated(a)).map((a) => `${a.name}\n`).join(''));
@@ -187,13 +205,14 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
     else rmSync(path.join(units, name), { force: true });
   }
   mkdirSync(statusDir(plan), { recursive: true });
+  if (podRoot) chownSync(statusDir(plan), ...podRoot);
   for (const v of plan.volumes) {
     mkdirSync(inRoot(volumeInPod(v.name)), { recursive: true });
     if (v.kind !== 'empty') continue;
     // Mode and owner are set once: later, the directory is the apps' to change.
     if (makeDirs(plan.podDir, volumeDir(v.name), `volumes.${plan.volumes.indexOf(v)}`)) {
       chmodSync(emptyVolume(plan, v.name), v.mode);
-      chownSync(emptyVolume(plan, v.name), v.uid, v.gid);
+      chownSync(emptyVolume(plan, v.name), ...hostIds(plan, v.uid, v.gid));
     }
   }
 }
@@ -216,12 +235,13 @@ function installScript(source: URL, at: string): void {
   chmodSync(at, 0o755);
 }
 
-/** An empty regular file at `rel` below `base` (a mount point for a socket), never through a symlink. */
-function makeFile(base: string, rel: string, field: string): void {
-  makeDirs(base, path.dirname(rel), field);
+/** An empty regular file at `rel` below `base` (a mount point for a socket), never through a symlink; `owner`'s. */
+function makeFile(base: string, rel: string, field: string, owner?: Owner): void {
+  makeDirs(base, path.dirname(rel), field, owner);
   const file = path.join(base, rel);
   try {
     writeFileSync(file, '', { flag: 'wx' });
+    if (owner) chownSync(file, ...owner);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     if (!(lstatSync(file)).isFile()) throw invalid(`${file} exists and is not a regular file`, { file: 'plan.json', field });

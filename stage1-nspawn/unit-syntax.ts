@@ -26,3 +26,15 @@ export const literalArg = (s: string) => s.replaceAll('$', '$$$$');
 export function execLine(argv: string[], prefix = ''): string {
   return prefix + argv.map((a) => quoteWord(literalArg(a))).join(' ');
 }
+
+/** The name of the mount unit of `where` (systemd-escape --path --suffix=mount): '/' becomes '-', other bytes outside [A-Za-z0-9:_.] (and a leading '.') \xNN. */
+export function mountUnitName(where: string): string {
+  const trimmed = where.replace(/^\/+|\/+$/g, '');
+  if (!trimmed) return '-.mount';
+  const escaped = [...Buffer.from(trimmed)].map((b, i) => {
+    const c = String.fromCharCode(b);
+    if (c === '/') return '-';
+    return /[A-Za-z0-9:_]/.test(c) || (c === '.' && i > 0) ? c : `\\x${b.toString(16).padStart(2, '0')}`;
+  });
+  return `${escaped.join('')}.mount`;
+}

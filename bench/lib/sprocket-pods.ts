@@ -32,8 +32,8 @@ const idleArgs = (apps: IdleApp[], image: string, appFlags: string[] = []) => ap
  * `sprocket run -d` of one pod of idle apps on network `net` (default: the
  * host's, as podman's rows beside it); resolves to its UUID once the CLI returns.
  */
-export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'host', appFlags: string[] = []): Promise<string> {
-  return (await sprocket(['run', '-d', `--net=${net}`, ...idleArgs(apps, image, appFlags)])).trim();
+export async function runIdlePod(apps: IdleApp[], image = BENCH_IMAGE, net = 'host', appFlags: string[] = [], podFlags: string[] = []): Promise<string> {
+  return (await sprocket(['run', '-d', `--net=${net}`, ...podFlags, ...idleArgs(apps, image, appFlags)])).trim();
 }
 
 let written: Promise<string> | undefined;

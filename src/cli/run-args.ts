@@ -33,6 +33,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--interactive': 'bool',
   '--detach': 'bool',
   '--strict-isolators': 'bool',
+  '--private-users': 'value',
   '--unit-mode': 'value',
 };
 const APP_FLAGS: Record<string, FlagKind> = {
@@ -145,6 +146,10 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
       pod.pullPolicy = s as PullPolicy;
       break;
     case '--strict-isolators': pod.strictIsolators = value as boolean; break;
+    case '--private-users':
+      if (s !== 'yes' && s !== 'no') throw usage(`expected yes or no, got "${s}"`, { field: flag });
+      pod.privateUsers = s === 'yes';
+      break;
     case '--interactive': pod.interactive = value as boolean; break;
     case '--detach': pod.detach = value as boolean; break;
     case '--unit-mode':

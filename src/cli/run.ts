@@ -45,6 +45,9 @@ ${NET_FLAG_HELP}
                              images named: never: the store only; new (default): the store's, else fetched;
                              update: ask the remote for a newer one (as sprocket fetch, docs/fetch.md)
   --strict-isolators         refuse to run a pod whose isolators would not all be enforced as given
+  --private-users yes|no     yes: the pod runs in a user namespace of its own, its root an unprivileged
+                             range of host uids (default no, for now); no: the pod's root is the host's
+                             (docs/isolators.md, "User namespaces")
   -d, --detach               (run) start the pod and return once it is up (every app started), printing its UUID
   --unit-mode transient|inline
                              (run) transient: the pod is its own unit, sprocket-<uuid>.service (default);

@@ -18,6 +18,7 @@ function copierLine(c: NonNullable<PodStatus['logCopier']>): string {
 function text(s: PodStatus): string {
   const line = (k: string, v: string | number | undefined) => (v === undefined ? '' : `${k}=${v}\n`);
   let out = line('uuid', s.uuid) + line('name', s.name) + line('state', s.state) + line('unit', s.unit) + line('machine', s.machine)
+    + line('private-users', s.privateUsers) + line('uid-range', s.uidRange && `${s.uidRange.base}:${s.uidRange.size}`)
     + line('pid', s.pid) + line('attached', s.attached === undefined ? undefined : String(s.attached)) + line('created', s.created) + line('started', s.started) + line('exited', s.exited)
     + line('exit-status', s.exitStatus) + line('signal', s.signal) + line('failure', s.failure) + line('note', s.note)
     + line('log-copier', s.logCopier && copierLine(s.logCopier))

@@ -17,6 +17,8 @@ export interface PodLogSource {
   /** An inline pod's run of the operator's service (docs/units.md): only that run's entries are the pod's. */
   invocation?: string;
   apps?: string[];
+  /** The host uid of the pod's root: the base of its range in a user namespace (plan privateUsers), else 0. */
+  root?: number;
 }
 
 /**
@@ -85,19 +87,21 @@ export function podLogOrigin(e: JournalEntry, pod: PodLogSource): PodLogLine | u
   if (cgroup === undefined) return undefined;
   const parts = cgroup.split('/').filter(Boolean);
   const at = parts.indexOf(pod.unit);
-  const sprocketEvent =
+  const claimsEvent =
     field(e, 'SPROCKET_POD') === pod.uuid &&
     field(e, 'SYSLOG_IDENTIFIER') === SYSLOG_IDENTIFIER &&
-    field(e, '_TRANSPORT') === 'journal' &&
-    field(e, '_UID') === '0';
+    field(e, '_TRANSPORT') === 'journal';
+  // From the host's root; a health event from the pod's root, which in a user namespace is not the host's.
+  const sprocketEvent = claimsEvent && field(e, '_UID') === '0';
+  const podEvent = claimsEvent && field(e, '_UID') === String(pod.root ?? 0);
   if (at >= 0 && field(e, '_SYSTEMD_UNIT') === pod.unit && (!pod.invocation || field(e, '_SYSTEMD_INVOCATION_ID') === pod.invocation)) {
     if (parts[at + 1] === 'payload') {
       const unit = parts[parts.length - 1]!;
       // A health event: from the keeper of the app's health, a unit of the pod's systemd that no process of an app can enter.
       const keeper = /^app-health@(.+)\.service$/.exec(unit)?.[1];
-      if (keeper !== undefined && sprocketEvent && field(e, 'SPROCKET_APP') === keeper && (!pod.apps || pod.apps.includes(keeper))) return { origin: 'event', entry: e };
+      if (keeper !== undefined && podEvent && field(e, 'SPROCKET_APP') === keeper && (!pod.apps || pod.apps.includes(keeper))) return { origin: 'event', entry: e };
       // An end of the log copier, recorded from the copier's own unit (its ExecStopPost=), which no process of an app can enter either.
-      if (unit === APP_LOG_UNIT_NAME && sprocketEvent && field(e, 'SPROCKET_EVENT') === COPIER_EVENT) return { origin: 'event', entry: e };
+      if (unit === APP_LOG_UNIT_NAME && podEvent && field(e, 'SPROCKET_EVENT') === COPIER_EVENT) return { origin: 'event', entry: e };
       const app = appOf(e, unit);
       if (app && (pod.apps ? pod.apps.includes(app.name) : app.copied)) return { origin: 'app', app: app.name, entry: e };
     }

@@ -8,6 +8,7 @@ import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
 import { waitPod } from './run.js';
+import { podRoot } from './log-source.js';
 import { readState } from './state.js';
 import { readPlan, type PodStatus } from './status.js';
 
@@ -62,7 +63,7 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   const reading = (async () => {
     try {
       // The console too (not shown): it keeps the drain going while the pod shuts down.
-      for await (const l of podLog(ctx.sys, { uuid, unit: plan.unit, apps }, { since, stage1: true, follow: true, signal: abort.signal })) show(l);
+      for await (const l of podLog(ctx.sys, { uuid, unit: plan.unit, apps, ...podRoot(plan) }, { since, stage1: true, follow: true, signal: abort.signal })) show(l);
     } catch (e) {
       if (!abort.signal.aborted) throw e;
     }

@@ -3,7 +3,8 @@
 // rendered tree below, the app's upper directory (apps/<app>/upper) above.
 // The two are merged into a private image layout as overlayfs shows them
 // (a 0:0 character device in the upper directory deletes the lower path; a
-// directory marked trusted.overlay.opaque hides the lower contents), then
+// directory marked trusted.overlay.opaque, user.overlay.opaque in a user
+// namespace, hides the lower contents), then
 // built into an ACI whose manifest is the image's, flattened: no
 // dependencies, no pathWhitelist (the tree is already rendered).
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import { SprocketError, usage } from '../errors.js';
 import { buildAci } from '../image/aci-builder.js';
 import type { ImageStore } from '../image/store.js';
 import { appUpper } from '../../stage1-nspawn/stage1-root.js';
+import { UID_RANGE_SIZE } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
 import { podDir } from './dir.js';
 import { podStatus, readPlan } from './status.js';
@@ -43,7 +45,7 @@ export async function exportPod(ctx: PodContext, uuid: string, out: string, stor
     await fs.mkdir(rootfs);
     // cp -a keeps owners, modes, times, xattrs, hard links and device nodes and never follows links.
     await run('cp', ['-a', '--', `${store.treePath(app.imageId)}/.`, `${rootfs}/`]);
-    await applyUpper(appUpper(plan, app.name), rootfs);
+    await applyUpper(appUpper(plan, app.name), rootfs, plan.privateUsers?.base);
     const { dependencies: _d, pathWhitelist: _w, ...manifest } = await store.manifest(app.imageId);
     const annotations = [...(manifest.annotations ?? []).filter((a) => a.name !== 'exported-from'), { name: 'exported-from', value: `pod ${uuid}, app ${app.name}` }];
     await fs.writeFile(path.join(work, 'manifest'), JSON.stringify({ ...manifest, annotations }));
@@ -53,9 +55,14 @@ export async function exportPod(ctx: PodContext, uuid: string, out: string, stor
   }
 }
 
-/** Puts the upper directory's changes over `merged`, as overlayfs would show them. */
-async function applyUpper(upper: string, merged: string): Promise<void> {
-  const opaque = await opaqueDirs(upper);
+/**
+ * Puts the upper directory's changes over `merged`, as overlayfs would show
+ * them. `base`: a pod in a user namespace, whose overlay (mounted by the
+ * pod) marks opaque directories with user.overlay.opaque and whose files are
+ * owned by its range on the host: they are the image's as the app saw them.
+ */
+async function applyUpper(upper: string, merged: string, base?: number): Promise<void> {
+  const opaque = await opaqueDirs(upper, base === undefined ? 'trusted' : 'user');
   const entries = (await fs.readdir(upper, { recursive: true })).map((e) => e.split(path.sep).join('/')).sort();
   const whiteouts: string[] = [];
   for (const rel of entries) {
@@ -71,12 +78,21 @@ async function applyUpper(upper: string, merged: string): Promise<void> {
   }
   if (entries.length) await run('cp', ['-a', '--', `${upper}/.`, `${merged}/`]);
   for (const rel of whiteouts) await fs.rm(path.join(merged, rel), { recursive: true, force: true });
+  if (base === undefined) return;
+  const inRange = (id: number) => (id >= base && id - base < UID_RANGE_SIZE ? id - base : id);
+  for (const rel of entries) {
+    if (whiteouts.includes(rel)) continue;
+    const st = await fs.lstat(path.join(upper, rel));
+    await fs.lchown(path.join(merged, rel), inRange(st.uid), inRange(st.gid));
+    // chown clears set-id bits; the app's are kept.
+    if (!st.isSymbolicLink() && st.mode & 0o6000) await fs.chmod(path.join(merged, rel), st.mode & 0o7777);
+  }
 }
 
 /** Directories of `upper` (relative) that overlayfs marked opaque (getfattr, Debian package attr). */
-async function opaqueDirs(upper: string): Promise<Set<string>> {
+async function opaqueDirs(upper: string, namespace: 'trusted' | 'user'): Promise<Set<string>> {
   const found = new Set<string>();
-  const { stdout } = await run('getfattr', ['-R', '-P', '--absolute-names', '-n', 'trusted.overlay.opaque', '--', upper], { maxBuffer: 64 << 20 }).catch((e: { stdout?: string; code?: number }) => {
+  const { stdout } = await run('getfattr', ['-R', '-P', '--absolute-names', '-n', `${namespace}.overlay.opaque`, '--', upper], { maxBuffer: 64 << 20 }).catch((e: { stdout?: string; code?: number }) => {
     // getfattr exits 1 when some file lacks the attribute; what it printed is still the list.
     if (typeof e.stdout === 'string') return { stdout: e.stdout };
     throw new SprocketError('io', `cannot read the overlay's attributes: ${String(e)}`, { file: upper });
@@ -84,7 +100,7 @@ async function opaqueDirs(upper: string): Promise<Set<string>> {
   let current: string | undefined;
   for (const line of stdout.split('\n')) {
     if (line.startsWith('# file: ')) current = line.slice('# file: '.length);
-    else if (current && /^trusted\.overlay\.opaque="y"/.test(line)) found.add(path.relative(upper, current));
+    else if (current && line.startsWith(`${namespace}.overlay.opaque="y"`)) found.add(path.relative(upper, current));
   }
   return found;
 }

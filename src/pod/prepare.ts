@@ -12,7 +12,7 @@ import { killPoint } from '../kill-point.js';
 import { ensureMetadataService } from '../metadata/ensure.js';
 import { registerPod, unregisterPod } from '../metadata/register.js';
 import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
-import type { PodPlan } from '../../stage1-nspawn/plan.js';
+import type { PodPlan, UidRange } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
 import { newPodDir, podDir, podPaths, podsLockFile } from './dir.js';
 import { lockFile, withLock, type Lock } from './lock.js';
@@ -20,6 +20,7 @@ import { findPodByName } from './find.js';
 import { buildPlan, planWithMetadataUrl, type InlineUnit, type PlanImages } from './plan.js';
 import { COMMAND_LINE, reifyPod, type ImageSource } from './reify.js';
 import type { PodRequest } from './request.js';
+import { allocateUidRange } from './uid-range.js';
 import { appSecrets } from './secrets.js';
 import { now, writeAtomically, writeState } from './state.js';
 
@@ -70,6 +71,8 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
   const tmp = newPodDir(ctx.stateDir, uuid);
   const paths = podPaths(tmp);
   makePrivateDirs(ctx.stateDir);
+  const named = request.name ? { name: request.name } : {};
+  let uidRange: UidRange | undefined;
   // The name check and the claim of the name (the state file) under one lock.
   const lock = await withLock(podsLockFile(ctx.stateDir), async () => {
     if (request.name && (await findPodByName(ctx, request.name))) {
@@ -77,9 +80,12 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
     }
     mkdirSync(tmp, { mode: 0o700 });
     const held = (await lockFile(paths.lock, { wait: true }))!;
-    await writeState(paths.state, { state: 'preparing', created: now(), ...(request.name ? { name: request.name } : {}) });
+    // The pod's uid range is chosen and recorded under the lock: no other pod can take it.
+    if (request.privateUsers) uidRange = await allocateUidRange(ctx.stateDir, uuid);
+    await writeState(paths.state, { state: 'preparing', created: now(), ...named, ...(uidRange ? { uidRange } : {}) });
     return held;
   });
+  if (uidRange) plan = { ...plan, privateUsers: uidRange };
   killPoint('prepare:named');
   try {
     // Registered first: AC_METADATA_URL carries the token (the secrets move with the directory).
@@ -91,7 +97,7 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
     killPoint('prepare:stage1-written');
     await images.hold(plan.apps.map((a) => a.imageId), uuid);
     killPoint('prepare:images-held');
-    const state = { state: 'prepared' as const, created: now(), ...(request.name ? { name: request.name } : {}) };
+    const state = { state: 'prepared' as const, created: now(), ...named, ...(uidRange ? { uidRange } : {}) };
     await writeState(paths.state, state);
     killPoint('prepare:state-written');
     renameSync(tmp, final);

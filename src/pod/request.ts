@@ -85,6 +85,8 @@ export const PodRequest = z.object({
   imageGrants: ImageGrants.optional(),
   /** --strict-isolators: refuse to run unless every isolator is enforced as given. */
   strictIsolators: z.boolean().optional(),
+  /** --private-users: yes, the pod runs in a user namespace of its own (its root is not the host's); no: the host's root. */
+  privateUsers: z.boolean().optional(),
   interactive: z.boolean(),
   detach: z.boolean(),
   /** --unit-mode: transient (the pod's own unit, default) or inline (the pod is the calling service's main process, docs/units.md). */

@@ -4,6 +4,7 @@
 // and so never load zod (docs/performance.md).
 import { z } from 'zod';
 import { IsolatorOutcome } from '../../stage1-nspawn/isolators.js';
+import { UidRange } from '../../stage1-nspawn/plan.js';
 import { POD_STATE_NAMES, POD_STATUS_NAMES } from './state.js';
 
 /** preparing → prepared → running → exited → garbage (→ removed). */
@@ -80,6 +81,9 @@ export const PodStatus = z.object({
   state: z.enum(POD_STATUS_NAMES),
   unit: z.string(),
   machine: z.string(),
+  /** yes: the pod runs in a user namespace of its own, its root uid `uidRange.base` on the host; no: its root is the host's (--private-users=no). */
+  privateUsers: z.enum(['yes', 'no']).optional(),
+  uidRange: UidRange.optional(),
   /** PID (on the host) of the pod's nspawn while it runs. */
   pid: z.number().int().optional(),
   created: z.string(),
@@ -116,6 +120,8 @@ export const PodState = z.object({
   exited: Time.optional(),
   /** When the pod was found exited and marked for collection. */
   garbageSince: Time.optional(),
+  /** The host uids and gids of the pod's user namespace, held while the pod exists (src/pod/uid-range.ts); absent with --private-users=no. */
+  uidRange: UidRange.optional(),
   /**
    * The pod's status as it ended, recorded with its end: an exited pod's
    * status is this (with the state of the file), read from this one file.

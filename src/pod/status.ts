@@ -128,6 +128,8 @@ async function describe(uuid: string, stored: PodState, plan: PodPlan, unit: Uni
     state,
     unit: plan.unit,
     machine: plan.machine,
+    privateUsers: plan.privateUsers ? 'yes' : 'no',
+    ...(plan.privateUsers ? { uidRange: plan.privateUsers } : {}),
     created: stored.created,
     apps: await appStatuses(plan, state, await imageNames(plan.podDir)),
   };

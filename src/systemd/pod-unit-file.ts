@@ -34,6 +34,7 @@ const POD_KEYS: Record<string, string> = {
   InsecureOptions: '--insecure-options',
   PullPolicy: '--pull-policy',
   StrictIsolators: '--strict-isolators',
+  PrivateUsers: '--private-users',
 };
 const BOOL_KEYS = new Set(['InheritEnv', 'MdsRegister', 'StrictIsolators']);
 const PASSED = ['Unit', 'Service', 'Install'];

@@ -153,20 +153,28 @@ describe('OCI images from a registry and from archives', () => {
     assert.match(list, /archive\/app\.tar\s+v2/);
   });
 
-  it('exports an exited pod with its changes as an ACI that validates and runs', async () => {
+  it("exports an exited pod with its changes as an ACI that validates and runs; in a user namespace too, files the pod's root made being root's in the ACI", async () => {
     const image = `${reg.address.replace(':', '-')}/test/app:v1`;
-    const uuidFile = `${IN_HOST}/oci/export.uuid`;
-    await ok(['run', '--uuid-file-save', uuidFile, '--volume', 'volume-data,kind=empty', image, '--user', '0', '--group', '0',
-      '--exec', '/bin/sh', '--', '-c', 'rm /etc/kept && echo made-in-the-pod > /etc/made && rm -r /opt/app && mkdir /opt/app && echo x > /opt/app/fresh']);
-    const uuid = (await fs.readFile(onMachine(host(), uuidFile), 'utf8')).trim();
-    const aci = `${IN_HOST}/oci/exported.aci`;
-    await ok(['export', uuid, aci]);
-    assert.match((await ok(['image', 'validate', aci])).stdout, /valid ACI sha512-/);
-    const r = await ok(['run', '--insecure-options=image', '--volume', 'volume-data,kind=empty', aci, '--exec', '/bin/sh', '--', '-c', 'cat /etc/made; ls /etc /opt/app']);
-    assert.match(r.stdout, /^made-in-the-pod$/m);
-    assert.doesNotMatch(r.stdout, /^kept$/m, 'a file deleted in the pod stays deleted');
-    assert.match(r.stdout, /^fresh$/m);
-    assert.doesNotMatch(r.stdout, /^new$/m, 'a directory replaced in the pod hides what the image had');
+    const exported: string[] = [];
+    // Both pods run before an export is imported (it has the image's name).
+    for (const privateUsers of ['no', 'yes']) {
+      const uuidFile = `${IN_HOST}/oci/export-${privateUsers}.uuid`;
+      await ok(['run', `--private-users=${privateUsers}`, '--uuid-file-save', uuidFile, '--volume', 'volume-data,kind=empty', image, '--user', '0', '--group', '0',
+        '--exec', '/bin/sh', '--', '-c', 'rm /etc/kept && echo made-in-the-pod > /etc/made && rm -r /opt/app && mkdir /opt/app && echo x > /opt/app/fresh']);
+      const uuid = (await fs.readFile(onMachine(host(), uuidFile), 'utf8')).trim();
+      const aci = `${IN_HOST}/oci/exported-${privateUsers}.aci`;
+      await ok(['export', uuid, aci]);
+      assert.match((await ok(['image', 'validate', aci])).stdout, /valid ACI sha512-/);
+      exported.push(aci);
+    }
+    for (const aci of exported) {
+      const r = await ok(['run', '--insecure-options=image', '--volume', 'volume-data,kind=empty', aci, '--exec', '/bin/sh', '--', '-c', 'cat /etc/made; ls /etc /opt/app; ls -ln /etc/made']);
+      assert.match(r.stdout, /^made-in-the-pod$/m, aci);
+      assert.doesNotMatch(r.stdout, /^kept$/m, 'a file deleted in the pod stays deleted');
+      assert.match(r.stdout, /^fresh$/m);
+      assert.doesNotMatch(r.stdout, /^new$/m, 'a directory replaced in the pod hides what the image had');
+      assert.match(r.stdout, /^\S+\s+1\s+0\s+0\s.*\/etc\/made$/m, `${aci}: ${r.stdout}`);
+    }
   });
 
   it('image verify covers layer images: all verify, and a damaged layer tree is named', async () => {

@@ -8,10 +8,23 @@ import { useHost } from '../support/host.js';
 import { chmod, copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from '../support/command.js';
+import { notifyReadyCommand } from '../support/notify.js';
 import { busyboxImage, CLI, IN_HOST, onMachine, podStatusJson, sprocket, sprocketOk } from '../support/pods.js';
 
 const IMAGE = 'example.com/trust';
 const GREEDY = 'example.com/greedy';
+/** Root, says READY=1 (so it gets the pod's /usr at /.sprocket/usr). */
+const NOTIFYING = 'example.com/trust-notify';
+/** A file of the host's root alone, in the host's /usr, which the pod has bound read-only. */
+const ROOT_ONLY = '/usr/local/share/sprocket-root-only';
+/** A native journal entry and a syslog line from a writer that lives on a second. */
+const NATIVE_AND_SYSLOG = [
+  'import socket, time',
+  's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+  's.sendto(b"MESSAGE=native-line\\n", "/run/systemd/journal/socket")',
+  's.sendto(b"<14>guard: syslog-line", "/dev/log")',
+  'time.sleep(1)',
+].join('; ');
 /** CAP_SYS_ADMIN's bit in /proc/PID/status. */
 const CAP_SYS_ADMIN = 21n;
 
@@ -21,6 +34,7 @@ describe('pods: trust', () => {
   before(async () => {
     // Root, with the host's /usr (bound read-only by the pod that uses it) for util-linux's logger.
     await busyboxImage(host(), IMAGE, { app: { exec: ['/bin/true'], user: '0', group: '0' } }, { lib: 'usr/lib', lib64: 'usr/lib64' });
+    await busyboxImage(host(), NOTIFYING, { annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }], app: { exec: ['/bin/true'], user: '0', group: '0' } });
     await busyboxImage(host(), GREEDY, { app: {
       exec: ['/bin/sh', '-c', 'busybox grep ^CapEff: /proc/self/status'], user: '0', group: '0',
       isolators: [{ name: 'os/linux/capabilities-retain-set', value: { set: ['CAP_CHOWN', 'CAP_SYS_ADMIN'] } }],
@@ -87,17 +101,15 @@ describe('pods: trust', () => {
   });
 
   it("an app cannot call journald's control socket; its native, syslog and stream lines still arrive as its own", async () => {
-    // A root app with the host's journalctl, logger and systemd-cat: io.systemd.journal (Rotate wiped the journal's history) is not in its root, nor reachable through another process's root.
+    // A root app with the host's journalctl, python3 and systemd-cat: io.systemd.journal (Rotate wiped the journal's history) is not in its root, nor reachable through another process's root.
     const script = [
       'if /usr/bin/journalctl --rotate 2>/dev/null; then echo rotate-allowed; else echo rotate-refused; fi',
       'echo journal: $(ls -A /run/systemd/journal)',
       'for p in /proc/[0-9]*/root/sprocket/journal /proc/[0-9]*/root/run/systemd/journal; do [ -e "$p/io.systemd.journal" ] && echo "reached $p"; done',
-      "printf 'MESSAGE=native-line\\n' | /usr/bin/logger --journald",
-      '/usr/bin/logger syslog-line',
-      'echo stream-line | /usr/bin/systemd-cat -t guard',
+      // journald reads a writer's cgroup when it handles the line: each writer stays a second (logger would exit at once).
+      `/usr/bin/python3 -c '${NATIVE_AND_SYSLOG}'`,
+      '{ echo stream-line; sleep 1; } | /usr/bin/systemd-cat -t guard',
       'echo stdout-line',
-      // journald reads a writer's cgroup when it handles the line: stay until then.
-      'sleep 1',
     ].join('; ');
     const uuid = (await sprocketOk(host(), [
       'prepare', '--volume', 'usr,kind=host,source=/usr,readOnly=true',
@@ -154,5 +166,66 @@ describe('pods: trust', () => {
     const list = await asNobody(['ls', `${IN_HOST}/images`, `${IN_HOST}/pods`]);
     assert.notEqual(list.code, 0);
     assert.doesNotMatch(list.stdout, /sha512-/);
+  });
+
+  it("--private-users=yes: the pod's root is a range of unprivileged host uids: its files are the range's, a root-only file of the host is closed to it, mknod fails; its lines and health events are its own", async () => {
+    await host().run(['sh', '-c', `echo secret >${ROOT_ONLY} && chmod 600 ${ROOT_ONLY}`]);
+    const hostVolume = `${IN_HOST}/uns-host`;
+    await mkdir(onMachine(host(), hostVolume), { recursive: true });
+    const script = [
+      'echo "uid $(id -u)"',
+      'touch /data/by-app /hv/by-app /by-app',
+      `if cat /.sprocket${ROOT_ONLY} >/dev/null 2>&1; then echo root-only-read; else echo root-only-refused; fi`,
+      'if mknod /dev/kmsg2 c 1 11 2>/dev/null; then echo mknod-allowed; else echo mknod-refused; fi',
+      await notifyReadyCommand(),
+      'sleep 3',
+    ].join('; ');
+    const args = (privateUsers: string) => [
+      'prepare', `--private-users=${privateUsers}`, '--volume', 'data,kind=empty', '--volume', `hv,kind=host,source=${hostVolume}`,
+      NOTIFYING, '--name', 'inside', '--mount', 'volume=data,target=/data', '--mount', 'volume=hv,target=/hv',
+      '--health-cmd', 'true', '--health-interval', '1s', '--exec', '/bin/sh', '--', '-c', script,
+    ];
+    const uuid = (await sprocketOk(host(), args('yes'))).trim();
+    const r = await sprocket(host(), ['run-prepared', uuid]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^uid 0$/m);
+    assert.match(r.stdout, /^root-only-refused$/m);
+    assert.match(r.stdout, /^mknod-refused$/m);
+
+    const status = JSON.parse(await sprocketOk(host(), ['status', '--format', 'json', uuid])) as { privateUsers: string; uidRange: { base: number; size: number } };
+    assert.equal(status.privateUsers, 'yes');
+    const { base } = status.uidRange;
+    assert.ok(base >= 0x70000000 && base % 65536 === 0 && status.uidRange.size === 65536, JSON.stringify(status));
+    assert.match(await sprocketOk(host(), ['status', uuid]), new RegExp(`^private-users=yes\nuid-range=${base}:65536$`, 'm'));
+    const owner = async (p: string) => (await stat(onMachine(host(), p))).uid;
+    const podDir = `${IN_HOST}/pods/${uuid}`;
+    assert.equal(await owner(`${podDir}/volumes/data/by-app`), base, 'a file the root app made in its volume is the range base\'s');
+    assert.equal(await owner(`${podDir}/apps/inside/upper/by-app`), base, 'and in its root');
+    // A host volume is idmapped: the host's owners, as the operator gave it (the pod's root writes as the host's root there).
+    assert.equal(await owner(`${hostVolume}/by-app`), 0);
+
+    await host().run(['journalctl', '--sync']);
+    const logs = await sprocketOk(host(), ['logs', uuid]);
+    assert.match(logs, /inside: uid 0\n/);
+    assert.match(logs, /sprocket: pod \S+: app inside is healthy/);
+
+    // The same pod without a user namespace: its root is the host's, and reads the file (the test can fail).
+    const hostRoot = (await sprocketOk(host(), args('no'))).trim();
+    const asRoot = await sprocket(host(), ['run-prepared', hostRoot]);
+    assert.equal(asRoot.code, 0, asRoot.stderr);
+    assert.match(asRoot.stdout, /^root-only-read$/m);
+    assert.match(await sprocketOk(host(), ['status', hostRoot]), /^private-users=no$/m);
+    assert.equal(await owner(`${IN_HOST}/pods/${hostRoot}/volumes/data/by-app`), 0);
+  });
+
+  it('--private-users=yes refuses, before anything is made, a host volume on a file system that cannot be idmapped, naming it', async () => {
+    const pods = async () => readdir(onMachine(host(), `${IN_HOST}/pods`)).catch(() => []);
+    const before = await pods();
+    // The test host's root is an overlay of the machine's: overlay mounts cannot be idmapped.
+    const r = await sprocket(host(), ['prepare', '--private-users=yes', '--volume', 'etc,kind=host,source=/etc,readOnly=true', IMAGE, '--mount', 'volume=etc,target=/hostetc']);
+    assert.equal(r.code, 254, r.stderr);
+    assert.match(r.stderr, /host volume etc: \/etc is on a file system \(overlayfs\) whose mounts cannot be idmapped/);
+    assert.match(r.stderr, /--private-users=no/);
+    assert.deepEqual(await pods(), before);
   });
 });

@@ -70,6 +70,10 @@ describe('podLogOrigin', () => {
     assert.equal(origin({ ...health, SPROCKET_APP: 'cache', ...keeper(POD, 'cache') }), 'stage1');
     // Not root or not the native protocol: the keeper's unit, but not its event.
     assert.equal(origin({ ...health, ...keeper(POD, 'web'), _UID: '33' }), 'stage1');
+    // A pod in a user namespace: its root, the base of its range, writes them; the host's root does not, inside it.
+    const inRange = (e: Record<string, string>) => podLogOrigin(e, { uuid: POD, unit: `sprocket-${POD}.service`, apps: ['web'], root: 0x70010000 })?.origin;
+    assert.equal(inRange({ ...health, ...keeper(POD, 'web'), _UID: String(0x70010000) }), 'event');
+    assert.equal(inRange({ ...health, ...keeper(POD, 'web') }), 'stage1');
     assert.equal(origin({ ...health, ...keeper(POD, 'web'), _TRANSPORT: 'stdout' }), 'stage1');
   });
 

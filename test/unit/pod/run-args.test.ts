@@ -126,3 +126,10 @@ test('--health-* flags are app annotations of the pod manifest, checked on the c
   refused(['--health-cmd=["check"]'], '--health-cmd', /absolute path/);
   refused(['--health-cmd='], '--health-cmd', /empty/);
 });
+
+test('--private-users: yes or no; anything else is refused naming the flag', () => {
+  assert.equal(parseRunArgs(['--private-users=no', 'a.aci']).privateUsers, false);
+  assert.equal(parseRunArgs(['--private-users', 'yes', 'a.aci']).privateUsers, true);
+  assert.equal(parseRunArgs(['a.aci']).privateUsers, undefined);
+  assert.throws(() => parseRunArgs(['--private-users=pick', 'a.aci']), (e: SprocketError) => e.kind === 'usage' && e.field === '--private-users');
+});

@@ -89,3 +89,21 @@ test('halt unit: started with the host unit, bound to it, repeats SIGRTMIN+3 to 
   assert.match(stop.argv[2]!, /running "\$\$1" && \[ ! -e "\$\$4" \] && : >"\$\$3"/);
   assert.match(stop.argv[2]!, /machinectl kill --kill-who=leader --signal=SIGRTMIN\+3 "\$\$2"/);
 });
+
+test('nspawn argv, --private-users=yes: the range, the image trees idmapped, the upper dirs as they are, host volumes idmapped; a contained pod started in its namespace', () => {
+  const p: any = withVolumes();
+  p.privateUsers = { base: 0x70010000, size: 65536 };
+  p.network = 'contained';
+  p.networks = [{ name: 'default' }];
+  const plan = parsePodPlan(p);
+  const argv = nspawnArgv(plan);
+  assert.deepEqual(argv.slice(0, 4), ['/usr/bin/nsenter', `--net=/run/netns/sprocket-${plan.uuid}`, '--', '/usr/bin/systemd-nspawn']);
+  for (const flag of [
+    `--private-users=${0x70010000}:65536`, '--private-users-ownership=map',
+    '--bind-ro=/trees/a\\:b:/sprocket/trees/web:idmap', '--bind=/pods/p$1/apps:/sprocket/app-dirs',
+    '--bind=/pods/p$1/volumes/data:/sprocket/volumes/data',
+    '--bind-ro=/etc/conf:/sprocket/volumes/conf:norbind,idmap',
+    '--bind-ro=/etc/web:/sprocket/app-volumes/web/conf:idmap',
+  ]) assert.ok(argv.includes(flag), `missing ${flag} in ${argv.join(' ')}`);
+  assert.ok(!argv.some((a) => a.startsWith('--overlay') || a.startsWith('--network-namespace-path')), argv.join(' '));
+});
