@@ -1,7 +1,8 @@
 // Property tests (fast-check, fixed seed, small runs): random and mutated
 // input never crashes sprocket with anything but its own error, which the
 // CLI turns into exit 254 (64 for usage) with the file and field named, and
-// an ACI never writes outside its target. A failure found here is kept as a
+// an ACI never writes outside its target, nor a pod manifest's paths and
+// names outside the pod directory. A failure found here is kept as a
 // plain unit test beside the code it concerns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,9 @@ import { readAci } from '../../src/image/aci-reader.js';
 import { TreeWriter } from '../../src/image/tree-writer.js';
 import { imageLimits } from '../../src/image/limits.js';
 import { convertLayer } from '../../src/image/oci/layer.js';
+import { buildPlan, type PlanHost, type PlanImages } from '../../src/pod/plan.js';
+import { hostTreeFiles } from '../../src/pod/image-tree.js';
+import { writeStage1Root } from '../../stage1-nspawn/stage1-root.js';
 import { craftAci, craftTar, tempDir, treeOf, type Entry } from './image/craft.js';
 
 const SEED = 20261203;
@@ -127,5 +131,51 @@ test('mutated OCI layers are converted or refused with sprocket\'s error; what t
     if (converted) await readIntoTree(work, out, ['layer', 'x.aci']);
     await fs.rm(work, { recursive: true });
   }), { seed: SEED, numRuns: 150 });
+  await fs.rm(dir, { recursive: true });
+});
+
+/** Names and paths as a pod manifest may hold them, hostile ones included. */
+const hostilePath = fc.oneof(
+  fc.constantFrom('/data', 'data', '/../../../../escape', '../escape', '/a/../../escape', '/./x', '//x', '/x/', '/', '', '/proc', '/a\nb', '/a\0b', '/var/data', '.', '..'),
+  fc.array(fc.constantFrom('a', '..', '.', '', 'escape', 'x y'), { maxLength: 6 }).map((parts) => parts.join('/')),
+);
+const hostileName = fc.constantFrom('web', 'data', '../escape', 'a/b', '.', '..', '', 'UP', 'x-y', 'a\nb');
+
+test('random mount targets, volume and app names never crash the pod plan and never write outside the pod directory', async () => {
+  const dir = await tempDir('sprocket-property-');
+  const tree = path.join(dir, 'tree');
+  for (const d of ['bin', 'etc', 'var/data']) await fs.mkdir(path.join(tree, d), { recursive: true });
+  await fs.writeFile(path.join(tree, 'bin/sh'), '', { mode: 0o755 });
+  const id = `sha512-${'a'.repeat(128)}`;
+  const images = {
+    manifest: async () => ({ acKind: 'ImageManifest' as const, acVersion: '0.8.11', name: 'example.com/x', app: { exec: ['/bin/sh'], user: '0', group: '0', mountPoints: [{ name: 'data', path: '/var/data' }] } }),
+    treePath: () => tree,
+  } as unknown as PlanImages;
+  const host: PlanHost = { files: hostTreeFiles, support: async () => ({ controllers: [], apparmorProfiles: null, selinux: false }) };
+  const before = await treeOf(dir);
+  const uuid = '0b3c7e9a-5f1d-4c2b-9a8e-1f2d3c4b5a69';
+  let round = 0;
+  await fc.assert(fc.asyncProperty(fc.record({
+    app: hostileName, volume: hostileName, target: hostilePath, readOnlyRootFS: fc.boolean(), kind: fc.constantFrom('empty', 'host'), source: hostilePath,
+  }), async (m) => {
+    // Deep enough that a relative escape of a few .. would still land below `dir`, where it is seen.
+    const podDir = path.join(dir, 'pods', String(round++), 'a', 'b', uuid);
+    const text = JSON.stringify({
+      acKind: 'PodManifest', acVersion: '0.8.11',
+      apps: [{ name: m.app, image: { id }, readOnlyRootFS: m.readOnlyRootFS, mounts: [{ volume: m.volume, path: m.target }] }],
+      volumes: [{ name: m.volume, kind: m.kind, ...(m.kind === 'host' ? { source: m.source } : {}) }, { name: 'data', kind: 'empty' }],
+    });
+    try {
+      const manifest = parsePodManifest(text, 'pod.json');
+      const plan = await buildPlan({ uuid, podDir, manifest, source: 'pod.json' }, images, host);
+      await writeStage1Root(plan);
+    } catch (e) {
+      if (!ownError(e)) throw new Error(`not sprocket's error: ${(e as Error).stack}`);
+    }
+    const outside = (await treeOf(dir)).filter((p) => !p.startsWith(`pods${path.sep}`) && p !== 'pods');
+    assert.deepEqual(outside, before, 'nothing written beside the pod directory');
+    await fs.mkdir(path.join(dir, 'pods'), { recursive: true });
+    for (const p of await treeOf(path.join(dir, 'pods'))) assert.ok(p.split(path.sep).length < 4 || p.split(path.sep).slice(1, 4).join('/') === `a/b/${uuid}`, p);
+  }), { seed: SEED, numRuns: 120 });
   await fs.rm(dir, { recursive: true });
 });
