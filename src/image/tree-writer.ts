@@ -5,7 +5,9 @@
 // writing through it. What an image may not put on the host is left out and
 // reported: device nodes (a pod gets /dev from stage1) and extended
 // attributes other than user.* (security.capability, trusted.overlay.*: an
-// app asks for a capability with an isolator). Setuid and setgid bits are
+// app asks for a capability with an isolator), and user.overlay.* too: the
+// trees are overlay lower layers, and a pod in a user namespace mounts its
+// overlays with user.overlay.* attributes, which an image must not steer. Setuid and setgid bits are
 // kept: an app may need su or ping, and the store is root's alone
 // (private-dirs.ts).
 import { execFile } from 'node:child_process';
@@ -28,8 +30,10 @@ interface Metadata {
   xattrs: [string, string][];
 }
 
-/** The only extended attributes written: the user namespace's, which grant nothing. */
+/** The only extended attributes written: the user namespace's, which grant nothing, but for overlayfs's own (user.overlay.*: opaque, redirect, origin ...). */
 const KEPT_XATTR_PREFIX = 'user.';
+const OVERLAY_XATTR_PREFIX = 'user.overlay.';
+const kept = (name: string) => name.startsWith(KEPT_XATTR_PREFIX) && !name.startsWith(OVERLAY_XATTR_PREFIX);
 
 /** Told of each part of an entry that the tree leaves out: its path inside rootfs and what (for a warning). */
 export type LeftOut = (rel: string, what: string) => void;
@@ -52,8 +56,8 @@ export class TreeWriter {
     for (const [key, value] of Object.entries((h.pax ?? {}) as Record<string, string>)) {
       if (!key.startsWith(XATTR_PREFIX)) continue;
       const name = key.slice(XATTR_PREFIX.length);
-      if (name.startsWith(KEPT_XATTR_PREFIX)) xattrs.push([name, value]);
-      else this.leftOut(entry.rel, `extended attribute ${name} left out: only user.* attributes are kept (an app asks for a capability with an isolator)`);
+      if (kept(name)) xattrs.push([name, value]);
+      else this.leftOut(entry.rel, `extended attribute ${name} left out: only user.* attributes but user.overlay.* are kept (an app asks for a capability with an isolator)`);
     }
     return { uid: h.uid ?? 0, gid: h.gid ?? 0, mode: (h.mode ?? 0o644) & 0o7777, mtime: h.mtime ?? new Date(0), xattrs };
   }

@@ -37,6 +37,8 @@ async function makeLayout(dir: string): Promise<string> {
   execFileSync('mknod', [path.join(rootfs, 'pipe'), 'p']);
   await fs.mkdir(path.join(rootfs, 'sticky'), { mode: 0o1777 });
   await fs.chmod(path.join(rootfs, 'sticky'), 0o1777);
+  // overlayfs's own attributes of a pod in a user namespace: the image must not steer its overlays.
+  execFileSync('setfattr', ['-n', 'user.overlay.redirect', '-v', '/bin', path.join(rootfs, 'sticky')]);
   return layout;
 }
 
@@ -74,16 +76,18 @@ test('the tree keeps modes (setuid too), owners, times, user.* xattrs, hard link
   const { id } = await store.import(aci);
   const root = store.treePath(id);
   assert.deepEqual(warnings.sort(), [
-    `${aci}: rootfs/bin: extended attribute trusted.overlay.opaque left out: only user.* attributes are kept (an app asks for a capability with an isolator)`,
+    `${aci}: rootfs/bin: extended attribute trusted.overlay.opaque left out: only user.* attributes but user.overlay.* are kept (an app asks for a capability with an isolator)`,
     `${aci}: rootfs/disk: block device not created: a pod gets /dev from stage1`,
     `${aci}: rootfs/null2: hard link to the device node rootfs/null not created: a pod gets /dev from stage1`,
     `${aci}: rootfs/null: character device not created: a pod gets /dev from stage1`,
-    `${aci}: rootfs/owned: extended attribute security.evil left out: only user.* attributes are kept (an app asks for a capability with an isolator)`,
+    `${aci}: rootfs/owned: extended attribute security.evil left out: only user.* attributes but user.overlay.* are kept (an app asks for a capability with an isolator)`,
+    `${aci}: rootfs/sticky: extended attribute user.overlay.redirect left out: only user.* attributes but user.overlay.* are kept (an app asks for a capability with an isolator)`,
   ]);
   for (const gone of ['null', 'null2', 'disk']) await assert.rejects(fs.lstat(path.join(root, gone)), { code: 'ENOENT' });
   const attrs = (p: string) => execFileSync('getfattr', ['-d', '-m', '-', '--absolute-names', path.join(root, p)]).toString();
   assert.doesNotMatch(attrs('bin'), /trusted/);
   assert.doesNotMatch(attrs('owned'), /security/);
+  assert.doesNotMatch(attrs('sticky'), /overlay/);
   const bb = await fs.lstat(path.join(root, 'bin/busybox'));
   assert.equal(bb.mode & 0o7777, 0o4755);
   assert.equal(bb.nlink, 2);
