@@ -3,10 +3,10 @@
 // turns every failure into one message and one exit code.
 import './zod-jitless.js';
 import { program } from './program.js';
-import { reportAndExit } from './exit.js';
+import { runCli } from './exit.js';
 
 // --debug prints stack traces: map them to the TypeScript sources (the
 // bundle's chunks, loaded after this line, carry source maps).
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
-program.parseAsync(process.argv).catch(reportAndExit);
+runCli(program);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { EXIT_FAILURE } from '../errors.js';
 import { program } from './program.js';
-import { reportAndExit } from './exit.js';
+import { runCli } from './exit.js';
 // What the pod commands import in their actions (program.ts): evaluated
 // into the snapshot. Commands that fetch, import or serve (http, openpgp,
 // tar-stream: not allowed or too big in a snapshot) load theirs at run time.
@@ -51,5 +51,5 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     process.exit(EXIT_FAILURE);
   }
   restoredFor(entry);
-  program.parseAsync(process.argv).catch(reportAndExit);
+  runCli(program);
 });

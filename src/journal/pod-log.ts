@@ -42,6 +42,10 @@ export interface PodLogOptions {
   lines?: number;
   follow?: boolean;
   signal?: AbortSignal;
+  /** Called for every entry of the pod that is read, shown or not. */
+  seen?: () => void;
+  /** Called when the lines there were are read and following starts. */
+  following?: () => void;
 }
 
 const field = (e: JournalEntry, name: string) => (typeof e[name] === 'string' ? (e[name] as string) : undefined);
@@ -142,8 +146,60 @@ export async function* podLog(sys: Pick<Syscalls, 'journal'>, pod: PodLogSource,
   // After the last entry read (journalctl takes a cursor or a time, not both); with nothing read yet, everything that comes is new.
   const { since: _, ...matches } = query;
   const after = cursor ? { ...matches, afterCursor: cursor } : query;
+  o.following?.();
   for await (const e of sys.journal(after, { follow: true, signal: o.signal })) {
     const l = podLogOrigin(e, pod);
+    if (l) o.seen?.();
     if (l && shown(l, o)) yield l;
   }
+}
+
+/**
+ * After a pod ended, its last lines may still be on their way through
+ * journald (stream sockets are read asynchronously): reading goes on until
+ * the journal has been quiet this long (ms), at most DRAIN_MAX_MS.
+ */
+const QUIET_MS = 400;
+const DRAIN_MAX_MS = 3000;
+
+/**
+ * podLog followed until `ended` resolves (the pod has exited) and its last
+ * lines are read: the journal quiet for QUIET_MS, DRAIN_MAX_MS at most; or
+ * until o.signal aborts. Every entry of the pod, shown or not, keeps the
+ * drain going (the console's lines, while the pod shuts down).
+ */
+export async function* podLogUntilEnded(
+  sys: Pick<Syscalls, 'journal'>,
+  pod: PodLogSource,
+  o: Omit<PodLogOptions, 'follow'>,
+  ended: Promise<unknown>,
+): AsyncGenerator<PodLogLine> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  if (o.signal?.aborted) stop();
+  o.signal?.addEventListener('abort', stop, { once: true });
+  let quiet: NodeJS.Timeout | undefined;
+  let limit: NodeJS.Timeout | undefined;
+  let failed: { error: unknown } | undefined;
+  // The drain starts once the pod has ended and the lines there were are all read (never cut short).
+  let waits = 2;
+  const drain = () => {
+    if (--waits > 0) return;
+    quiet = setTimeout(stop, QUIET_MS);
+    limit = setTimeout(stop, DRAIN_MAX_MS);
+  };
+  ended.then(drain, (error: unknown) => {
+    failed = { error };
+    stop();
+  });
+  try {
+    for await (const l of podLog(sys, pod, { ...o, follow: true, signal: abort.signal, seen: () => quiet?.refresh(), following: drain })) yield l;
+  } catch (e) {
+    if (!abort.signal.aborted) throw e;
+  } finally {
+    clearTimeout(quiet);
+    clearTimeout(limit);
+    o.signal?.removeEventListener('abort', stop);
+  }
+  if (failed) throw failed.error;
 }

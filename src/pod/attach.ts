@@ -3,7 +3,7 @@
 // SIGHUP: what systemd sends a unit that runs `sprocket run`) stops the pod,
 // and the pod's end is awaited. Lines are read back from the journal, where
 // the pod's apps write them, so what the terminal shows is what `logs` shows.
-import { podLog, type PodLogLine } from '../journal/pod-log.js';
+import { podLogUntilEnded, type PodLogLine } from '../journal/pod-log.js';
 import type { PodContext } from './context.js';
 import { podDir, podPaths } from './dir.js';
 import { lockFile } from './lock.js';
@@ -11,14 +11,6 @@ import { waitPod } from './run.js';
 import { podRoot } from './log-source.js';
 import { readState } from './state.js';
 import { readPlan, type PodStatus } from './status.js';
-
-/**
- * After the pod ended, its last lines may still be on their way through
- * journald (stream sockets are read asynchronously): reading goes on until
- * the journal has been quiet this long (ms), at most DRAIN_MAX_MS.
- */
-const QUIET_MS = 400;
-const DRAIN_MAX_MS = 3000;
 
 export interface Terminal {
   stdout: (line: string) => void;
@@ -40,10 +32,9 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   const attached = (await lockFile(podPaths(dir).attached, { wait: true, shared: true }))!;
   const apps = plan.apps.map((a) => a.name);
   const abort = new AbortController();
-  let quiet: NodeJS.Timeout | undefined;
-  let ended = false;
+  let podEnded: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (podEnded = resolve));
   const show = (l: PodLogLine) => {
-    if (ended) quiet?.refresh();
     if (l.origin !== 'app') return;
     const line = apps.length > 1 ? `${l.app}: ${String(l.entry.MESSAGE)}` : String(l.entry.MESSAGE);
     (Number(l.entry.PRIORITY) <= 3 ? term.stderr : term.stdout)(line);
@@ -62,8 +53,8 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
   for (const signal of STOP_SIGNALS) process.on(signal, stop);
   const reading = (async () => {
     try {
-      // The console too (not shown): it keeps the drain going while the pod shuts down.
-      for await (const l of podLog(ctx.sys, { uuid, unit: plan.unit, apps, ...podRoot(plan) }, { since, stage1: true, follow: true, signal: abort.signal })) show(l);
+      // Until the pod has ended and its last lines are read; the console too (not shown).
+      for await (const l of podLogUntilEnded(ctx.sys, { uuid, unit: plan.unit, apps, ...podRoot(plan) }, { since, stage1: true, signal: abort.signal }, ended)) show(l);
     } catch (e) {
       if (!abort.signal.aborted) throw e;
     }
@@ -77,12 +68,8 @@ export async function followPod(ctx: PodContext, uuid: string, term: Terminal): 
       if (stopRequested) stop();
       try {
         const status = await waitPod(ctx, uuid);
-        ended = true;
-        quiet = setTimeout(() => abort.abort(), QUIET_MS);
-        const limit = setTimeout(() => abort.abort(), DRAIN_MAX_MS);
+        podEnded();
         await reading;
-        clearTimeout(quiet);
-        clearTimeout(limit);
         return status;
       } finally {
         await release();

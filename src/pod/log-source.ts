@@ -3,8 +3,10 @@ import type { PodLogSource } from '../journal/pod-log.js';
 import { podUnit, type PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
 import { isUuid } from '../spec/patterns.js';
+import { SprocketError } from '../errors.js';
 import { podDir } from './dir.js';
 import { findPod } from './find.js';
+import { waitPod } from './run.js';
 import { readPlan } from './status.js';
 
 /** The host uid of a pod's root, when it is not the host's (a user namespace): its health events are written as that uid. */
@@ -20,4 +22,16 @@ export async function podLogSource(ctx: PodContext, ref: string): Promise<PodLog
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     return { uuid, unit: podUnit(uuid) };
   }
+}
+
+/** `logs --app`: an app of the pod (of a removed pod, whose apps are not known any more, any name). */
+export function checkLogApp(pod: PodLogSource, app: string): void {
+  if (pod.apps && !pod.apps.includes(app)) {
+    throw new SprocketError('not-found', `pod has no app "${app}"; its apps: ${pod.apps.join(', ')}`, { file: `pod ${pod.uuid}`, field: '--app' });
+  }
+}
+
+/** Resolves once the pod is not running (at once for a removed or a prepared pod): where `logs -f` ends. */
+export async function podNotRunning(ctx: PodContext, pod: PodLogSource): Promise<void> {
+  if (pod.apps) await waitPod(ctx, pod.uuid);
 }

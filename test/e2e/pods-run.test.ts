@@ -87,6 +87,16 @@ describe('pods: run', () => {
     assert.match(after, /sprocket: .*stopped/);
   });
 
+  it('logs -f ends once the pod exits, its last line printed; a closed pipe ends logs quietly', { timeout: 60_000 }, async () => {
+    const uuid = (await sprocketOk(host(), ['run', '-d', IMAGE, '--name', 'brief', ...sh('echo first; sleep 2; echo last')])).trim();
+    const followed = await sprocket(host(), ['logs', '-f', '--app', 'brief', uuid]);
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.match(followed.stdout, /brief: first\n.*brief: last\n$/s);
+    // The reader is gone before logs writes: EPIPE, no stack trace, 141 (docs/exit-codes.md).
+    const piped = await host().exec(['sh', '-c', `{ node ${CLI} logs ${uuid}; echo "code $?" >&2; } | true`]);
+    assert.equal(piped.stderr, 'code 141\n');
+  });
+
   it('a read-only root filesystem refuses writes while volumes stay writable', async () => {
     const uuidFile = `${IN_HOST}/ro.uuid`;
     const r = await sprocket(host(), [

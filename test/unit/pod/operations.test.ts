@@ -15,6 +15,9 @@ import { startPod, waitExited, waitPod } from '../../../src/pod/run.js';
 import { stopPod } from '../../../src/pod/stop.js';
 import { APP_LOG_UNIT_NAME } from '../../../stage1-nspawn/app-log.js';
 import { podStatus } from '../../../src/pod/status.js';
+import { podLogUntilEnded, type PodLogLine } from '../../../src/journal/pod-log.js';
+import { checkLogApp, podLogSource, podNotRunning } from '../../../src/pod/log-source.js';
+import { runSprocket } from '../../support/cli.js';
 
 /** As the real pod does when its unit is stopped or killed: the exit hooks write their records, the unit ends. */
 function endsWhenStopped(ctx: PodContext, systemd: FakeSystemd, podLine: string, appLine: string): void {
@@ -102,6 +105,35 @@ test('follow: shows the pod\'s app lines (stderr ones on stderr), never a line a
   assert.ok(sys.queries.some((q) => q.follow), 'the journal was followed');
   // Released: rm may remove the pod now.
   await removePod(ctx, plan.uuid, images);
+});
+
+/** `logs -f` of a pod: the messages it printed, once it ended. */
+async function logsFollow(ctx: PodContext, ref: string): Promise<string[]> {
+  const pod = await podLogSource(ctx, ref);
+  const shown: PodLogLine[] = [];
+  for await (const l of podLogUntilEnded(ctx.sys, pod, {}, podNotRunning(ctx, pod))) shown.push(l);
+  return shown.map((l) => String(l.entry.MESSAGE));
+}
+
+test('logs -f: ends once the pod has exited and its lines are printed, the lines there were and those that came after the end', async () => {
+  const { ctx, systemd, sys, uuid } = await runningPod();
+  sys.write(appLine(uuid, 'idle', 'before'));
+  const following = logsFollow(ctx, uuid);
+  await new Promise((r) => setTimeout(r, 300));
+  sys.write(appLine(uuid, 'idle', 'while running'));
+  await endPod(ctx, systemd, uuid, 'idle', 'success exited 0', 'success exited 0');
+  sys.write(appLine(uuid, 'idle', 'last words'));
+  assert.deepEqual(await following, ['before', 'while running', 'last words']);
+  // Already exited: its lines, then the end.
+  assert.deepEqual(await logsFollow(ctx, uuid), ['before', 'while running', 'last words']);
+});
+
+test('logs --app: an app the pod does not have is refused, naming it and the pod\'s apps, exit 254', async () => {
+  const { ctx, images } = await fakePods();
+  const plan = await prepareIdle(ctx, images);
+  checkLogApp(await podLogSource(ctx, plan.uuid), 'idle');
+  const r = await runSprocket(['--dir', ctx.stateDir, 'logs', '--app', 'nosuch', plan.uuid]);
+  assert.deepEqual([r.code, r.stdout, r.stderr], [254, '', `sprocket: pod ${plan.uuid}: --app: pod has no app "nosuch"; its apps: idle\n`]);
 });
 
 test('follow: a stop signal while following stops the pod through systemd', async () => {
