@@ -3,6 +3,7 @@
 // (no process until the pod stops). Started over D-Bus by src/pod.
 import type { AuxUnit } from '../src/systemd/systemd.js';
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
+import { podDeviceProperties } from './devices.js';
 import { podExitFile, podExitRecord, podStopRequest, stopRequestFile } from './exit-record.js';
 import { podIsolationProperties } from './isolation-unit.js';
 import { nspawnArgv } from './nspawn-args.js';
@@ -39,6 +40,8 @@ export function hostUnitProperties(plan: PodPlan, networkTearDown?: string[]): U
     // The stage1 root has no systemd before /usr is bound: nspawn would pick the legacy cgroup layout.
     Environment: { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' },
     LogExtraFields: { SPROCKET_POD: plan.uuid },
+    // nspawn's device list, which it installs only on a scope of its own (not with --keep-unit).
+    ...podDeviceProperties(),
     // Pod isolators bound the whole pod: nspawn, the pod's systemd and every app.
     ...podIsolationProperties(plan.isolation),
   };

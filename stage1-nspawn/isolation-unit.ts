@@ -3,6 +3,7 @@
 // unit, and the oneshot unit that sets the pod's sysctls before any app.
 import type { UnitProperties } from '../src/systemd/unit-properties.js';
 import { DEFAULT_SECCOMP_DENY, DEFAULT_SECCOMP_ERRNO, type AppIsolation, type PodIsolation } from './isolators.js';
+import { podLimitProperties } from './pod-limits.js';
 
 /** Inside the pod: the KEY=VALUE sysctls of the pod, read by SYSCTL_SCRIPT. */
 export const SYSCTL_CONF = '/sprocket/sysctl.conf';
@@ -30,8 +31,11 @@ export function isolationLines(i: AppIsolation): string[] {
   ];
 }
 
-/** Properties of the host unit from the pod's isolation: they bound every app of the pod. */
-export function podIsolationProperties(i: PodIsolation): UnitProperties {
+/** Properties of the host unit from the pod's isolation (isolators and limits): they bound every app of the pod. */
+export const podIsolationProperties = (i: PodIsolation): UnitProperties => ({ ...podIsolatorProperties(i), ...(i.limits ? podLimitProperties(i.limits) : {}) });
+
+/** Properties of the host unit from the pod's isolators alone (an inline pod's service has its own instead). */
+export function podIsolatorProperties(i: PodIsolation): UnitProperties {
   return {
     ...(i.memoryMax !== undefined ? { MemoryMax: i.memoryMax } : {}),
     ...(i.memoryLow !== undefined ? { MemoryLow: i.memoryLow } : {}),

@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { z } from 'zod';
 import { invalid, SprocketError } from '../src/errors.js';
 import { findIsolator, quantityValue, type Isolator } from '../src/spec/index.js';
+import { PodLimits } from './pod-limits.js';
 
 /** The capabilities of an app without capability isolators (spec/ace.md, "Linux Isolators"). */
 export const DEFAULT_CAPABILITIES = [
@@ -94,6 +95,8 @@ export type Sysctl = z.infer<typeof Sysctl>;
 /** The pod's isolation: properties of its host unit, sysctls inside. */
 export const PodIsolation = Resources.extend({
   sysctls: z.array(Sysctl).default([]),
+  /** Its limits, defaults or flags (pod-limits.ts); absent in plans of sprockets before them, whose pods run without. */
+  limits: PodLimits.optional(),
   report: z.array(IsolatorOutcome).default([]),
 });
 export type PodIsolation = z.infer<typeof PodIsolation>;

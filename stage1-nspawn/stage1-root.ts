@@ -16,6 +16,7 @@ import { APP_SOCKET_FILE, appSockets, isSocketActivated, SOCKET_LOADER, socketLo
 import { APP_LIST, appRoot, appStoppedUnitName, appUnitName, APP_STARTED, APP_STARTED_TEMPLATE, APP_STARTED_UNIT, APP_STOPPED, APP_USR, APP_STOPPED_TEMPLATE, APP_STOPPED_UNIT, NOTIFY_SOCKET, podFileBinds, POD_HOSTS, renderAppUnit, STATUS_DIR, volumeInPod } from './app-unit.js';
 import { SYSCTL_CONF, SYSCTL_SCRIPT, SYSCTL_UNIT, SYSCTL_UNIT_TEXT, sysctlConf } from './isolation-unit.js';
 import { APP_HEALTH, healthUnits } from './app-health.js';
+import { LIMITS_CONF, limitsConf } from './pod-limits.js';
 import { METADATA_PROXY_SOCKET, METADATA_PROXY_UNITS, needsMetadataProxy } from './metadata-proxy.js';
 import { volumeDir, type PodPlan } from './plan.js';
 import { APP_DIRS, appRootMount, appTree, appWork, checkIdmappable, hostIds } from './user-namespace.js';
@@ -140,9 +141,10 @@ export async function writeStage1Root(plan: PodPlan): Promise<void> {
   const gids = [...new Set(plan.apps.flatMap((a) => [a.gid, ...a.supplementaryGids]).filter((id) => id !== 0))];
   writeFileSync(inRoot('etc/passwd'), ['root:x:0:0:root:/:/bin/sh', ...uids.map((id) => `u${id}:x:${id}:${id}::/:/bin/false`)].join('\n') + '\n');
   writeFileSync(inRoot('etc/group'), ['root:x:0:', ...gids.map((id) => `g${id}:x:${id}:`)].join('\n') + '\n');
+  mkdirSync(inRoot('etc/systemd/system.conf.d'), { recursive: true });
+  if (plan.isolation.limits) writeFileSync(inRoot(LIMITS_CONF), limitsConf(plan.isolation.limits));
   if (plan.apps.some((a) => a.interactive)) {
     // The console is the operator's terminal: no boot status or manager messages on it.
-    mkdirSync(inRoot('etc/systemd/system.conf.d'), { recursive: true });
     writeFileSync(inRoot('etc/systemd/system.conf.d/interactive.conf'), '[Manager]\nShowStatus=no\nLogTarget=null\n');
   }
   const units = inRoot(POD_UNITS);

@@ -16,14 +16,14 @@ export function register(program: Command): void {
     .argument('[args...]')
     .addHelpText('after', '\nThe flags are those of sprocket run (see sprocket run --help) but -d, --interactive,\n--uuid-file-save and --unit-mode. Save the output as /etc/systemd/system/NAME.service,\nor write the same as a pod unit file (docs/units.md).')
     .action(async (argv: string[], _o: unknown, cmd: Command) => {
-      const [{ isHelp }, { checkRunArgs }, { podServiceText }] = await Promise.all([
-        import('./run-args.js'), import('../systemd/generator.js'), import('../systemd/pod-unit-file.js'),
+      const [{ isHelp }, { checkRunArgs }, { podServiceText }, { podLimits }] = await Promise.all([
+        import('./run-args.js'), import('../systemd/generator.js'), import('../systemd/pod-unit-file.js'), import('../../stage1-nspawn/pod-limits.js'),
       ]);
       if (isHelp(argv)) cmd.help();
       const request = checkRunArgs(argv, 'command line');
       const what = request.podManifest ?? request.apps.map((a) => a.image).join(' ');
       const sections = { Unit: [`Description=sprocket pod ${what}`], Service: [], Install: ['WantedBy=multi-user.target'] };
-      process.stdout.write(podServiceText({ runArgs: argv, sections }, 'sprocket generate unit'));
+      process.stdout.write(podServiceText({ runArgs: argv, sections }, 'sprocket generate unit', podLimits(request.limits)));
     });
   generate
     .command('units')

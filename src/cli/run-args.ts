@@ -14,6 +14,7 @@ import { RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPoli
 import { ENV_NAME_RULE, isEnvName, isSecretName, SECRET_NAME_RULE } from '../spec/patterns.js';
 import { HEALTH_ANNOTATIONS, HEALTH_FLAGS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
 import { SHARE_PROCESSES_ANNOTATION } from '../../stage1-nspawn/app-domain.js';
+import { POD_LIMIT_FLAGS, PodLimitsRequest } from '../../stage1-nspawn/pod-limits.js';
 
 type FlagKind = 'value' | 'bool';
 
@@ -34,6 +35,7 @@ const POD_FLAGS: Record<string, FlagKind> = {
   '--detach': 'bool',
   '--strict-isolators': 'bool',
   '--private-users': 'value',
+  ...Object.fromEntries(Object.values(POD_LIMIT_FLAGS).map((l) => [l.flag, 'value' as const])),
   '--unit-mode': 'value',
 };
 const APP_FLAGS: Record<string, FlagKind> = {
@@ -64,6 +66,7 @@ const APP_FLAGS: Record<string, FlagKind> = {
   ...Object.fromEntries(Object.values(HEALTH_FLAGS).map((f) => [f, 'value' as const])),
 };
 const HEALTH_KEY_OF = new Map(Object.entries(HEALTH_FLAGS).map(([k, f]) => [f, k as HealthKey]));
+const LIMIT_KEY_OF = new Map(Object.entries(POD_LIMIT_FLAGS).map(([k, l]) => [l.flag, k as keyof PodLimitsRequest]));
 const SHORT: Record<string, string> = { '-d': '--detach' };
 
 export const isHelp = (argv: string[]) => {
@@ -128,6 +131,13 @@ function setPodFlag(pod: PodRequest, flag: string, value: string | boolean): voi
   const s = value as string;
   if (isNetFlag(flag)) {
     addNetFlag((pod.network ??= {}), flag, s);
+    return;
+  }
+  const limit = LIMIT_KEY_OF.get(flag);
+  if (limit) {
+    // Numbers as numbers; a time span, infinity or a wrong word as given, for the schema to judge.
+    const given = limit !== 'logRateLimitInterval' && /^\d+$/.test(s) ? Number(s) : s;
+    pod.limits = { ...pod.limits, [limit]: checked(PodLimitsRequest.shape[limit].unwrap(), given, flag) };
     return;
   }
   switch (flag) {

@@ -48,6 +48,12 @@ ${NET_FLAG_HELP}
   --private-users yes|no     yes: the pod runs in a user namespace of its own, its root an unprivileged
                              range of host uids (default no, for now); no: the pod's root is the host's
                              (docs/isolators.md, "User namespaces")
+  --tasks-max N|infinity     the pod's TasksMax= (default 4096): processes and threads of the whole pod
+  --limit-nofile N           open files: the hard limit of nspawn, the pod's systemd and every app, soft 1024 or N if
+                             lower (default 524288; LimitNOFILE=, the pod's DefaultLimitNOFILE=)
+  --log-rate-limit-interval SPAN, --log-rate-limit-burst N
+                             journald keeps N lines of the pod's per SPAN, N scaled up with free disk space
+                             (default 10000 per 30s; LogRateLimitIntervalSec=, LogRateLimitBurst=; 0: no limit)
   -d, --detach               (run) start the pod and return once it is up (every app started), printing its UUID
   --unit-mode transient|inline
                              (run) transient: the pod is its own unit, sprocket-<uuid>.service (default);

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { SprocketError, usage } from '../errors.js';
 import { UNIT_RECORDS } from '../../stage1-nspawn/exit-record.js';
 import { haltUnit } from '../../stage1-nspawn/host-unit.js';
-import { podIsolationProperties } from '../../stage1-nspawn/isolation-unit.js';
+import { podDeviceLines } from '../../stage1-nspawn/devices.js';
+import { podIsolatorProperties } from '../../stage1-nspawn/isolation-unit.js';
 import { nspawnArgv } from '../../stage1-nspawn/nspawn-args.js';
 import { InvocationId, type PodPlan } from '../../stage1-nspawn/plan.js';
 import type { PodContext } from './context.js';
@@ -45,6 +46,12 @@ export async function callerUnit(ctx: PodContext): Promise<InlineUnit> {
   const service = await ctx.systemd.getUnitProperties(unit, 'Service');
   if (service.MainPID !== process.ppid) throw notService(`it is not ${unit}'s main process (ExecStart=, not ExecStartPre= or a shell around it)`);
   if (service.Delegate !== true) throw notService(`${unit} needs Delegate=yes`);
+  // A safety check that fails closed: without it an app makes and uses any device node (devices.ts).
+  if (service.DevicePolicy !== 'closed' && service.DevicePolicy !== 'strict') {
+    throw usage(`${unit} has DevicePolicy=${String(service.DevicePolicy)}: an inline pod's service needs DevicePolicy=closed (and nspawn's DeviceAllow= lines)`, {
+      field: FIELD, hint: `add ${podDeviceLines().join(' ')} to its [Service], or write it again with sprocket generate unit (docs/units.md)`,
+    });
+  }
   return { unit, invocation };
 }
 
@@ -98,7 +105,7 @@ export async function startInline(ctx: PodContext, uuid: string, inline: InlineU
     };
     const { plan, undo } = await recordStart(ctx, uuid, {
       check: (p) => {
-        const props = Object.keys(podIsolationProperties(p.isolation));
+        const props = Object.keys(podIsolatorProperties(p.isolation));
         if (props.length) {
           throw usage(`an inline pod is bounded by its service: pod isolators (${props.join(', ')}) go in the service's [Service] section instead`, { field: 'isolators', file: uuid });
         }

@@ -9,6 +9,7 @@ import { invalid, SprocketError, usage } from '../errors.js';
 import type { ImageManifest, Mount, MountPoint, PodManifest, Port, RuntimeApp, Volume } from '../spec/index.js';
 import { appEnvironment, appVolumeName, parsePodPlan, RESTART_ANNOTATION, RESTART_DELAY_ANNOTATION, RestartDelay, RestartPolicy, podMachine, podUnit, socketProtocolProblem, type PlanApp, type PlanAppPort, type PlanMount, type PlanVolume, type PodPlan } from '../../stage1-nspawn/plan.js';
 import { appIsolation, podIsolation, requireEnforced, type HostSupport } from '../../stage1-nspawn/isolators.js';
+import { podLimits, type PodLimitsRequest } from '../../stage1-nspawn/pod-limits.js';
 import { readHostSupport } from '../../stage1-nspawn/host-support.js';
 import { AppHealth, HEALTH_ANNOTATIONS, HEALTH_VALUES, type HealthKey } from '../../stage1-nspawn/health.js';
 import { SHARE_PROCESSES_ANNOTATION } from '../../stage1-nspawn/app-domain.js';
@@ -43,6 +44,8 @@ export interface PlanInput {
   insecureSeccomp?: boolean;
   /** --interactive: the one app has the operator's terminal as stdin and stdout. */
   interactive?: boolean;
+  /** --tasks-max, --limit-nofile, --log-rate-limit-*: each replaces its default (stage1-nspawn/pod-limits.ts). */
+  limits?: PodLimitsRequest;
   /** --unit-mode=inline: the pod runs as the main process of this run of the operator's service. */
   inline?: InlineUnit;
   /** Each app's secrets (--secret; src/pod/secrets.ts, appSecrets), by the app's index; a relative FILE is taken from the current directory. */
@@ -95,7 +98,7 @@ export async function buildPlan(input: PlanInput, images: PlanImages, host: Plan
     isolators: manifest.isolators ?? [],
     insecurePaths: input.insecurePaths ?? false,
   }, source), input.network ?? {}, { source, exposed: exposedPorts(manifest) });
-  plan.isolation = podIsolation(manifest.isolators ?? [], plan.network, support, { file: source, field: 'isolators' });
+  plan.isolation = { ...podIsolation(manifest.isolators ?? [], plan.network, support, { file: source, field: 'isolators' }), limits: podLimits(input.limits) };
   if (input.strictIsolators) requireEnforced(plan, source);
   checkSecretFiles(plan);
   return plan;

@@ -61,7 +61,7 @@ export async function preparePodHeld(ctx: PodContext, request: PodRequest, image
   let plan = await buildPlan({
     uuid, podDir: final, manifest, source: request.podManifest ?? COMMAND_LINE, ...(request.network ? { network: request.network } : {}),
     strictIsolators: request.strictIsolators ?? false, insecurePaths: request.insecurePaths ?? false, insecureSeccomp: request.imageGrants?.seccomp ?? false,
-    interactive: request.interactive,
+    interactive: request.interactive, ...(request.limits ? { limits: request.limits } : {}),
     ...(inline ? { inline } : {}),
     secrets: manifest.apps.map((_, i) => appSecrets(request, i)),
   }, images);

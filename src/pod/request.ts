@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PULL_POLICIES } from '../image/pull-policy.js';
 import { NetRequest } from '../net/request.js';
 import { Annotation, isolatorIn, UserMap } from '../spec/index.js';
+import { PodLimitsRequest } from '../../stage1-nspawn/pod-limits.js';
 
 const NameValue = z.object({ name: z.string(), value: z.string() });
 
@@ -87,6 +88,8 @@ export const PodRequest = z.object({
   strictIsolators: z.boolean().optional(),
   /** --private-users: yes, the pod runs in a user namespace of its own (its root is not the host's); no: the host's root. */
   privateUsers: z.boolean().optional(),
+  /** --tasks-max, --limit-nofile, --log-rate-limit-interval, --log-rate-limit-burst: each replaces its default. */
+  limits: PodLimitsRequest.optional(),
   interactive: z.boolean(),
   detach: z.boolean(),
   /** --unit-mode: transient (the pod's own unit, default) or inline (the pod is the calling service's main process, docs/units.md). */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SprocketError, usage } from '../errors.js';
 import { parseRunArgs } from '../cli/run-args.js';
 import type { PodRequest } from '../pod/request.js';
+import { podLimits } from '../../stage1-nspawn/pod-limits.js';
 import { installLinks, parsePodUnitFile, podServiceText, podSocketText } from './pod-unit-file.js';
 
 /** Where pod unit files are read from; a name in an earlier directory hides the same name in a later one. */
@@ -35,8 +36,9 @@ export async function serviceOfPodFile(file: string): Promise<{ text: string; so
     throw new SprocketError('io', `cannot read: ${e.message}`, { file });
   });
   const unit = parsePodUnitFile(text, file, path.basename(file, '.pod'));
-  const ports = checkRunArgs(unit.runArgs, file).network?.ports ?? [];
-  return { text: podServiceText(unit, file), ...(ports.length ? { socket: podSocketText(ports, file) } : {}), links: installLinks(unit) };
+  const request = checkRunArgs(unit.runArgs, file);
+  const ports = request.network?.ports ?? [];
+  return { text: podServiceText(unit, file, podLimits(request.limits)), ...(ports.length ? { socket: podSocketText(ports, file) } : {}), links: installLinks(unit) };
 }
 
 /** The [Pod] section must make a command line that run accepts; the error names the file. */

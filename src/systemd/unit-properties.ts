@@ -73,6 +73,14 @@ export const UnitPropertiesSchema = z
     CPUWeight: u64,
     CPUQuotaPerSecUSec: u64,
     TasksMax: u64,
+    DevicePolicy: z.enum(['auto', 'closed', 'strict']),
+    /** (device path or class such as char-pts, access: r, w, m) */
+    DeviceAllow: z.array(z.tuple([word, z.string().regex(/^[rwm]+$/, 'must be made of r, w and m')])),
+    // [Service] resource limits and the journal's rate limit for the unit
+    LimitNOFILE: u64,
+    LimitNOFILESoft: u64,
+    LogRateLimitIntervalUSec: u64,
+    LogRateLimitBurst: z.number().int().nonnegative().max(2 ** 32 - 1),
   })
   .partial()
   .strict();
@@ -139,6 +147,12 @@ const ENCODERS: { [K in keyof Parsed]-?: Encoder<K> } = {
   CPUWeight: ['t', toU64],
   CPUQuotaPerSecUSec: ['t', toU64],
   TasksMax: ['t', toU64],
+  DevicePolicy: ['s', id],
+  DeviceAllow: ['a(ss)', id],
+  LimitNOFILE: ['t', toU64],
+  LimitNOFILESoft: ['t', toU64],
+  LogRateLimitIntervalUSec: ['t', toU64],
+  LogRateLimitBurst: ['u', id],
 };
 
 /**

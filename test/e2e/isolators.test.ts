@@ -2,7 +2,9 @@
 // when"): busybox apps look at themselves from inside the pod.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CAPABILITIES } from '../../stage1-nspawn/isolators.js';
@@ -16,6 +18,10 @@ const LIMITS = 'example.com/iso-limits';
 const NOTIFY = 'example.com/iso-notify';
 /** An image whose own seccomp set (@system-service) allows unshare(2), which sprocket's default filter denies. */
 const UNSHARE = 'example.com/iso-unshare';
+/** An app that plays device attacks, then reads its limits and floods its journal. */
+const DEVICES = 'example.com/iso-devices';
+/** Written to a kmsg device made in the pod: it must never reach the (shared) kernel log. */
+const KMSG_MARK = `sprocket-kmsg-attack-${process.pid}`;
 
 /** CapBnd of /proc/PID/status for these capabilities. */
 const capMask = (caps: readonly string[]) =>
@@ -33,6 +39,18 @@ const PROBE_SCRIPT = [
   // unshare(2) of no namespace: any process may (nspawn's own filter allows it), unless sprocket's default filter denies it.
   'if busybox unshare true 2>/out/$AC_APP_NAME-unshare; then echo allowed >/out/$AC_APP_NAME-unshare; fi',
 ].join('; ');
+
+// Each attack leaves its errors in /out/NAME, and "done" when it went through.
+const DEVICE_SCRIPT = [
+  `if busybox mknod /dev/kmsg-made c 1 11 2>/out/kmsg; then echo ${KMSG_MARK} 2>>/out/kmsg >/dev/kmsg-made && echo done >>/out/kmsg; fi`,
+  'if busybox mknod /dev/loop-made b 7 0 2>/out/loop; then busybox head -c1 /dev/loop-made 2>>/out/loop >/dev/null && echo done >>/out/loop; fi',
+  'if busybox mknod /dev/loop-control-made c 10 237 2>/out/loop-control; then true 2>>/out/loop-control </dev/loop-control-made && echo done >>/out/loop-control; fi',
+  '{ ulimit -Hn; ulimit -Sn; } >/out/nofile',
+  // Forks beyond the pod's TasksMax fail ($FORKS: 0 where there is no pids controller to stop them).
+  'n=0; while [ $n -lt "$FORKS" ]; do sleep 60 & n=$((n+1)); done 2>/out/forks',
+  'n=0; while [ $n -lt 300 ]; do echo flood-$n; n=$((n+1)); done; sleep 2; echo flood-over',
+  'exec sleep 60',
+].join('\n');
 
 describe('isolators: enforced inside the pod, reported, readiness', () => {
   const host = useHost('e2e-isolators');
@@ -76,6 +94,7 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
     await busyboxImage(host(), UNSHARE, {
       app: { exec: sh(PROBE_SCRIPT), user: '0', group: '0', isolators: [{ name: 'os/linux/seccomp-retain-set', value: { set: ['@system-service'], errno: 'EPERM' } }] },
     });
+    await busyboxImage(host(), DEVICES, { app: { exec: sh(DEVICE_SCRIPT), user: '0', group: '0', environment: [{ name: 'FORKS', value: '0' }] } });
     const notify = await notifyReadyCommand();
     await busyboxImage(host(), NOTIFY, {
       annotations: [{ name: 'appc.io/executor/supports-systemd-notify', value: 'true' }],
@@ -203,6 +222,55 @@ describe('isolators: enforced inside the pod, reported, readiness', () => {
     // Enforced exactly where the host gives pods a cpu controller (CPUQuota= needs it), reported as ignored elsewhere.
     assert.match(text, new RegExp(`^app-limits-isolator=resource/cpu ${controllers.includes('cpu') ? 'enforced' : 'ignored'}: CPUQuota=50%`, 'm'));
     await sprocketOk(host(), ['stop', uuid]);
+  });
+
+  /** A pod of DEVICES, detached, once its app has read its limits; the host's view of its unit. */
+  const devicePod = async (flags: string[]) => {
+    const r = await sprocket(host(), ['run', '-d', ...flags, '--volume', 'out,kind=empty,mode=0777', DEVICES, '--mount', 'volume=out,target=/out']);
+    assert.equal(r.code, 0, r.stderr);
+    const uuid = r.stdout.trim();
+    for (let i = 0; i < 100 && !(await out(uuid, 'nofile').catch(() => '')).includes('\n'); i++) await sleep(100);
+    const unit = (await podStatusJson(host(), uuid)).unit;
+    return { uuid, unit, show: (p: string) => hostUnitProperty(unit, p) };
+  };
+
+  it("a default app can neither make and write a kmsg device nor open a loop device: the pod's unit has nspawn's closed device list (read back over D-Bus; this test host enforces it with cgroup2 BPF device programs)", async () => {
+    const pod = await devicePod([]);
+    assert.equal(await pod.show('DevicePolicy'), 'closed');
+    // systemd lists them last first.
+    assert.deepEqual((await host().run(['systemctl', 'show', '-p', 'DeviceAllow', pod.unit])).trim().split('\n').reverse(), [
+      'DeviceAllow=/dev/null rwm', 'DeviceAllow=/dev/zero rwm', 'DeviceAllow=/dev/full rwm', 'DeviceAllow=/dev/random rwm',
+      'DeviceAllow=/dev/urandom rwm', 'DeviceAllow=/dev/tty rwm', 'DeviceAllow=/dev/net/tun rwm', 'DeviceAllow=char-pts rw',
+    ]);
+    for (const attack of ['kmsg', 'loop', 'loop-control']) {
+      const text = await out(pod.uuid, attack);
+      assert.doesNotMatch(text, /done/, `${attack}: ${text}`);
+      // EPERM from the device policy; a block device may be refused first by the apps' own domain (EACCES).
+      assert.match(text, /mknod: .*: (Operation not permitted|Permission denied)/, attack);
+    }
+    const { stdout: kernelLog } = await promisify(execFile)('dmesg', [], { maxBuffer: 64 * 2 ** 20 });
+    assert.ok(!kernelLog.includes(KMSG_MARK), "the app's line is not in the kernel log");
+    // The default limits, on the same unit.
+    assert.deepEqual(await Promise.all(['TasksMax', 'LimitNOFILE', 'LimitNOFILESoft', 'LogRateLimitIntervalUSec', 'LogRateLimitBurst'].map(pod.show)), ['4096', '524288', '1024', '30s', '10000']);
+    // The hard limit: 524288 at most (less where the host's own is lower: this machine's is 20000).
+    const [hard, soft] = (await out(pod.uuid, 'nofile')).split('\n').map(Number);
+    assert.ok(hard! <= 524288 && soft === 1024, `${hard}:${soft}`);
+    await sprocketOk(host(), ['stop', pod.uuid]);
+  });
+
+  it('--tasks-max, --limit-nofile and --log-rate-limit-* replace the defaults: read back over D-Bus, the app\'s open-files limit, journald drops lines beyond the burst (this test host has no cgroup2 pids controller: 2000 forks are tried only where one exists)', async () => {
+    const pids = (await host().run(['cat', '/sys/fs/cgroup/cgroup.controllers'])).split(/\s+/).includes('pids');
+    const pod = await devicePod(['--tasks-max=64', '--limit-nofile=256', '--log-rate-limit-interval=1s', '--log-rate-limit-burst=10', `--set-env=FORKS=${pids ? 2000 : 0}`]);
+    assert.deepEqual(await Promise.all(['TasksMax', 'LimitNOFILE', 'LogRateLimitIntervalUSec', 'LogRateLimitBurst'].map(pod.show)), ['64', '256', '1s', '10']);
+    assert.equal(await out(pod.uuid, 'nofile'), '256\n256\n', 'the pod systemd\'s default for its units: the app cannot raise it');
+    if (pids) assert.match(await out(pod.uuid, 'forks'), /can't fork|Resource temporarily unavailable/);
+    const journal = () => host().run(['journalctl', '-o', 'cat', `SPROCKET_POD=${pod.uuid}`, '+', 'SYSLOG_IDENTIFIER=systemd-journald']);
+    let text = '';
+    for (let i = 0; i < 100 && !text.includes('flood-over'); i++, await sleep(100)) text = await journal();
+    const flood = text.split('\n').filter((l) => /^flood-\d+$/.test(l)).length;
+    assert.ok(flood > 0 && flood < 300, `${flood} of 300 flood lines kept`);
+    assert.match(text, new RegExp(`^Suppressed \\d+ messages from ${pod.unit.replaceAll('.', '\\.')}$`, 'm'));
+    await sprocketOk(host(), ['stop', pod.uuid]);
   });
 
   it('--strict-isolators refuses a pod with an isolator it cannot enforce, before anything is made', async () => {

@@ -61,8 +61,10 @@ describe('pods as services: pod unit files, the generator, inline pods', () => {
       'SetEnv=GREETING=hello-from-web',
       `Secret=token=${WEB_SECRET}`,
       `App=${NOTIFY_IMAGE} --name=server --mount volume=marks,target=/marks --exec /bin/sh -- -c "echo $GREETING; busybox sha256sum <$CREDENTIALS_DIRECTORY/token; sleep 1; touch /marks/ready; ${ready}; exec sleep 600"`,
-      `App=${IMAGE} --name=sidecar --exec /bin/sleep -- 600`,
-      '[Service]', 'MemoryMax=100M',
+      // The sidecar tries to make a kmsg device (the closed device policy refuses it).
+      `App=${IMAGE} --name=sidecar --exec /bin/sh -- -c "busybox mknod /dev/kmsg-made c 1 11; exec sleep 600"`,
+      'TasksMax=512',
+      '[Service]', 'MemoryMax=100M', 'LogRateLimitBurst=500',
       '[Install]', 'WantedBy=multi-user.target',
     ].join('\n'));
     await writePodFile('bad', '[Pod]\nApp=example.com/x\nColour=blue');
@@ -116,6 +118,21 @@ EOF`);
     assert.equal(await show('web.service', 'MemoryMax'), String(100 * 2 ** 20));
     const status = JSON.parse(await sprocket(['status', '--format', 'json', 'web'])) as Status;
     assert.equal(status.unit, 'web.service');
+  });
+
+  it("the service has nspawn's closed device list (an app cannot make a kmsg device) and the pod's limits: [Pod] TasksMax=, the defaults, the operator's [Service] lines over both", async () => {
+    assert.equal(await show('web.service', 'DevicePolicy'), 'closed');
+    assert.equal((await show('web.service', 'DeviceAllow')).split('\n').length, 8);
+    await waitFor("the sidecar's mknod refused", async () =>
+      /mknod: \/dev\/kmsg-made: Operation not permitted/.test(await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'web.service'])));
+    assert.deepEqual(await Promise.all(['TasksMax', 'LimitNOFILE', 'LimitNOFILESoft', 'LogRateLimitIntervalUSec', 'LogRateLimitBurst'].map((p) => show('web.service', p))), ['512', '524288', '1024', '30s', '500']);
+  });
+
+  it('a service of its own without a closed device policy is refused: its apps could make any device', async () => {
+    const r = await host().exec(['systemd-run', '--wait', '--quiet', '--unit=hand-made-pod', '-p', 'Delegate=yes', '/usr/bin/sprocket', 'run', '--unit-mode=inline', IMAGE]);
+    assert.notEqual(r.code, 0);
+    const log = await host().run(['journalctl', '--no-pager', '-o', 'cat', '-u', 'hand-made-pod.service']);
+    assert.match(log, /hand-made-pod\.service has DevicePolicy=auto: an inline pod's service needs DevicePolicy=closed/);
   });
 
   it("the apps' lines are in journalctl -u SERVICE and in sprocket logs; an app of an inline pod reads the pod's Secret=", async () => {

@@ -34,6 +34,16 @@ test('volume kinds and booleans', () => {
   assert.deepEqual(r.volumes, [{ name: 'h', kind: 'host', source: '/srv', readOnly: true, recursive: false }]);
 });
 
+test('pod limits: each flag replaces its default; bad values name the flag', () => {
+  const r = parseRunArgs(['--tasks-max=infinity', '--limit-nofile', '256', '--log-rate-limit-interval=1min', '--log-rate-limit-burst=0', '--tasks-max=64', 'img']);
+  assert.deepEqual(r.limits, { tasksMax: 64, nofile: 256, logRateLimitInterval: '1min', logRateLimitBurst: 0 });
+  assert.equal(parseRunArgs(['img']).limits, undefined);
+  fails(['--tasks-max=0', 'img'], /^--tasks-max: must be a positive number of tasks or infinity/);
+  fails(['--limit-nofile=many', 'img'], /^--limit-nofile: must be a positive number of open files/);
+  fails(['--log-rate-limit-interval=1.5s', 'img'], /^--log-rate-limit-interval: must be a time span like 30s/);
+  fails(['--log-rate-limit-burst=-1', 'img'], /^--log-rate-limit-burst: must be a number of messages/);
+});
+
 const fails = (argv: string[], re: RegExp) =>
   assert.throws(() => parseRunArgs(argv), (e: unknown) => e instanceof SprocketError && e.kind === 'usage' && re.test(e.describe()));
 

@@ -4,6 +4,8 @@ import { haltUnit, hostUnitProperties } from '../../../stage1-nspawn/host-unit.j
 import { nspawnArgv } from '../../../stage1-nspawn/nspawn-args.js';
 import { parsePodPlan } from '../../../stage1-nspawn/plan.js';
 import { basePlan } from './fixture.js';
+import { podLimits } from '../../../stage1-nspawn/pod-limits.js';
+import { wireProperties } from '../../../src/systemd/unit-properties.js';
 
 const withVolumes = () => {
   const p: any = basePlan();
@@ -71,6 +73,27 @@ test('host unit: notify, machine slice, delegated, $ kept literal', () => {
   const request = props.ExecStop![0]!;
   assert.equal(request.argv.at(-1), '/pods/p$$1/stop-requested');
   assert.match(request.argv[2]!, /\[ -z "\$\$MAINPID" \] \|\| : >"\$\$1"/);
+});
+
+test("host unit: nspawn's closed device list; the pod's limits, none in a plan of an older sprocket", () => {
+  const plan = withVolumes();
+  const props = hostUnitProperties(plan);
+  assert.equal(props.DevicePolicy, 'closed');
+  assert.deepEqual(props.DeviceAllow, [
+    ['/dev/null', 'rwm'], ['/dev/zero', 'rwm'], ['/dev/full', 'rwm'], ['/dev/random', 'rwm'], ['/dev/urandom', 'rwm'],
+    ['/dev/tty', 'rwm'], ['/dev/net/tun', 'rwm'], ['char-pts', 'rw'],
+  ]);
+  assert.equal(props.TasksMax, undefined);
+  const limited = hostUnitProperties({ ...plan, isolation: { ...plan.isolation, limits: podLimits({ tasksMax: 'infinity', logRateLimitInterval: '500ms' }) } });
+  assert.deepEqual(
+    [limited.TasksMax, limited.LimitNOFILE, limited.LimitNOFILESoft, limited.LogRateLimitIntervalUSec, limited.LogRateLimitBurst],
+    ['infinity', 524288, 1024, 500_000, 10000],
+  );
+  // Over D-Bus as systemd takes them.
+  const wire = new Map(wireProperties(plan.unit, limited).map(([name, sig, value]) => [name, [sig, value]]));
+  assert.deepEqual(wire.get('DeviceAllow'), ['a(ss)', props.DeviceAllow]);
+  assert.deepEqual(wire.get('TasksMax'), ['t', 2n ** 64n - 1n]);
+  assert.deepEqual(wire.get('LogRateLimitBurst'), ['u', 10000]);
 });
 
 test('halt unit: started with the host unit, bound to it, repeats SIGRTMIN+3 to the leader until nspawn is gone', () => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parsePodPlan } from '../../../stage1-nspawn/plan.js';
 import { writeStage1Root } from '../../../stage1-nspawn/stage1-root.js';
+import { podLimits } from '../../../stage1-nspawn/pod-limits.js';
 import { SprocketError } from '../../../src/errors.js';
 import { basePlan } from './fixture.js';
 
@@ -51,6 +52,17 @@ test("stage1 root: tree, units, links to the host's units, scripts, per-pod dirs
   const own = await stat(path.join(dir, 'app-volumes/db/data'));
   assert.deepEqual([own.mode & 0o7777, own.uid, own.gid], [0o700, 5, 6]);
   assert.ok((await stat(path.join(root, 'sprocket/app-volumes/db/data'))).isDirectory());
+});
+
+test("stage1 root: the pod's open-files limit is its systemd's default for every unit (that systemd raises a service's hard limit past its own)", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'stage1-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const plan = await planIn(dir);
+  const conf = path.join(plan.stage1Root, 'etc/systemd/system.conf.d/sprocket-limits.conf');
+  await writeStage1Root(plan);
+  await assert.rejects(stat(conf), 'a plan of an older sprocket has no limits');
+  await writeStage1Root({ ...plan, isolation: { ...plan.isolation, limits: podLimits({ nofile: 256 }) } });
+  assert.equal(await readFile(conf, 'utf8'), '[Manager]\nDefaultLimitNOFILE=256:256\n');
 });
 
 test('stage1 root: refuses to follow a link an app planted in its upper dir', async (t) => {

@@ -9,6 +9,7 @@ import { SprocketError } from '../../../src/errors.js';
 import { checkRunArgs, generateUnits } from '../../../src/systemd/generator.js';
 import { inlineStopPost, inlineStopRequest, UNIT_RECORDS } from '../../../stage1-nspawn/exit-record.js';
 import { installLinks, parsePodUnitFile, podServiceText, splitWords } from '../../../src/systemd/pod-unit-file.js';
+import { podLimits } from '../../../stage1-nspawn/pod-limits.js';
 
 const WEB = `# a comment
 [Unit]
@@ -91,12 +92,34 @@ describe('pod unit files', () => {
   });
 
   it('becomes a Type=notify service with Delegate=yes whose ExecStart= is run --unit-mode=inline, every word literal', () => {
-    const text = podServiceText(parsePodUnitFile(WEB, '/etc/sprocket/systemd/web.pod', 'web'), '/etc/sprocket/systemd/web.pod');
+    const text = podServiceText(parsePodUnitFile(WEB, '/etc/sprocket/systemd/web.pod', 'web'), '/etc/sprocket/systemd/web.pod', podLimits());
     const lines = text.split('\n');
     for (const l of ['SourcePath=/etc/sprocket/systemd/web.pod', 'Type=notify', 'Delegate=yes', 'KillMode=mixed', 'MemoryMax=256M', '[Install]']) assert.ok(lines.includes(l), l);
     assert.ok(lines.includes('ExecStart="/usr/bin/sprocket" "run" "--unit-mode=inline" "--name=web" "--volume=data,kind=empty" "--set-env=GREETING=hello world" "--net=none" "example.com/web" "--memory=64Mi" "--" "--port" "80 81" "a b" "x y" "---" "example.com/db"'));
     // The operator's lines come after sprocket's: theirs win.
     assert.ok(lines.indexOf('Restart=on-failure') > lines.findIndex((l) => l.startsWith('ExecStart=')));
+  });
+
+  it("carries what a pod's own unit does: nspawn's closed device list and the default limits, before the operator's lines", () => {
+    const lines = podServiceText(parsePodUnitFile(WEB, 'web.pod', 'web'), 'web.pod', podLimits()).split('\n');
+    const ours = [
+      'DevicePolicy=closed', 'DeviceAllow=/dev/null rwm', 'DeviceAllow=/dev/zero rwm', 'DeviceAllow=/dev/full rwm', 'DeviceAllow=/dev/random rwm',
+      'DeviceAllow=/dev/urandom rwm', 'DeviceAllow=/dev/tty rwm', 'DeviceAllow=/dev/net/tun rwm', 'DeviceAllow=char-pts rw',
+      'TasksMax=4096', 'LimitNOFILE=1024:524288', 'LogRateLimitIntervalSec=30000000us', 'LogRateLimitBurst=10000',
+    ];
+    const at = lines.indexOf(ours[0]!);
+    assert.deepEqual(lines.slice(at, at + ours.length), ours);
+    assert.ok(at < lines.indexOf('MemoryMax=256M'));
+  });
+
+  it('[Pod] TasksMax=, LimitNOFILE=, LogRateLimitIntervalSec=, LogRateLimitBurst= are the limit flags, written as the service\'s own limits', () => {
+    const unit = parsePodUnitFile('[Pod]\nTasksMax=64\nLimitNOFILE=256\nLogRateLimitIntervalSec=2min\nLogRateLimitBurst=0\nApp=x', 'l.pod', 'l');
+    assert.deepEqual(unit.runArgs, ['--name=l', '--tasks-max=64', '--limit-nofile=256', '--log-rate-limit-interval=2min', '--log-rate-limit-burst=0', 'x']);
+    const request = checkRunArgs(unit.runArgs, 'l.pod');
+    assert.deepEqual(request.limits, { tasksMax: 64, nofile: 256, logRateLimitInterval: '2min', logRateLimitBurst: 0 });
+    const lines = podServiceText(unit, 'l.pod', podLimits(request.limits)).split('\n');
+    for (const l of ['TasksMax=64', 'LimitNOFILE=256:256', 'LogRateLimitIntervalSec=120000000us', 'LogRateLimitBurst=0']) assert.ok(lines.includes(l), l);
+    fails(() => checkRunArgs(parsePodUnitFile('[Pod]\nTasksMax=lots\nApp=x', 'l.pod').runArgs, 'l.pod'), /^l\.pod: \[Pod\] --tasks-max: must be a positive number of tasks or infinity/);
   });
 });
 
@@ -154,7 +177,7 @@ describe("an inline pod's network", () => {
     await assert.rejects(readFile(path.join(podDir, 'stop-requested')), /ENOENT/);
     await stop({ MAINPID: '42' });
     assert.equal(await readFile(path.join(podDir, 'stop-requested'), 'utf8'), '');
-    assert.match(podServiceText(parsePodUnitFile(WEB, 'web.pod', 'web'), 'web.pod'), /^ExecStop="\/bin\/sh" "-c" .*stop-requested/m);
+    assert.match(podServiceText(parsePodUnitFile(WEB, 'web.pod', 'web'), 'web.pod', podLimits()), /^ExecStop="\/bin\/sh" "-c" .*stop-requested/m);
   }));
 });
 
