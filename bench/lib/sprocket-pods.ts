@@ -2,6 +2,7 @@
 // the busybox image that print one line each and then sleep (idle).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { podDeviceLines } from '../../stage1-nspawn/devices.js';
 import { CHECKOUT } from '../../test/support/host.js';
 import { runCommand } from '../../test/support/command.js';
 import { BENCH_IMAGE } from './in-host.js';
@@ -57,12 +58,13 @@ export function launcher(): Promise<string> {
 
 /**
  * An inline pod of idle apps (docs/units.md) as the main process of
- * transient service `unit` (systemd-run: Type=notify, Delegate=yes, returns
- * once the pod is ready); resolves to its UUID.
+ * transient service `unit` (systemd-run: Type=notify, Delegate=yes, the
+ * pod's device policy, which run --unit-mode=inline requires; returns once
+ * the pod is ready); resolves to its UUID.
  */
 export async function runInlinePod(apps: IdleApp[], unit: string, image = BENCH_IMAGE): Promise<string> {
   const r = await runCommand('systemd-run', [
-    '-q', `--unit=${unit}`, '-p', 'Type=notify', '-p', 'Delegate=yes', '-p', 'KillMode=mixed', '--', await launcher(), 'run', '--unit-mode=inline', ...idleArgs(apps, image),
+    '-q', `--unit=${unit}`, '-p', 'Type=notify', '-p', 'Delegate=yes', '-p', 'KillMode=mixed', ...podDeviceLines().flatMap((line) => ['-p', line]), '--', await launcher(), 'run', '--unit-mode=inline', ...idleArgs(apps, image),
   ]);
   if (r.code !== 0) throw new Error(`inline pod ${unit} did not start (exit ${r.code}):\n${r.stderr}`);
   const pods = JSON.parse(await sprocket(['list', '--format', 'json'])) as { uuid: string; unit: string; state: string }[];
